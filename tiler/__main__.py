@@ -1,0 +1,3 @@
+from tiler.cli import main
+
+main()

@@ -1,0 +1,84 @@
+"""Tile features: the per-point attributes that go into the vector tiles, as GeoJSON lines.
+
+Built with pyarrow compute (no per-point Python) and fed to tippecanoe as newline-delimited
+GeoJSON, which it can read in parallel (-P) and where a missing value is simply left out.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# tile attribute, internal column name, decimals written by EGMS
+TILE_FIELDS = (
+    ("velocity", "mean_velocity", 1),
+    ("velocity_std", "mean_velocity_std", 1),
+    ("coherence", "temporal_coherence", 2),
+    ("height", "height", 1),
+    ("acceleration", "acceleration", 2),
+    ("seasonality", "seasonality", 1),
+    ("rmse", "rmse", 1),
+)
+COORD_DECIMALS = 7
+SOURCE_LAYER = "points"
+
+
+def tile_attributes(available: set[str]) -> list[str]:
+    """Attribute names the tiles of a layer carry, given the internal columns its files have."""
+    names = ["pid"] + [attr for attr, column, _ in TILE_FIELDS if column in available]
+    return [*names, "unit"]
+
+
+def _number_text(values: np.ndarray, decimals: int) -> pa.Array:
+    array = pa.array(values, mask=~np.isfinite(values))
+    return pc.cast(pc.round(array, decimals), pa.string())
+
+
+def _member(key: str, text: pa.Array) -> pa.Array:
+    """'"key":value' per row; null where the value is null (so the key is left out)."""
+    return pc.binary_join_element_wise(pa.scalar(f'"{key}":'), text, "")
+
+
+def geojson_lines(
+    ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    pid: pa.Array,
+    static: dict[str, np.ndarray],
+    unit: int,
+) -> pa.Array:
+    """One GeoJSON Feature per point (strings ending in a newline), in the order given."""
+    count = len(ids)
+    members = [_member("pid", pc.binary_join_element_wise('"', pid, '"', ""))]
+    for attr, column, decimals in TILE_FIELDS:
+        if column in static:
+            members.append(_member(attr, _number_text(static[column], decimals)))
+    members.append(_member("unit", pa.array(np.full(count, str(unit)))))
+    properties = pc.binary_join_element_wise(*members, ",", null_handling="skip")
+    coords = pc.binary_join_element_wise(
+        _number_text(lon, COORD_DECIMALS), _number_text(lat, COORD_DECIMALS), ","
+    )
+    return pc.binary_join_element_wise(
+        '{"type":"Feature","id":',
+        pc.cast(pa.array(ids), pa.string()),
+        ',"geometry":{"type":"Point","coordinates":[',
+        coords,
+        ']},"properties":{',
+        properties,
+        "}}\n",
+        "",
+    )
+
+
+def write_lines(lines: pa.Array, out: BinaryIO) -> None:
+    """Write a string array's bytes as they are (each element already ends in a newline)."""
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    if len(lines) == 0:
+        return
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    out.write(memoryview(lines.buffers()[2])[start:end])

@@ -1,0 +1,270 @@
+"""Stream EGMS CSV data (plain or inside a ZIP) by column name, in bounded-size batches."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import egms
+from .errors import InputError
+from .model import LayerKey, Source
+
+NULL_VALUES = ["", "nan", "NaN", "NA"]
+MISSING = np.iinfo(np.int32).min  # displacement sentinel for a missing value
+BLOCK_SIZE = 4 << 20
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, pa.ArrowInvalid)
+
+# Static columns the pipeline uses, by internal name (see egms.CANONICAL).
+STATIC_FIELDS = (
+    "latitude", "longitude", "easting", "northing", "cluster_label", "mean_velocity",
+    "mean_velocity_std", "temporal_coherence", "height", "acceleration", "seasonality", "rmse",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Batch:
+    """A slice of rows: static values by internal name, pids, displacement in 0.1 mm."""
+
+    first_line: int  # file line number of the first row (the header is line 1)
+    pid: pa.Array
+    static: dict[str, np.ndarray]
+    displacement: np.ndarray  # int32 (rows, dates), MISSING where the file has no value
+
+    @property
+    def rows(self) -> int:
+        return len(self.pid)
+
+
+@contextmanager
+def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:
+    """Open the CSV bytes of a plain file or of one ZIP member."""
+    try:
+        if member is None:
+            with open(path, "rb") as stream:
+                yield stream
+        else:
+            with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+                yield stream
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise InputError(path, f"damaged ZIP archive ({exc})", "download the file again") from exc
+
+
+def csv_member(path: Path) -> str | None:
+    """The CSV inside a ZIP (None for a plain CSV); errors name what the archive holds."""
+    if path.suffix.lower() != ".zip":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(path, "not a readable ZIP archive (truncated or damaged download?)",
+                         "download the file again") from exc  # fmt: skip
+    csvs = [n for n in names if n.lower().endswith(".csv")]
+    if len(csvs) > 1:
+        csvs = [n for n in csvs if Path(n).stem == path.stem] or csvs
+    if len(csvs) != 1:
+        found = ", ".join(names[:5]) or "nothing"
+        raise InputError(path, f"expected one CSV inside the ZIP, found {found}",
+                         "pass an EGMS download (.zip with one .csv)")  # fmt: skip
+    return csvs[0]
+
+
+def read_header(path: Path, member: str | None) -> list[str]:
+    with open_csv_bytes(path, member) as stream:
+        line = stream.readline(1 << 20)
+    try:
+        text = line.decode("ascii").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "not a text CSV file", "pass an EGMS .csv or .zip", line=1) from exc
+    columns = [name.strip() for name in text.split(",")]
+    if len(columns) < 2 or "pid" not in columns:
+        raise InputError(path, "not an EGMS CSV (no 'pid' column in the header)",
+                         "pass EGMS L2a/L2b/L3 .zip or .csv files", line=1)  # fmt: skip
+    return columns
+
+
+def scan(path: Path) -> Source:
+    """Read a file's header (and a few rows for the orbit) into a `Source`."""
+    member = csv_member(path)
+    columns = read_header(path, member)
+    name_info = egms.parse_name(Path(member).name if member else path.name)
+    level = name_info.level if name_info else egms.level_from_columns(columns)
+    _check_columns(path, columns, level)
+    dates = _check_dates(path, columns)
+    period = name_info.period if name_info and name_info.period else egms.period_from_dates(dates)
+    geometry = _geometry(path, member, columns, level, name_info)
+    return Source(
+        path=path,
+        member=member,
+        stem=Path(member or path.name).stem,
+        layer=LayerKey(level, period, geometry),
+        columns=tuple(columns),
+        dates=tuple(dates),
+        track=name_info.track if name_info else None,
+        burst=name_info.burst if name_info else None,
+        swath=name_info.swath if name_info else None,
+        polarisation=name_info.polarisation if name_info else None,
+        version=name_info.version if name_info else None,
+        tile=name_info.tile if name_info else None,
+        unknown_columns=tuple(egms.unknown_static(columns)),
+    )
+
+
+def _check_columns(path: Path, columns: list[str], level: str) -> None:
+    present = {egms.canonical(c) for c in columns}
+    missing = [c for c in egms.required_columns(level) if c not in present]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)} for EGMS {level}",
+                         "pass an unmodified EGMS file", line=1)  # fmt: skip
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        raise InputError(path, f"duplicated column(s) {', '.join(duplicated)}",
+                         "pass an unmodified EGMS file", line=1)  # fmt: skip
+
+
+def _check_dates(path: Path, columns: list[str]) -> list[str]:
+    dates = egms.date_columns(columns)
+    if not dates:
+        raise InputError(path, "no date columns (YYYYMMDD) in the header",
+                         "pass an EGMS file with its displacement time series", line=1)  # fmt: skip
+    for column in dates:
+        try:
+            egms.iso_date(column)
+        except ValueError as exc:
+            raise InputError(path, f"column {column} is not a valid date",
+                             "date columns must be YYYYMMDD", line=1) from exc  # fmt: skip
+    if dates != sorted(dates):
+        raise InputError(path, "date columns are not in ascending order",
+                         "pass an unmodified EGMS file", line=1)  # fmt: skip
+    return dates
+
+
+def _geometry(
+    path: Path,
+    member: str | None,
+    columns: list[str],
+    level: str,
+    name_info: egms.NameInfo | None,
+) -> str:
+    if level == "L3":
+        if name_info is None or name_info.geometry is None:
+            raise InputError(path, "cannot tell vertical (U) from east-west (E) L3 data",
+                             "keep the EGMS file name, e.g. EGMS_L3_E45N17_100km_U_2020_2024_1.csv")  # fmt: skip
+        return name_info.geometry
+    orbit = _orbit_from_rows(path, member, columns)
+    if orbit is None:
+        raise InputError(path, "cannot tell ascending from descending (no track_angle/los_east)",
+                         "pass an unmodified EGMS L2 file")  # fmt: skip
+    return orbit
+
+
+def _orbit_from_rows(path: Path, member: str | None, columns: list[str]) -> str | None:
+    wanted = [c for c in ("track_angle", "los_east") if c in columns]
+    if not wanted:
+        return None
+    with open_csv_bytes(path, member) as stream:
+        reader = _open_reader(path, stream, wanted, 1 << 20)
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            raise InputError(path, "the file has a header but no data rows",
+                             "pass a complete EGMS file") from None  # fmt: skip
+        except pa.ArrowInvalid as exc:
+            raise InputError(path, f"unreadable values ({exc})", "pass an unmodified EGMS file") from exc
+    if "track_angle" in wanted:
+        orbit = egms.orbit_from_track_angle(_floats(batch.column("track_angle")))
+        if orbit:
+            return orbit
+    if "los_east" in wanted:
+        return egms.orbit_from_los_east(_floats(batch.column("los_east")))
+    return None
+
+
+def _open_reader(
+    path: Path, stream: IO[bytes], include: list[str], block_size: int
+) -> pacsv.CSVStreamingReader:
+    types = {name: (pa.string() if name == "pid" else pa.float64()) for name in include}
+    try:
+        return pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(block_size=block_size),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=include, column_types=types, null_values=NULL_VALUES,
+                strings_can_be_null=False,
+            ),  # fmt: skip
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(path, f"unreadable CSV ({exc})", "pass an unmodified EGMS file") from exc
+
+
+def _floats(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def static_columns(source: Source) -> dict[str, str]:
+    """Internal name -> the file's column name, for the static fields the file has."""
+    by_internal = {egms.canonical(c): c for c in source.columns if c not in source.dates}
+    return {name: by_internal[name] for name in STATIC_FIELDS if name in by_internal}
+
+
+def iter_batches(source: Source, block_size: int = BLOCK_SIZE) -> Iterator[Batch]:
+    """Stream a source's rows: bounded memory whatever the file size."""
+    statics = static_columns(source)
+    include = ["pid", *statics.values(), *source.dates]
+    line = 2
+    with open_csv_bytes(source.path, source.member) as stream:
+        reader = _open_reader(source.path, stream, include, block_size)
+        while True:
+            try:
+                record = reader.read_next_batch()
+            except StopIteration:
+                return
+            except READ_ERRORS as exc:
+                raise locate_problem(source, exc) from exc
+            yield _to_batch(source, record, statics, line)
+            line += record.num_rows
+
+
+def _to_batch(
+    source: Source, record: pa.RecordBatch, statics: dict[str, str], first_line: int
+) -> Batch:
+    static = {name: _floats(record.column(column)) for name, column in statics.items()}
+    dates = np.empty((record.num_rows, len(source.dates)), dtype=np.float64)
+    for index, name in enumerate(source.dates):
+        dates[:, index] = _floats(record.column(name))
+    return Batch(first_line, record.column("pid"), static, to_tenths(dates))
+
+
+def to_tenths(values: np.ndarray) -> np.ndarray:
+    """mm (float, 0.1 mm precision) -> int32 tenths of a mm, MISSING for NaN."""
+    tenths = np.rint(values * 10.0)
+    missing = ~np.isfinite(tenths)
+    tenths[missing] = 0
+    out = tenths.astype(np.int32)
+    out[missing] = MISSING
+    return out
+
+
+def locate_problem(source: Source, cause: BaseException) -> InputError:
+    """Find the first bad line with a slow exact scan (only on the error path)."""
+    from .validate import first_bad_line
+
+    if isinstance(cause, zipfile.BadZipFile | zlib.error | EOFError):
+        return InputError(source.path, f"damaged ZIP archive ({cause})", "download the file again")
+    try:
+        found = first_bad_line(source)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        return InputError(source.path, f"damaged file ({exc})", "download the file again")
+    if found is None:
+        return InputError(source.path, f"unreadable CSV ({cause})", "pass an unmodified EGMS file")
+    line, problem, fix = found
+    return InputError(source.path, problem, fix, line=line)
