@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 from . import egms
 from .errors import InputError
 from .model import LayerKey, Source
+from .spatial import laea_to_lonlat
 
 NULL_VALUES = ["", "nan", "NaN", "NA"]
 MISSING = np.iinfo(np.int32).min  # displacement sentinel for a missing value
@@ -38,6 +39,8 @@ class Batch:
     pid: pa.Array
     static: dict[str, np.ndarray]
     displacement: np.ndarray  # int32 (rows, dates), MISSING where the file has no value
+    lon: np.ndarray  # WGS84 degrees (L3: converted from EPSG:3035 easting/northing)
+    lat: np.ndarray
 
     @property
     def rows(self) -> int:
@@ -241,7 +244,14 @@ def _to_batch(
     dates = np.empty((record.num_rows, len(source.dates)), dtype=np.float64)
     for index, name in enumerate(source.dates):
         dates[:, index] = _floats(record.column(name))
-    return Batch(first_line, record.column("pid"), static, to_tenths(dates))
+    lon, lat = _lonlat(static)
+    return Batch(first_line, record.column("pid"), static, to_tenths(dates), lon, lat)
+
+
+def _lonlat(static: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    if "longitude" in static and "latitude" in static:
+        return static["longitude"], static["latitude"]
+    return laea_to_lonlat(static["easting"], static["northing"])
 
 
 def to_tenths(values: np.ndarray) -> np.ndarray:

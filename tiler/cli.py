@@ -1,0 +1,88 @@
+"""The `egms-tiler` command: a thin layer over `tiler.build` and `tiler.serve`.
+
+Only this module uses click. Heavy imports live inside the commands so `--help` is instant.
+Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import TilerError
+
+DEFAULT_OUT = Path("build") / "site"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn library errors into one line on stderr and exit 1 (no traceback)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TilerError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the previous output (if any) is unchanged.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="egms-tiler")
+def main() -> None:
+    """Turn EGMS ground-motion downloads into a static PMTiles + MapLibre web site."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=DEFAULT_OUT,
+              show_default=True, help="Directory of the site (replaced atomically).")  # fmt: skip
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Layers built in parallel [default: number of cores].")  # fmt: skip
+@click.option("--title", default=None, help="Title of the site [default: EGMS ground motion].")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is not an egms-tiler site.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@reports_errors
+def build(
+    inputs: tuple[str, ...], output: Path, jobs: int | None, title: str | None, force: bool,
+    quiet: bool,
+) -> None:  # fmt: skip
+    """Build a static site from EGMS files.
+
+    INPUT is any mix of EGMS .zip and .csv files, directories (searched recursively for EGMS
+    file names) and glob patterns. One map layer is made per level × period × orbit/component.
+
+    \b
+    Example:
+      egms-tiler build downloads/*.zip -o build/site
+      egms-tiler serve build/site
+    """
+    from .build import build as run_build
+
+    run_build(inputs, output, jobs=jobs, title=title, force=force, quiet=quiet)
+
+
+@main.command()
+@click.argument("site", type=click.Path(path_type=Path), default=DEFAULT_OUT, required=False)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 exposes the site to the network).")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port (0 picks a free one).")  # fmt: skip
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@reports_errors
+def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
+    """Serve a built SITE locally (HTTP Range, no compression) until Ctrl-C."""
+    from .serve import serve as run_serve
+
+    run_serve(site, host=host, port=port, open_browser=open_browser)

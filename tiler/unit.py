@@ -1,0 +1,85 @@
+"""One processing unit (a burst or an L3 tile), streamed once from its CSV.
+
+The small per-point columns (pid, coordinates, velocity, ...) are kept in memory; the
+displacement series, the bulk of the file, go row by row into a scratch file of int32 so that
+chunks can later be written in space-filling-curve order without holding them in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .model import Source
+from .reader import iter_batches
+from .spatial import hilbert_order
+
+SERIES_DTYPE = np.dtype("<i4")
+
+
+@dataclass(slots=True)
+class StagedUnit:
+    source: Source
+    pid: pa.Array
+    static: dict[str, np.ndarray]
+    lon: np.ndarray
+    lat: np.ndarray
+    series_path: Path  # rows × dates int32, little-endian, in file order
+
+    @property
+    def rows(self) -> int:
+        return len(self.pid)
+
+    @property
+    def row_bytes(self) -> int:
+        return len(self.source.dates) * SERIES_DTYPE.itemsize
+
+    def curve_order(self) -> np.ndarray:
+        """Row indices along a Hilbert curve: consecutive ids are neighbours on the ground."""
+        return hilbert_order(self.lon, self.lat)
+
+
+def stage(
+    source: Source, scratch: Path, on_rows: Callable[[int], None] | None = None
+) -> StagedUnit:
+    """Stream `source` once: static columns to memory, series to `scratch`."""
+    pids: list[pa.Array] = []
+    static: dict[str, list[np.ndarray]] = {}
+    lons: list[np.ndarray] = []
+    lats: list[np.ndarray] = []
+    with open(scratch, "wb") as series:
+        for batch in iter_batches(source):
+            pids.append(batch.pid)
+            for name, values in batch.static.items():
+                static.setdefault(name, []).append(values)
+            lons.append(batch.lon)
+            lats.append(batch.lat)
+            series.write(batch.displacement.astype(SERIES_DTYPE, copy=False).tobytes())
+            if on_rows:
+                on_rows(batch.rows)
+    return StagedUnit(
+        source=source,
+        pid=pa.concat_arrays(pids) if pids else pa.array([], pa.string()),
+        static={name: np.concatenate(parts) for name, parts in static.items()},
+        lon=_concat(lons),
+        lat=_concat(lats),
+        series_path=scratch,
+    )
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+
+
+def read_rows(fd: int, rows: np.ndarray, row_bytes: int, columns: int) -> np.ndarray:
+    """The series rows `rows` (any order) from a scratch file, by positioned reads."""
+    out = np.empty((len(rows), columns), dtype=SERIES_DTYPE)
+    for position, row in enumerate(rows.tolist()):
+        data = os.pread(fd, row_bytes, row * row_bytes)
+        out[position] = np.frombuffer(data, dtype=SERIES_DTYPE)
+    return out
