@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the system programs the test suite drives for real, when they are missing:
+# Debian's chromium (Playwright cannot download browsers here) and nginx (hosting tests).
+set -euo pipefail
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "system-deps: installing ${missing[*]} with apt-get" >&2
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "system-deps: run as root or install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get install -y --no-install-recommends "${missing[@]}" \
+  || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "${missing[@]}"; }
