@@ -14,13 +14,15 @@ import numpy as np
 L2_NAME = re.compile(
     r"^EGMS_(?P<level>L2[ab])_(?P<track>\d{3})_(?P<burst>\d{4})_IW(?P<swath>[123])_"
     r"(?P<pol>VV|VH|HH|HV)(?:_(?P<y1>\d{4})_(?P<y2>\d{4})_(?P<ver>\d+))?"
-    r"\.(?P<ext>zip|csv|xml)$"
+    r"\.(?P<ext>zip|csv|xml)\Z",
+    re.ASCII,
 )
 L3_NAME = re.compile(
     r"^EGMS_L3_(?P<tile>E(?P<e>\d{2})N(?P<n>\d{2}))_100km_(?P<comp>[UE])"
-    r"(?:_(?P<y1>\d{4})_(?P<y2>\d{4})_(?P<ver>\d+))?\.(?P<ext>zip|csv|xml|tiff?)$"
+    r"(?:_(?P<y1>\d{4})_(?P<y2>\d{4})_(?P<ver>\d+))?\.(?P<ext>zip|csv|xml|tiff?)\Z",
+    re.ASCII,
 )
-DATE_COLUMN = re.compile(r"^\d{8}$")
+DATE_COLUMN = re.compile(r"^[0-9]{8}\Z")
 
 # Releases before the 2020-2024 window, whose names carry no period suffix.
 FIRST_UPDATE_PERIOD = (2015, 2021)
@@ -89,7 +91,8 @@ def format_name(info: NameInfo, ext: str = "zip") -> str:
     """The EGMS file name for `info` (inverse of `parse_name`)."""
     suffix = ""
     if info.period is not None:
-        suffix = f"_{info.period[0]}_{info.period[1]}_{info.version or 1}"
+        version = 1 if info.version is None else info.version
+        suffix = f"_{info.period[0]:04d}_{info.period[1]:04d}_{version}"
     if info.level == "L3":
         comp = "U" if info.geometry == "up" else "E"
         return f"EGMS_L3_{info.tile}_100km_{comp}{suffix}.{ext}"
