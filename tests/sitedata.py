@@ -1,0 +1,102 @@
+"""Read a built site and the source CSVs back, independently of the code under test."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mapbox_vector_tile
+import mercantile
+from pmtiles.reader import MmapSource, Reader, all_tiles
+
+DATE = re.compile(r"^\d{8}$")
+
+
+def csv_rows(path: Path) -> Iterator[dict[str, str]]:
+    """Rows of an EGMS CSV (plain or the one .csv inside a ZIP) with Python's csv module."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            member = next(n for n in archive.namelist() if n.endswith(".csv"))
+            with archive.open(member) as raw:
+                yield from csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
+    else:
+        with open(path, encoding="utf-8", newline="") as stream:
+            yield from csv.DictReader(stream)
+
+
+def csv_by_pid(path: Path) -> dict[str, dict[str, str]]:
+    return {row["pid"]: row for row in csv_rows(path)}
+
+
+def date_columns(row: dict[str, str]) -> list[str]:
+    return [name for name in row if DATE.match(name)]
+
+
+def manifest(site: Path) -> dict[str, Any]:
+    return json.loads((site / "data" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def layer(site: Path, layer_id: str) -> dict[str, Any]:
+    return next(item for item in manifest(site)["layers"] if item["id"] == layer_id)
+
+
+def chunk(site: Path, entry: dict[str, Any], index: int) -> dict[str, Any]:
+    path = site / "data" / entry["chunks"]["path"].format(chunk=index)
+    return json.loads(gzip.decompress(path.read_bytes()))
+
+
+def all_chunks(site: Path, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    size = entry["chunks"]["size"]
+    for unit in entry["units"]:
+        first = unit["first_id"] // size
+        for index in range(first, first + -(-unit["points"] // size)):
+            yield chunk(site, entry, index)
+
+
+def series_by_pid(site: Path, entry: dict[str, Any]) -> dict[str, tuple[int, list[str], list[Any]]]:
+    """pid -> (feature id, ISO dates, values in 0.1 mm) over every chunk of a layer."""
+    found: dict[str, tuple[int, list[str], list[Any]]] = {}
+    for data in all_chunks(site, entry):
+        for row, (pid, values) in enumerate(zip(data["pid"], data["d"], strict=True)):
+            assert pid not in found, f"pid {pid} appears twice in {entry['id']}"
+            found[pid] = (data["first_id"] + row, data["dates"], values)
+    return found
+
+
+def pmtiles_header(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as stream:
+        return dict(Reader(MmapSource(stream)).header())
+
+
+def features_at_zoom(path: Path, zoom: int) -> list[dict[str, Any]]:
+    """Every feature of every tile at `zoom`, decoded, with lon/lat of its point."""
+    out = []
+    with open(path, "rb") as stream:
+        for (z, x, y), data in all_tiles(MmapSource(stream)):
+            if z != zoom:
+                continue
+            decoded = mapbox_vector_tile.decode(
+                gzip.decompress(data), default_options={"y_coord_down": True}
+            )
+            for layer_data in decoded.values():
+                extent = layer_data["extent"]
+                for feature in layer_data["features"]:
+                    px, py = feature["geometry"]["coordinates"]
+                    if 0 <= px < extent and 0 <= py < extent:  # not a neighbour's buffer copy
+                        feature["lonlat"] = tile_lonlat(px, py, (x, y, z), extent)
+                        out.append(feature)
+    return out
+
+
+def tile_lonlat(px: int, py: int, tile: tuple[int, int, int], extent: int) -> mercantile.LngLat:
+    bounds = mercantile.xy_bounds(*tile)
+    mx = bounds.left + px / extent * (bounds.right - bounds.left)
+    my = bounds.top - py / extent * (bounds.top - bounds.bottom)
+    return mercantile.lnglat(mx, my)

@@ -1,0 +1,264 @@
+"""The build on the real samples, read back independently: manifest, chunks, tiles, site files.
+
+Values are checked against the source CSVs parsed with Python's csv module, not against the
+reader under test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sitedata as sd
+from pyproj import Transformer
+from conftest import ALL_SAMPLES, L2B_ASC, L2B_DESC, L3_EAST, L3_UP
+
+from tiler import build
+from tiler.errors import BuildError, InputError
+
+EXPECTED = {
+    "l2b-2020-2024-asc": (L2B_ASC, 11_759, 207),
+    "l2b-2020-2024-desc": (L2B_DESC, 11_590, 210),
+    "l3-2020-2024-east": (L3_EAST, 522, 304),
+    "l3-2020-2024-up": (L3_UP, 522, 304),
+}
+LAEA_TO_LONLAT = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+TILE_NUMBERS = {"velocity": "mean_velocity", "velocity_std": "mean_velocity_std"}
+
+
+def iso(column: str) -> str:
+    return f"{column[:4]}-{column[4:6]}-{column[6:]}"
+
+
+def test_manifest_lists_one_layer_per_level_period_geometry(built_site: Path) -> None:
+    document = sd.manifest(built_site)
+    assert document["schema"] == 1
+    assert document["generator"].startswith("egms-tiler ")
+    assert "Copernicus" in document["attribution"]
+    layers = {entry["id"]: entry for entry in document["layers"]}
+    assert sorted(layers) == sorted(EXPECTED)
+    for layer_id, (source, points, dates) in EXPECTED.items():
+        entry = layers[layer_id]
+        assert entry["points"] == points
+        assert entry["dates"]["count"] == dates
+        assert entry["units"] == [entry["units"][0]]
+        assert entry["units"][0]["name"] == source.stem
+        assert entry["units"][0]["first_id"] == 0
+        assert entry["units"][0]["points"] == points
+        assert entry["tiles"] == f"{layer_id}/tiles.pmtiles"
+        assert entry["chunks"]["path"] == f"{layer_id}/ts/{{chunk}}.json.gz"
+        p02, p98 = entry["velocity"]["p02"], entry["velocity"]["p98"]
+        assert p02 < p98
+    assert layers["l2b-2020-2024-desc"]["geometry"] == "desc"
+    assert layers["l2b-2020-2024-asc"]["geometry"] == "asc"
+    assert "coherence" not in layers["l3-2020-2024-up"]["attributes"]
+
+
+@pytest.mark.parametrize("layer_id", sorted(EXPECTED))
+def test_chunks_equal_the_csv_rows(built_site: Path, layer_id: str) -> None:
+    source, points, _ = EXPECTED[layer_id]
+    entry = sd.layer(built_site, layer_id)
+    series = sd.series_by_pid(built_site, entry)
+    rows = sd.csv_by_pid(source)
+    assert set(series) == set(rows), "points lost or invented"
+    assert len(series) == points
+    ids = sorted(feature_id for feature_id, _, _ in series.values())
+    assert ids == list(range(points)), "ids are not dense"
+    for pid in random.Random(4).sample(sorted(rows), 150):
+        _, dates, values = series[pid]
+        columns = sd.date_columns(rows[pid])
+        assert dates == [iso(c) for c in columns]
+        assert [v / 10 for v in values] == [float(rows[pid][c]) for c in columns], pid
+
+
+def test_chunks_are_small_on_the_wire(built_site: Path) -> None:
+    sizes = [p.stat().st_size for p in (built_site / "data").rglob("*.json.gz")]
+    assert max(sizes) <= 256 * 1024
+
+
+def test_chunk_is_a_compact_patch_of_ground(built_site: Path) -> None:
+    """Ids follow a space-filling curve: a chunk covers a small part of the burst."""
+    entry = sd.layer(built_site, "l2b-2020-2024-desc")
+    rows = sd.csv_by_pid(L2B_DESC)
+    west, south, east, north = entry["bounds"]
+    data = sd.chunk(built_site, entry, 10)
+    lons = [float(rows[pid]["longitude"]) for pid in data["pid"]]
+    lats = [float(rows[pid]["latitude"]) for pid in data["pid"]]
+    area = (max(lons) - min(lons)) * (max(lats) - min(lats))
+    assert area < 0.1 * (east - west) * (north - south)
+
+
+@pytest.mark.parametrize("layer_id", sorted(EXPECTED))
+def test_tiles_hold_every_point_once_at_max_zoom(built_site: Path, layer_id: str) -> None:
+    source, points, _ = EXPECTED[layer_id]
+    entry = sd.layer(built_site, layer_id)
+    tiles = built_site / "data" / entry["tiles"]
+    header = sd.pmtiles_header(tiles)
+    assert (header["min_zoom"], header["max_zoom"]) == (entry["minzoom"], entry["maxzoom"])
+    features = sd.features_at_zoom(tiles, entry["maxzoom"])
+    assert sorted(f["id"] for f in features) == list(range(points))
+    series = sd.series_by_pid(built_site, entry)
+    rows = sd.csv_by_pid(source)
+    for feature in features:
+        props = feature["properties"]
+        assert series[props["pid"]][0] == feature["id"], "tile id and chunk row disagree"
+        row = rows[props["pid"]]
+        for attribute, column in TILE_NUMBERS.items():
+            assert props[attribute] == pytest.approx(float(row[column]), abs=1e-9)
+        pixel = 360 / 2 ** entry["maxzoom"] / 4096  # tile coordinates are quantised
+        assert feature["lonlat"].lng == pytest.approx(lon_of(row, source), abs=2 * pixel)
+
+
+def lon_of(row: dict[str, str], source: Path) -> float:
+    if "longitude" in row:
+        return float(row["longitude"])
+    return float(LAEA_TO_LONLAT.transform(float(row["easting"]), float(row["northing"]))[0])
+
+
+def assert_header_bounds_contain(header: dict[str, Any], lonlat: Any) -> None:
+    tolerance = 1e-6
+    assert (
+        header["min_lon_e7"] / 1e7 - tolerance
+        <= lonlat.lng
+        <= header["max_lon_e7"] / 1e7 + tolerance
+    )
+    assert (
+        header["min_lat_e7"] / 1e7 - tolerance
+        <= lonlat.lat
+        <= header["max_lat_e7"] / 1e7 + tolerance
+    )
+
+
+def test_header_bounds_contain_every_csv_point(built_site: Path) -> None:
+    entry = sd.layer(built_site, "l2b-2020-2024-asc")
+    header = sd.pmtiles_header(built_site / "data" / entry["tiles"])
+    for row in sd.csv_rows(L2B_ASC):
+        lonlat = type("P", (), {"lng": float(row["longitude"]), "lat": float(row["latitude"])})
+        assert_header_bounds_contain(header, lonlat)
+
+
+def test_site_files_are_in_place(built_site: Path) -> None:
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html
+    assets = sorted(p.name for p in (built_site / "assets").iterdir())
+    assert [name.split("-")[0] for name in assets] == ["app", "vendor"]
+    for name in assets:
+        assert f"assets/{name}/" in html, "index.html must reference the hashed asset directory"
+    assert not list(built_site.parent.glob(".*building*")), "staging directory left behind"
+    assert not (built_site / ".work").exists()
+
+
+# --- several units in one layer, missing values -------------------------------------------------
+
+
+def write_subset(source: Path, target: Path, rows: range, blank: dict[int, list[str]]) -> None:
+    """Rows `rows` of `source` as a plain CSV, with cells blanked per row index."""
+    tokens = ["", "nan", "NaN", "NA"]
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        for index, row in enumerate(sd.csv_rows(source)):
+            if index == 0:
+                out.write(",".join(row) + "\n")
+            if index == rows.stop:
+                break
+            if index < rows.start:
+                continue
+            for k, column in enumerate(blank.get(index, [])):
+                row[column] = tokens[k % len(tokens)]
+            out.write(",".join(row.values()) + "\n")
+
+
+def test_two_units_missing_values_and_chunk_boundaries(tmp_path: Path) -> None:
+    first = tmp_path / "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.csv"
+    second = tmp_path / "EGMS_L2b_022_0846_IW2_VV_2020_2024_1.csv"
+    dates = sd.date_columns(next(sd.csv_rows(L2B_DESC)))
+    write_subset(L2B_DESC, first, range(300), {5: [dates[0], dates[7], dates[8], dates[-1]]})
+    write_subset(
+        L2B_DESC, second, range(1000, 1040), {1000: ["mean_velocity", "temporal_coherence"]}
+    )
+    result = build([first, second], tmp_path / "out", quiet=True, chunk_size=64)
+    entry = result.manifest["layers"][0]
+    assert [(u["name"], u["first_id"], u["points"]) for u in entry["units"]] == [
+        (first.stem, 0, 300),
+        (second.stem, 320, 40),
+    ]
+    series = sd.series_by_pid(result.output, entry)
+    blanked_pid = next(row["pid"] for i, row in enumerate(sd.csv_rows(first)) if i == 5)
+    values = series[blanked_pid][2]
+    assert [values[0], values[7], values[8], values[-1]] == [None] * 4
+    assert None not in values[1:7]
+    features = sd.features_at_zoom(result.output / "data" / entry["tiles"], entry["maxzoom"])
+    by_id = {f["id"]: f["properties"] for f in features}
+    assert sorted(by_id) == list(range(300)) + list(range(320, 360))
+    no_velocity = [p for p in by_id.values() if "velocity" not in p]
+    assert len(no_velocity) == 1 and "coherence" not in no_velocity[0]
+    assert {p["unit"] for p in by_id.values()} == {0, 1}
+
+
+# --- atomic output ------------------------------------------------------------------------------
+
+
+def test_failed_build_leaves_no_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="bad.csv"):
+        build([L3_UP, bad], out, quiet=True)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_failed_rebuild_keeps_the_previous_site(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([L3_UP], out, quiet=True)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    truncated = tmp_path / L3_EAST.name
+    truncated.write_bytes(L3_EAST.read_bytes()[:5000])
+    with pytest.raises(InputError, match=L3_EAST.name):
+        build([L3_UP, truncated], out, quiet=True)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([truncated.name, "out"])
+
+
+def test_rebuild_replaces_the_site_and_refuses_foreign_directories(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([L3_UP], out, quiet=True)
+    build([L3_EAST], out, quiet=True)
+    assert [e["id"] for e in sd.manifest(out)["layers"]] == ["l3-2020-2024-east"]
+    assert not (out / "data" / "l3-2020-2024-up").exists()
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("keep me")
+    with pytest.raises(BuildError, match="--force"):
+        build([L3_UP], foreign, quiet=True)
+    assert (foreign / "thesis.tex").read_text() == "keep me"
+
+
+def test_published_site_is_world_readable(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([L3_UP], out, quiet=True)
+    assert out.stat().st_mode & 0o755 == 0o755
+
+
+# --- determinism --------------------------------------------------------------------------------
+
+
+def site_digest(site: Path) -> dict[str, Any]:
+    """Every data file's content, PMTiles through their decoded features (not bytes)."""
+    digest: dict[str, Any] = {"manifest": sd.manifest(site)}
+    for path in sorted((site / "data").rglob("*.json.gz")):
+        digest[str(path.relative_to(site))] = json.loads(gzip.decompress(path.read_bytes()))
+    for entry in digest["manifest"]["layers"]:
+        features = sd.features_at_zoom(site / "data" / entry["tiles"], entry["maxzoom"])
+        digest[entry["tiles"]] = sorted((f["id"], json.dumps(f["properties"])) for f in features)
+    return digest
+
+
+def test_two_builds_are_identical(built_site: Path, tmp_path: Path) -> None:
+    again = build(list(reversed(ALL_SAMPLES)), tmp_path / "again", quiet=True, jobs=1).output
+    assert site_digest(again) == site_digest(built_site)
+    for path in (built_site / "data").rglob("*.json.gz"):
+        assert path.read_bytes() == (again / path.relative_to(built_site)).read_bytes()
