@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import sitedata as sd
-from pyproj import Transformer
 from conftest import ALL_SAMPLES, L2B_ASC, L2B_DESC, L3_EAST, L3_UP
+from pyproj import Transformer
 
 from tiler import build
 from tiler.errors import BuildError, InputError
