@@ -22,6 +22,7 @@ from .spatial import laea_to_lonlat
 NULL_VALUES = ["", "nan", "NaN", "NA"]
 MISSING = np.iinfo(np.int32).min  # displacement sentinel for a missing value
 BLOCK_SIZE = 4 << 20
+L3_EXAMPLE = "EGMS_L3_E45N17_100km_U_2020_2024_1.csv"
 READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, pa.ArrowInvalid)
 
 # Static columns the pipeline uses, by internal name (see egms.CANONICAL).
@@ -84,6 +85,9 @@ def csv_member(path: Path) -> str | None:
 def read_header(path: Path, member: str | None) -> list[str]:
     with open_csv_bytes(path, member) as stream:
         line = stream.readline(1 << 20)
+        first_row = stream.readline(1 << 20)
+    if not line:
+        raise InputError(path, "the file is empty", "download the file again")
     try:
         text = line.decode("ascii").rstrip("\r\n")
     except UnicodeDecodeError as exc:
@@ -92,6 +96,10 @@ def read_header(path: Path, member: str | None) -> list[str]:
     if len(columns) < 2 or "pid" not in columns:
         raise InputError(path, "not an EGMS CSV (no 'pid' column in the header)",
                          "pass EGMS L2a/L2b/L3 .zip or .csv files", line=1)  # fmt: skip
+    if not first_row.strip():
+        raise InputError(
+            path, "the file has a header but no data rows", "pass a complete EGMS file"
+        )
     return columns
 
 
@@ -161,7 +169,7 @@ def _geometry(
     if level == "L3":
         if name_info is None or name_info.geometry is None:
             raise InputError(path, "cannot tell vertical (U) from east-west (E) L3 data",
-                             "keep the EGMS file name, e.g. EGMS_L3_E45N17_100km_U_2020_2024_1.csv")  # fmt: skip
+                             f"keep the EGMS file name, e.g. {L3_EXAMPLE}")  # fmt: skip
         return name_info.geometry
     orbit = _orbit_from_rows(path, member, columns)
     if orbit is None:
@@ -175,14 +183,13 @@ def _orbit_from_rows(path: Path, member: str | None, columns: list[str]) -> str 
     if not wanted:
         return None
     with open_csv_bytes(path, member) as stream:
-        reader = _open_reader(path, stream, wanted, 1 << 20)
         try:
-            batch = reader.read_next_batch()
+            batch = _open_reader(stream, wanted, 1 << 20).read_next_batch()
         except StopIteration:
             raise InputError(path, "the file has a header but no data rows",
                              "pass a complete EGMS file") from None  # fmt: skip
-        except pa.ArrowInvalid as exc:
-            raise InputError(path, f"unreadable values ({exc})", "pass an unmodified EGMS file") from exc
+        except READ_ERRORS as exc:
+            raise locate_in(path, member, columns, wanted, exc) from exc
     if "track_angle" in wanted:
         orbit = egms.orbit_from_track_angle(_floats(batch.column("track_angle")))
         if orbit:
@@ -193,20 +200,20 @@ def _orbit_from_rows(path: Path, member: str | None, columns: list[str]) -> str 
 
 
 def _open_reader(
-    path: Path, stream: IO[bytes], include: list[str], block_size: int
+    stream: IO[bytes], include: list[str], block_size: int
 ) -> pacsv.CSVStreamingReader:
+    """A streaming CSV reader; it parses the first block at once, so it may raise READ_ERRORS."""
     types = {name: (pa.string() if name == "pid" else pa.float64()) for name in include}
-    try:
-        return pacsv.open_csv(
-            stream,
-            read_options=pacsv.ReadOptions(block_size=block_size),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=include, column_types=types, null_values=NULL_VALUES,
-                strings_can_be_null=False,
-            ),  # fmt: skip
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputError(path, f"unreadable CSV ({exc})", "pass an unmodified EGMS file") from exc
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(block_size=block_size),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=include,
+            column_types=types,
+            null_values=NULL_VALUES,
+            strings_can_be_null=False,
+        ),
+    )
 
 
 def _floats(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -225,16 +232,18 @@ def iter_batches(source: Source, block_size: int = BLOCK_SIZE) -> Iterator[Batch
     include = ["pid", *statics.values(), *source.dates]
     line = 2
     with open_csv_bytes(source.path, source.member) as stream:
-        reader = _open_reader(source.path, stream, include, block_size)
-        while True:
-            try:
-                record = reader.read_next_batch()
-            except StopIteration:
-                return
-            except READ_ERRORS as exc:
-                raise locate_problem(source, exc) from exc
+        for record in _records(source, stream, include, block_size):
             yield _to_batch(source, record, statics, line)
             line += record.num_rows
+
+
+def _records(
+    source: Source, stream: IO[bytes], include: list[str], block_size: int
+) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from _open_reader(stream, include, block_size)
+    except READ_ERRORS as exc:
+        raise locate_problem(source, exc) from exc
 
 
 def _to_batch(
@@ -266,15 +275,23 @@ def to_tenths(values: np.ndarray) -> np.ndarray:
 
 def locate_problem(source: Source, cause: BaseException) -> InputError:
     """Find the first bad line with a slow exact scan (only on the error path)."""
-    from .validate import first_bad_line
+    numeric = [*static_columns(source).values(), *source.dates]
+    return locate_in(source.path, source.member, list(source.columns), numeric, cause)
+
+
+def locate_in(
+    path: Path, member: str | None, header: list[str], numeric: list[str], cause: BaseException
+) -> InputError:
+    """`locate_problem` for a file not scanned yet: `numeric` are the columns being parsed."""
+    from .validate import first_bad_line_in
 
     if isinstance(cause, zipfile.BadZipFile | zlib.error | EOFError):
-        return InputError(source.path, f"damaged ZIP archive ({cause})", "download the file again")
+        return InputError(path, f"damaged ZIP archive ({cause})", "download the file again")
     try:
-        found = first_bad_line(source)
+        found = first_bad_line_in(path, member, header, numeric)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        return InputError(source.path, f"damaged file ({exc})", "download the file again")
+        return InputError(path, f"damaged file ({exc})", "download the file again")
     if found is None:
-        return InputError(source.path, f"unreadable CSV ({cause})", "pass an unmodified EGMS file")
+        return InputError(path, f"unreadable CSV ({cause})", "pass an unmodified EGMS file")
     line, problem, fix = found
-    return InputError(source.path, problem, fix, line=line)
+    return InputError(path, problem, fix, line=line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 from .model import Source
 from .reader import NULL_VALUES, open_csv_bytes, static_columns
@@ -13,9 +14,16 @@ FIX = "repair or re-download the file"
 
 def first_bad_line(source: Source) -> tuple[int, str, str] | None:
     """(line number, problem, fix) of the first malformed row, or None when all rows parse."""
-    header = list(source.columns)
-    numeric = {header.index(c) for c in [*static_columns(source).values(), *source.dates]}
-    with open_csv_bytes(source.path, source.member) as raw:
+    numeric = [*static_columns(source).values(), *source.dates]
+    return first_bad_line_in(source.path, source.member, list(source.columns), numeric)
+
+
+def first_bad_line_in(
+    path: Path, member: str | None, header: list[str], numeric_columns: list[str]
+) -> tuple[int, str, str] | None:
+    """`first_bad_line` before a `Source` exists: checks field counts and `numeric_columns`."""
+    numeric = {header.index(c) for c in numeric_columns}
+    with open_csv_bytes(path, member) as raw:
         text = io.TextIOWrapper(raw, encoding="ascii", errors="replace", newline="")
         next(text, None)
         for number, line in enumerate(text, start=2):
