@@ -95,7 +95,7 @@ def bind(host: str, port: int) -> socket.socket:
         return socket.create_server((host, port), family=family)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise ServeError(f"port {port} is busy; pick another with --port") from None
+            raise ServeError(f"port {port} on {host} is in use; pick another with --port") from None
         if exc.errno == errno.EACCES:
             raise ServeError(f"no permission to use port {port}; pick one above 1023") from None
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}; check --host") from None
