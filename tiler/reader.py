@@ -179,7 +179,7 @@ def _geometry(
 
 
 def _orbit_from_rows(path: Path, member: str | None, columns: list[str]) -> str | None:
-    wanted = [c for c in ("track_angle", "los_east") if c in columns]
+    wanted: list[str] = [c for c in ("track_angle", "los_east") if c in columns]
     if not wanted:
         return None
     with open_csv_bytes(path, member) as stream:
