@@ -16,6 +16,13 @@ export async function decodeChunk(buffer) {
   return JSON.parse(new TextDecoder().decode(buffer));
 }
 
+/** Whether a layer has a point with this feature id (units leave id gaps at their ends). */
+export function hasFeature(layer, featureId) {
+  return (layer.units || []).some(
+    (unit) => featureId >= unit.first_id && featureId < unit.first_id + unit.points,
+  );
+}
+
 /** The chunk index holding a feature id. */
 export function chunkIndex(layer, featureId) {
   return Math.floor(featureId / layer.chunks.size);
@@ -63,6 +70,7 @@ export function createChunkStore(dataBase) {
 
   return {
     async series(layer, featureId) {
+      if (!hasFeature(layer, featureId)) throw new Error(`${layer.id} has no point ${featureId}`);
       const chunk = await load(layer, chunkIndex(layer, featureId));
       return seriesOf(chunk, layer, featureId);
     },
