@@ -519,3 +519,9 @@ def test_header_only(tmp_path: Path, sample_path: Path, end: str) -> None:
     path.write_text(sample_lines(sample_path, 0)[0] + end, encoding="ascii")
     error = raises_input_error(path)
     assert "no data rows" in error.problem, str(error)
+
+
+def test_blank_lines_after_the_header_are_skipped(tmp_path: Path) -> None:
+    lines = list(sample_lines(L3_UP, 5))
+    path = write_lines(tmp_path / L3_UP.with_suffix(".csv").name, [lines[0], "", "", *lines[1:]])
+    assert read_all(path).pid == sample(L3_UP).pid[:5]

@@ -86,6 +86,8 @@ def read_header(path: Path, member: str | None) -> list[str]:
     with open_csv_bytes(path, member) as stream:
         line = stream.readline(1 << 20)
         first_row = stream.readline(1 << 20)
+        while first_row and not first_row.strip():  # blank lines are skipped, as pyarrow does
+            first_row = stream.readline(1 << 20)
     if not line:
         raise InputError(path, "the file is empty", "download the file again")
     try:
