@@ -48,6 +48,7 @@ CLICK_LAYER = "l2b-2020-2024-desc"
 CLICK_SAMPLE = SAMPLES / "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"
 VIEWPORT = {"width": 960, "height": 640}
 SERVER_START_SECONDS = 20
+PAGE_TIMEOUT_MS = 15_000
 DATE_COLUMN = re.compile(r"^\d{8}$")
 
 # Resolves once the map has drawn everything its current view needs.
@@ -224,6 +225,7 @@ class Viewer:
 def viewer(browser: Any, site_url: str) -> Iterator[Viewer]:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     view = Viewer(page, site_url)
     page.on("console", lambda m: m.type == "error" and view.errors.append(m.text))
     page.on("pageerror", lambda e: view.errors.append(f"uncaught: {e}"))
@@ -351,8 +353,10 @@ def test_second_point_of_a_chunk_needs_no_request(viewer: Viewer, built_site: Pa
 
 def test_permalink_reopens_the_panel(viewer: Viewer, click_point: dict[str, Any]) -> None:
     point = click_point
-    viewer.open()
-    open_point(viewer, point)
+    viewer.open(f"#layer={CLICK_LAYER}")
+    viewer.js("p => egms.map.jumpTo({center: [p.lon, p.lat], zoom: 17})", point)
+    viewer.js("([l, id]) => egms.selectFeature(l, id)", [CLICK_LAYER, point["id"]])
+    viewer.wait_for_chart(point["pid"])
     permalink = viewer.js("() => location.hash")
     assert f"layer={CLICK_LAYER}" in permalink and f"pt={point['id']}" in permalink
 
