@@ -177,7 +177,8 @@ function onMapClick(event) {
 function applyHash() {
   const parsed = parseHash(location.hash);
   state.extra = parsed.extra;
-  if (parsed.cmap && parsed.cmap !== state.palette) setPalette(parsed.cmap);
+  const palette = paletteByName(parsed.cmap).name;
+  if (palette !== state.palette) setPalette(palette);
   if (parsed.layer && parsed.layer !== state.layerId && layerById(app.manifest, parsed.layer)) {
     switchLayer(parsed.layer);
   }
@@ -207,6 +208,7 @@ function wireEvents(map) {
 function setUpPickers(manifest) {
   fillSelect(ui.layerSelect, manifest.layers.map((l) => ({ value: l.id, label: l.label || l.id })));
   fillSelect(ui.paletteSelect, divergingPalettes().map((p) => ({ value: p.name, label: p.label })));
+  ui.paletteSelect.value = state.palette;
   ui.layerSelect.disabled = false;
 }
 
