@@ -8,11 +8,11 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "build"]
 
 if TYPE_CHECKING:
-    from .build import BuildResult
+    from .builder import BuildResult
 
 
 def build(*args: Any, **kwargs: Any) -> BuildResult:
-    """Build a static site; see `tiler.build.build` (imported lazily to keep `--help` fast)."""
-    from .build import build as _build
+    """Build a static site; see `tiler.builder.build` (imported lazily to keep `--help` fast)."""
+    from .builder import build as _build
 
     return _build(*args, **kwargs)

@@ -68,7 +68,7 @@ def build(
       egms-tiler build downloads/*.zip -o build/site
       egms-tiler serve build/site
     """
-    from .build import build as run_build
+    from .builder import build as run_build
 
     run_build(inputs, output, jobs=jobs, title=title, force=force, quiet=quiet)
 

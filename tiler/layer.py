@@ -70,6 +70,7 @@ def build_layer(job: LayerJob) -> LayerResult:
             name=f"EGMS {job.key.label}",
             attribution=ATTRIBUTION,
             temp_dir=job.scratch_dir,
+            cwd=job.data_dir.parent,
         )
     )
     features_path.unlink()

@@ -44,6 +44,9 @@ class TileOptions:
     attribution: str = ""
     temp_dir: Path | None = None
     string_attributes: tuple[str, ...] = ("pid",)
+    # tippecanoe records its command line in the archive's metadata: run it from here with
+    # relative paths, so no local path is published and identical builds give identical bytes.
+    cwd: Path | None = None
 
 
 def find_binary() -> Path:
@@ -89,11 +92,16 @@ def binary_version(binary: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in match.groups())
 
 
-def argv(binary: Path, options: TileOptions) -> list[str]:
+def argv(options: TileOptions) -> list[str]:
     """The command line: tippecanoe's documented recipe for keeping every point at max zoom."""
+    here = options.cwd or Path.cwd()
+
+    def rel(path: Path) -> str:
+        return os.path.relpath(path, here)
+
     args = [
-        str(binary),
-        f"--output={options.output}",
+        "tippecanoe",
+        f"--output={rel(options.output)}",
         f"--layer={options.layer}",
         "--maximum-zoom=g",
         "--drop-densest-as-needed",
@@ -107,19 +115,20 @@ def argv(binary: Path, options: TileOptions) -> list[str]:
     if options.attribution:
         args.append(f"--attribution={options.attribution}")
     if options.temp_dir is not None:
-        args.append(f"--temporary-directory={options.temp_dir}")
+        args.append(f"--temporary-directory={rel(options.temp_dir)}")
     args += [f"--attribute-type={name}:string" for name in options.string_attributes]
-    args.append(str(options.source))
+    args.append(rel(options.source))
     return args
 
 
 def run(options: TileOptions) -> None:
     """Make one PMTiles archive; a failure raises `ToolError` with tippecanoe's last words."""
-    command = argv(find_binary(), options)
+    binary = find_binary()
     tail: deque[str] = deque(maxlen=5)
     with subprocess.Popen(
-        command, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
-    ) as proc:
+        argv(options), executable=binary, cwd=options.cwd, text=True,
+        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
         assert proc.stderr is not None
         for line in proc.stderr:
             tail.append(line.strip())

@@ -55,9 +55,9 @@ def build(
     out = Path(output)
     if chunk_size < 1:
         raise BuildError(f"chunk size must be at least 1, not {chunk_size}")
-    sources = [scan(path) for path in discover(str(item) for item in inputs)]
-    groups = group_layers(sources)
     with Reporter(quiet) as reporter, staging(out, force) as stage:
+        sources = [scan(path) for path in discover(str(item) for item in inputs)]
+        groups = group_layers(sources)
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         results = build_layers(groups, stage, chunk_size, jobs or os.cpu_count() or 1, reporter)
         document = write_outputs(stage, results, title or DEFAULT_TITLE)
