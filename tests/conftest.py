@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGE_TIMEOUT_MS,
+    VIEWPORT,
+    Viewer,
+    free_port,
+    wait_until_up,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "data" / "egms"
@@ -23,3 +36,54 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "out"
     build(list(ALL_SAMPLES), out, quiet=True)
     return out
+
+
+# --- real browser against the real server (used by every browser test) --------------------
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built site served by the real CLI in a subprocess."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    argv = [sys.executable, "-m", "tiler", "serve", str(built_site), "--port", str(port)]
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}/"
+    wait_until_up(url, process, log)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's chromium; install it with "
+            "`make system-deps` (apt-get install chromium). Playwright cannot download browsers."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def viewer(browser: Any, site_url: str) -> Iterator[Viewer]:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    view = Viewer(page, site_url)
+    page.on("console", lambda m: m.type == "error" and view.errors.append(m.text))
+    page.on("pageerror", lambda e: view.errors.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: view.errors.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and view.errors.append(f"{r.status} {r.url}"))
+    page.on("request", lambda r: view.requests.append(r.url))
+    yield view
+    context.close()

@@ -7,233 +7,26 @@ gzip/json/csv, never from the viewer's own code. The page keeps its Content-Secu
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
-import math
-import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import (
+    CIRCLE_LAYER,
+    CLICK_LAYER,
+    CLICK_SAMPLE,
+    DATE_COLUMN,
+    JS_VIEW,
+    Viewer,
+    expected_colour,
+    isolated_point,
+    manifest_layer,
+    read_chunk,
+    read_manifest,
+)
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "tests" / "data" / "egms"
-PALETTES_JS = REPO / "site" / "app" / "palettes.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-CIRCLE_LAYER = "egms-velocity"
-CLICK_LAYER = "l2b-2020-2024-desc"
-CLICK_SAMPLE = SAMPLES / "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"
-VIEWPORT = {"width": 960, "height": 640}
-SERVER_START_SECONDS = 20
-PAGE_TIMEOUT_MS = 15_000
-DATE_COLUMN = re.compile(r"^\d{8}$")
-
-# Resolves once the map has drawn everything its current view needs.
-JS_IDLE = "() => new Promise(r => { egms.map.once('idle', r); egms.map.triggerRepaint(); })"
-
-JS_VIEW = "() => [egms.map.getZoom(), egms.map.getCenter().lng, egms.map.getCenter().lat]"
-
-
-# --- reading the site and the sources back ----------------------------------------------------
-
-
-def read_manifest(site: Path) -> dict[str, Any]:
-    return json.loads((site / "data" / "manifest.json").read_text(encoding="utf-8"))
-
-
-def manifest_layer(site: Path, layer_id: str) -> dict[str, Any]:
-    return next(item for item in read_manifest(site)["layers"] if item["id"] == layer_id)
-
-
-def read_chunk(site: Path, layer: dict[str, Any], index: int) -> dict[str, Any]:
-    path = site / "data" / layer["chunks"]["path"].replace("{chunk}", str(index))
-    return json.loads(gzip.decompress(path.read_bytes()))
-
-
-def source_rows(zip_path: Path) -> Iterator[dict[str, str]]:
-    """Rows of the CSV inside an EGMS zip, parsed with the csv module (independent reader)."""
-    with zipfile.ZipFile(zip_path) as archive:
-        member = next(name for name in archive.namelist() if name.endswith(".csv"))
-        with archive.open(member) as raw:
-            yield from csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
-
-
-def vik_stops() -> list[tuple[float, tuple[int, int, int]]]:
-    """The `vik` palette stops from the committed palette file."""
-    text = PALETTES_JS.read_text(encoding="utf-8")
-    block = text[text.index("vik:") : text.index("],\n  },", text.index("vik:"))]
-    stops = re.findall(r"\[([\d.]+), \"#([0-9a-f]{6})\"\]", block)
-    return [(float(t), tuple(int(h[i : i + 2], 16) for i in (0, 2, 4))) for t, h in stops]
-
-
-def expected_colour(velocity: float, half_range: float) -> tuple[float, float, float]:
-    """RGB (0-255) that a linear `interpolate` over the vik stops gives for `velocity`."""
-    stops = vik_stops()
-    t = min(1.0, max(0.0, (velocity + half_range) / (2 * half_range)))
-    for (t0, c0), (t1, c1) in zip(stops, stops[1:], strict=False):
-        if t <= t1:
-            f = (t - t0) / (t1 - t0)
-            return tuple(a + (b - a) * f for a, b in zip(c0, c1, strict=True))
-    return tuple(float(c) for c in stops[-1][1])
-
-
-def isolated_point(site: Path, layer: dict[str, Any]) -> dict[str, Any]:
-    """A point of chunk 0 with no other point within ~15 m (so a click cannot hit a neighbour)."""
-    first = read_chunk(site, layer, 0)
-    rows = {row["pid"]: row for row in source_rows(CLICK_SAMPLE)}
-    coords = [(float(r["longitude"]), float(r["latitude"])) for r in rows.values()]
-    metres_per_degree = 111_320.0
-    for offset, pid in enumerate(first["pid"]):
-        row = rows[pid]
-        lon, lat = float(row["longitude"]), float(row["latitude"])
-        scale = math.cos(math.radians(lat))
-        nearest = min(
-            math.hypot((x - lon) * scale, y - lat) * metres_per_degree
-            for x, y in coords
-            if (x, y) != (lon, lat)
-        )
-        if nearest > 15:
-            return {
-                "id": first["first_id"] + offset,
-                "pid": pid,
-                "lon": lon,
-                "lat": lat,
-                "row": row,
-            }
-    raise AssertionError("no isolated point in chunk 0 of " + layer["id"])
-
-
-# --- browser, server and page ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    process.kill()
-    process.wait()
-    pytest.fail(f"`egms-tiler serve` never answered at {url}; its stderr:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="session")
-def site_url(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The built site served by the real CLI in a subprocess."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
-    argv = [sys.executable, "-m", "tiler", "serve", str(built_site), "--port", str(port)]
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
-    url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url, process, log)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests drive Debian's chromium; install it with "
-            "`make system-deps` (apt-get install chromium). Playwright cannot download browsers."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@dataclass
-class Viewer:
-    """One page of the viewer plus what it logged."""
-
-    page: Any
-    base: str
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    def open(self, hash_: str = "") -> None:
-        self.page.goto(self.base + hash_)
-        self.wait_ready()
-
-    def wait_ready(self) -> None:
-        self.page.wait_for_function("() => window.egms !== undefined")
-        self.page.evaluate("() => window.egms.ready.then(() => true)")
-
-    def idle(self) -> None:
-        self.page.evaluate(JS_IDLE)
-
-    def js(self, expression: str, arg: Any = None) -> Any:
-        return self.page.evaluate(expression, arg)
-
-    def wait_for_chart(self, pid: str) -> None:
-        self.page.wait_for_function(
-            "pid => document.getElementById('panel-pid').textContent === pid"
-            " && document.body.dataset.chartPoints !== undefined",
-            arg=pid,
-        )
-
-    def chunk_requests(self) -> list[str]:
-        return [url for url in self.requests if "/ts/" in url]
-
-    def assert_no_errors(self) -> None:
-        assert self.errors == [], "console errors:\n" + "\n".join(self.errors)
-
-
-@pytest.fixture
-def viewer(browser: Any, site_url: str) -> Iterator[Viewer]:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    view = Viewer(page, site_url)
-    page.on("console", lambda m: m.type == "error" and view.errors.append(m.text))
-    page.on("pageerror", lambda e: view.errors.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: view.errors.append(f"request failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and view.errors.append(f"{r.status} {r.url}"))
-    page.on("request", lambda r: view.requests.append(r.url))
-    yield view
-    context.close()
 
 
 # --- tests ---------------------------------------------------------------------------------------
