@@ -262,3 +262,77 @@ def test_two_builds_are_identical(built_site: Path, tmp_path: Path) -> None:
     assert site_digest(again) == site_digest(built_site)
     for path in (built_site / "data").rglob("*.json.gz"):
         assert path.read_bytes() == (again / path.relative_to(built_site)).read_bytes()
+
+
+# --- indexes for the viewer: chunk coordinates, chunk boxes, pid buckets, outlines, stats -------
+
+
+def fnv1a32(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+@pytest.mark.parametrize("layer_id", sorted(EXPECTED))
+def test_chunk_coordinates_velocity_and_index_boxes(built_site: Path, layer_id: str) -> None:
+    source = EXPECTED[layer_id][0]
+    entry = sd.layer(built_site, layer_id)
+    rows = sd.csv_by_pid(source)
+    index = json.loads((built_site / "data" / entry["index"]).read_text())
+    assert index["size"] == entry["chunks"]["size"]
+    assert sum(row[6] for row in index["chunks"]) == entry["points"]
+    for chunk_no, unit, west, south, east, north, count in index["chunks"]:
+        data = sd.chunk(built_site, entry, chunk_no)
+        assert data["unit"] == unit and len(data["pid"]) == count == len(data["lon"])
+        columns = (data["pid"], data["lon"], data["lat"], data["v"])
+        for pid, lon, lat, velocity in zip(*columns, strict=True):
+            assert west <= lon <= east and south <= lat <= north
+            assert velocity == float(rows[pid]["mean_velocity"])
+            assert lon == pytest.approx(lon_of(rows[pid], source), abs=1e-6)
+
+
+@pytest.mark.parametrize("layer_id", sorted(EXPECTED))
+def test_pid_buckets_find_every_point(built_site: Path, layer_id: str) -> None:
+    entry = sd.layer(built_site, layer_id)
+    pids = entry["pids"]
+    assert pids["hash"] == "fnv1a32"
+    buckets = {}
+    for bucket in range(pids["buckets"]):
+        path = built_site / "data" / pids["path"].format(bucket=bucket)
+        buckets[bucket] = json.loads(gzip.decompress(path.read_bytes()))
+    assert sum(len(b) for b in buckets.values()) == entry["points"]
+    for pid, (feature_id, _, _) in sd.series_by_pid(built_site, entry).items():
+        assert buckets[fnv1a32(pid) % pids["buckets"]][pid] == feature_id
+
+
+def test_unit_outlines_cover_their_points(built_site: Path) -> None:
+    import shapely
+
+    entry = sd.layer(built_site, "l2b-2020-2024-asc")
+    outlines = json.loads((built_site / "data" / entry["outlines"]).read_text())
+    (feature,) = outlines["features"]
+    assert feature["properties"] == {"index": 0, "name": L2B_ASC.stem, "points": 11_759}
+    polygon = shapely.geometry.shape(feature["geometry"])
+    rows = list(sd.csv_rows(L2B_ASC))
+    lon = [float(r["longitude"]) for r in rows]
+    lat = [float(r["latitude"]) for r in rows]
+    inside = shapely.contains_xy(polygon.buffer(1e-6), lon, lat)
+    assert inside.mean() > 0.995
+    hull = shapely.MultiPoint(list(zip(lon, lat, strict=True))).convex_hull
+    assert polygon.area < 1.05 * hull.area
+
+
+def test_stats_are_percentiles_of_the_csv(built_site: Path) -> None:
+    import numpy as np
+
+    entry = sd.layer(built_site, "l2b-2020-2024-desc")
+    rows = list(sd.csv_rows(L2B_DESC))
+    for attribute, column in [("velocity", "mean_velocity"), ("coherence", "temporal_coherence")]:
+        values = np.array([float(r[column]) for r in rows])
+        stats = entry["stats"][attribute]
+        assert stats["min"] == pytest.approx(values.min()) and stats["max"] == values.max()
+        assert stats["p02"] == pytest.approx(np.percentile(values, 2), abs=1e-3)
+        assert stats["p98"] == pytest.approx(np.percentile(values, 98), abs=1e-3)
+    assert entry["velocity"] == {"p02": entry["stats"]["velocity"]["p02"],
+                                 "p98": entry["stats"]["velocity"]["p98"]}  # fmt: skip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +15,10 @@ from . import tippecanoe
 from .egms import iso_date
 from .features import SOURCE_LAYER, geojson_lines, tile_attributes, write_lines
 from .model import LayerKey, Source
+from .outlines import unit_outline, write_outlines
+from .pidindex import write_pid_index
 from .spatial import Bounds
+from .stats import AttributeStats
 from .timeseries import ChunkSpec, chunk_path_template, chunks_needed, write_unit_chunks
 from .unit import StagedUnit, stage
 
@@ -31,13 +35,20 @@ class LayerResult:
     key: LayerKey
     points: int
     bounds: list[float]
-    units: list[dict[str, object]]
+    units: list[dict[str, Any]]
     attributes: list[str]
-    velocity: dict[str, float | None]
+    stats: dict[str, dict[str, float]]
     chunk_size: int
     chunks: int
     tiles: Path
+    pids: dict[str, object]
     dates: list[str] = field(default_factory=list)
+
+    @property
+    def velocity(self) -> dict[str, float | None]:
+        """The colour scale's default clip: 2nd and 98th percentiles of the velocities."""
+        found = self.stats.get("velocity")
+        return {"p02": found["p02"], "p98": found["p98"]} if found else {"p02": None, "p98": None}
 
 
 @dataclass(slots=True)
@@ -51,7 +62,7 @@ class LayerJob:
 
 
 def build_layer(job: LayerJob) -> LayerResult:
-    """Stream every unit of the layer, write its chunks and features, then tile."""
+    """Stream every unit of the layer, write its chunks, indexes and features, then tile."""
     layer_dir = job.data_dir / job.key.id
     (layer_dir / "ts").mkdir(parents=True)
     features_path = job.scratch_dir / f"{job.key.id}.geojsonl"
@@ -74,31 +85,39 @@ def build_layer(job: LayerJob) -> LayerResult:
         )
     )
     features_path.unlink()
-    return state.result(job, tiles)
+    return state.finish(job, layer_dir, tiles)
 
 
 class _LayerState:
     def __init__(self) -> None:
         self.next_id = 0
         self.points = 0
-        self.chunks = 0
         self.bounds = Bounds()
-        self.units: list[dict[str, object]] = []
-        self.velocities: list[np.ndarray] = []
+        self.units: list[dict[str, Any]] = []
+        self.outlines: list[dict[str, Any] | None] = []
+        self.index_rows: list[list[float | int]] = []
+        self.pids: list[pa.Array] = []
+        self.ids: list[np.ndarray] = []
+        self.stats = AttributeStats()
         self.columns: set[str] = set()
         self.dates: set[str] = set()
 
-    def result(self, job: LayerJob, tiles: Path) -> LayerResult:
+    def finish(self, job: LayerJob, layer_dir: Path, tiles: Path) -> LayerResult:
+        """Write the layer-wide files (chunk index, pid index, outlines) and sum up."""
+        index = {"layer": job.key.id, "size": job.chunk_size, "chunks": self.index_rows}
+        (layer_dir / "index.json").write_text(json.dumps(index, separators=(",", ":")))
+        write_outlines(layer_dir / "units.geojson", self.units, self.outlines)
         return LayerResult(
             key=job.key,
             points=self.points,
             bounds=self.bounds.as_list(),
             units=self.units,
             attributes=tile_attributes(self.columns),
-            velocity=velocity_range(self.velocities),
+            stats=self.stats.summary(),
             chunk_size=job.chunk_size,
-            chunks=self.chunks,
+            chunks=len(self.index_rows),
             tiles=tiles,
+            pids=write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
             dates=sorted(self.dates),
         )
 
@@ -110,27 +129,29 @@ def _add_unit(
     order = unit.curve_order()
     first_id = state.next_id
     ids = np.arange(first_id, first_id + unit.rows, dtype=np.int64)
-    take = pa.array(order)
+    pids = unit.pid.take(pa.array(order))
     lines = geojson_lines(
-        ids, unit.lon[order], unit.lat[order], unit.pid.take(take),
+        ids, unit.lon[order], unit.lat[order], pids,
         {name: values[order] for name, values in unit.static.items()}, index,
     )  # fmt: skip
     write_lines(lines, features)
     spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
-    state.chunks += write_unit_chunks(unit, order, first_id, spec)
+    state.index_rows += write_unit_chunks(unit, order, first_id, spec)
     state.next_id = first_id + chunks_needed(unit.rows, job.chunk_size) * job.chunk_size
     state.points += unit.rows
     state.bounds.add(unit.lon, unit.lat)
     state.units.append(unit_entry(index, unit, first_id))
+    state.outlines.append(unit_outline(unit.lon, unit.lat))
+    state.pids.append(pids)
+    state.ids.append(ids)
+    state.stats.add(unit.static)
     state.columns.update(unit.static)
     state.dates.update(unit.source.dates)
-    if "mean_velocity" in unit.static:
-        state.velocities.append(unit.static["mean_velocity"])
 
 
-def unit_entry(index: int, unit: StagedUnit, first_id: int) -> dict[str, object]:
+def unit_entry(index: int, unit: StagedUnit, first_id: int) -> dict[str, Any]:
     source = unit.source
-    entry: dict[str, object] = {
+    entry: dict[str, Any] = {
         "index": index, "name": source.stem, "first_id": first_id, "points": unit.rows,
         "dates": len(source.dates), "first_date": iso_date(source.dates[0]),
         "last_date": iso_date(source.dates[-1]),
@@ -140,16 +161,6 @@ def unit_entry(index: int, unit: StagedUnit, first_id: int) -> dict[str, object]
         if value is not None:
             entry[name] = value
     return entry
-
-
-def velocity_range(parts: list[np.ndarray]) -> dict[str, float | None]:
-    """2nd and 98th percentiles of the layer's velocities (the colour scale's clip)."""
-    values = np.concatenate(parts) if parts else np.zeros(0)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return {"p02": None, "p98": None}
-    p02, p98 = np.percentile(values, [2, 98])
-    return {"p02": round(float(p02), 2), "p98": round(float(p98), 2)}
 
 
 def tile_zooms(path: Path) -> tuple[int, int]:

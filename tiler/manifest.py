@@ -29,9 +29,13 @@ def layer_entry(result: LayerResult, zooms: tuple[int, int]) -> dict[str, Any]:
         "maxzoom": zooms[1],
         "points": result.points,
         "chunks": chunk_manifest(key.id, result.chunk_size),
+        "index": f"{key.id}/index.json",
+        "pids": result.pids,
+        "outlines": f"{key.id}/units.geojson",
         "units": result.units,
         "attributes": result.attributes,
         "velocity": result.velocity,
+        "stats": result.stats,
         "dates": {"count": len(result.dates), "first": iso_date(result.dates[0]),
                   "last": iso_date(result.dates[-1])},
     }  # fmt: skip

@@ -44,34 +44,68 @@ def chunks_needed(points: int, size: int) -> int:
     return -(-points // size)
 
 
-def write_unit_chunks(unit: StagedUnit, order: np.ndarray, first_id: int, spec: ChunkSpec) -> int:
-    """Write the unit's rows, in `order`, as chunks starting at `first_id` (a chunk boundary)."""
+def write_unit_chunks(
+    unit: StagedUnit, order: np.ndarray, first_id: int, spec: ChunkSpec
+) -> list[list[float | int]]:
+    """Write the unit's rows, in `order`, as chunks from `first_id` (a chunk boundary).
+
+    Returns the chunk index rows: [chunk, unit, west, south, east, north, points].
+    """
     assert first_id % spec.size == 0, "a processing unit must start a new chunk"
     dates = [iso_date(column) for column in unit.source.dates]
     pids = unit.pid.take(pa.array(order))
-    count = chunks_needed(len(order), spec.size)
+    lon, lat = unit.lon[order], unit.lat[order]
+    velocity = unit.static.get("mean_velocity", np.full(unit.rows, np.nan))[order]
+    index_rows: list[list[float | int]] = []
     fd = os.open(unit.series_path, os.O_RDONLY)
     try:
-        for index in range(count):
-            start = index * spec.size
-            rows = order[start : start + spec.size]
-            block = read_rows(fd, rows, unit.row_bytes, len(dates))
-            text = chunk_json(spec, first_id + start, dates, pids[start : start + spec.size], block)
-            write_gzip(spec.directory / f"{(first_id + start) // spec.size}{CHUNK_SUFFIX}", text)
+        for start in range(0, len(order), spec.size):
+            part = slice(start, start + spec.size)
+            block = read_rows(fd, order[part], unit.row_bytes, len(dates))
+            chunk = (first_id + start) // spec.size
+            columns = {"lon": (lon[part], 6), "lat": (lat[part], 6), "v": (velocity[part], 1)}
+            text = chunk_json(spec, first_id + start, dates, pids[part], columns, block)
+            write_gzip(spec.directory / f"{chunk}{CHUNK_SUFFIX}", text)
+            index_rows.append([chunk, spec.unit, *box(lon[part], lat[part]), len(block)])
     finally:
         os.close(fd)
-    return count
+    return index_rows
+
+
+def box(lon: np.ndarray, lat: np.ndarray) -> list[float]:
+    return [
+        round(float(np.nanmin(lon)), 6), round(float(np.nanmin(lat)), 6),
+        round(float(np.nanmax(lon)), 6), round(float(np.nanmax(lat)), 6),
+    ]  # fmt: skip
 
 
 def chunk_json(
-    spec: ChunkSpec, first_id: int, dates: list[str], pids: pa.Array, block: np.ndarray
+    spec: ChunkSpec,
+    first_id: int,
+    dates: list[str],
+    pids: pa.Array,
+    columns: dict[str, tuple[np.ndarray, int]],
+    block: np.ndarray,
 ) -> bytes:
     head = json.dumps(
         {"layer": spec.layer, "unit": spec.unit, "first_id": first_id, "dates": dates,
          "pid": pids.to_pylist()},
         separators=(",", ":"), ensure_ascii=False,
     )  # fmt: skip
-    return (head[:-1] + ',"d":[' + rows_json(block) + "]}").encode()
+    parts = [head[:-1]]
+    for name, (values, decimals) in columns.items():
+        parts.append(f',"{name}":[{numbers_json(values, decimals)}]')
+    parts.append(',"d":[' + rows_json(block) + "]}")
+    return "".join(parts).encode()
+
+
+def numbers_json(values: np.ndarray, decimals: int) -> str:
+    """'1.5,null,-2' for floats rounded to `decimals`, NaN written as null."""
+    if len(values) == 0:
+        return ""
+    array = pa.array(values, mask=~np.isfinite(values))
+    text = pc.cast(pc.round(array, decimals), pa.string()).fill_null("null")
+    return ",".join(text.to_pylist())
 
 
 def rows_json(block: np.ndarray) -> str:

@@ -1,0 +1,51 @@
+"""Processing-unit outlines: the concave hull of each unit's points, as GeoJSON.
+
+Points are first thinned to a grid of at most GRID × GRID cells, so a million-point burst costs
+about as much as a small one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+GRID = 192
+HULL_RATIO = 0.1
+SIMPLIFY_CELLS = 0.5  # tolerance, in grid cells
+
+
+def unit_outline(lon: np.ndarray, lat: np.ndarray) -> dict[str, Any] | None:
+    """GeoJSON geometry of the area a unit's points cover (None when it has no points)."""
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    if lon.size == 0:
+        return None
+    cell = max(float(np.ptp(lon)), float(np.ptp(lat)), 1e-6) / GRID
+    corners = thinned(lon, lat, cell)
+    hull = shapely.concave_hull(shapely.multipoints(corners), ratio=HULL_RATIO)
+    hull = shapely.simplify(hull.buffer(cell / 2), cell * SIMPLIFY_CELLS)
+    geometry: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(hull, 1e-6))
+    return json.loads(json.dumps(geometry))  # tuples -> lists
+
+
+def thinned(lon: np.ndarray, lat: np.ndarray, cell: float) -> np.ndarray:
+    """One point per occupied grid cell (the cell's centre)."""
+    cells = np.unique(np.stack([np.floor(lon / cell), np.floor(lat / cell)], axis=1), axis=0)
+    return (cells + 0.5) * cell
+
+
+def write_outlines(
+    path: Path, units: list[dict[str, Any]], geometries: list[dict[str, Any] | None]
+) -> None:
+    features = [
+        {"type": "Feature", "id": unit["index"], "geometry": geometry,
+         "properties": {"index": unit["index"], "name": unit["name"], "points": unit["points"]}}
+        for unit, geometry in zip(units, geometries, strict=True)
+        if geometry is not None
+    ]  # fmt: skip
+    collection = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(collection, separators=(",", ":")), encoding="utf-8")
