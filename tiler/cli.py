@@ -52,12 +52,12 @@ def main() -> None:
               help="Layers built in parallel [default: number of cores].")  # fmt: skip
 @click.option("--title", default=None, help="Title of the site [default: EGMS ground motion].")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is not an egms-tiler site.")
+@click.option("--clip", type=click.Path(path_type=Path), default=None, metavar="AOI_FILE",
+              help="Keep only the points inside the polygons of this file (GeoPackage, "
+              "GeoJSON, Shapefile, ...).")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
-def build(
-    inputs: tuple[str, ...], output: Path, jobs: int | None, title: str | None, force: bool,
-    quiet: bool,
-) -> None:  # fmt: skip
+def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:
     """Build a static site from EGMS files.
 
     INPUT is any mix of EGMS .zip and .csv files, directories (searched recursively for EGMS
@@ -70,7 +70,7 @@ def build(
     """
     from .builder import build as run_build
 
-    run_build(inputs, output, jobs=jobs, title=title, force=force, quiet=quiet)
+    run_build(inputs, output, **options)  # each option is a field of builder.BuildOptions
 
 
 @main.command()

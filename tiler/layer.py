@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from .pidindex import write_pid_index
 from .spatial import Bounds
 from .stats import AttributeStats
 from .timeseries import ChunkSpec, chunk_path_template, chunks_needed, write_unit_chunks
-from .unit import StagedUnit, stage
+from .unit import PointFilter, StagedUnit, stage
 
 ATTRIBUTION = (
     "Contains modified Copernicus Sentinel data processed by the European Ground Motion Service "
@@ -59,19 +60,28 @@ class LayerJob:
     scratch_dir: Path
     chunk_size: int
     on_rows: Callable[[int], None] | None = None
+    keep: PointFilter | None = None  # --clip
 
 
-def build_layer(job: LayerJob) -> LayerResult:
-    """Stream every unit of the layer, write its chunks, indexes and features, then tile."""
+def build_layer(job: LayerJob) -> LayerResult | None:
+    """Stream every unit of the layer, write its chunks, indexes and features, then tile.
+
+    None when no point is left (all outside the --clip area).
+    """
     layer_dir = job.data_dir / job.key.id
     (layer_dir / "ts").mkdir(parents=True)
     features_path = job.scratch_dir / f"{job.key.id}.geojsonl"
     state = _LayerState()
     with open(features_path, "wb") as features:
-        for index, source in enumerate(job.sources):
-            unit = stage(source, job.scratch_dir / f"{job.key.id}-{index}.series", job.on_rows)
-            _add_unit(job, state, index, unit, layer_dir, features)
-            unit.series_path.unlink()
+        for number, source in enumerate(job.sources):
+            scratch = job.scratch_dir / f"{job.key.id}-{number}.series"
+            unit = stage(source, scratch, job.on_rows, job.keep)
+            if unit.rows:
+                _add_unit(job, state, len(state.units), unit, layer_dir, features)
+            scratch.unlink()
+    if not state.units:
+        shutil.rmtree(layer_dir)
+        return None
     tiles = layer_dir / "tiles.pmtiles"
     tippecanoe.run(
         tippecanoe.TileOptions(

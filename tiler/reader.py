@@ -47,6 +47,17 @@ class Batch:
     def rows(self) -> int:
         return len(self.pid)
 
+    def select(self, mask: np.ndarray) -> Batch:
+        """The rows where `mask` is true (line numbers no longer follow each other)."""
+        return Batch(
+            self.first_line,
+            self.pid.filter(pa.array(mask)),
+            {name: values[mask] for name, values in self.static.items()},
+            self.displacement[mask],
+            self.lon[mask],
+            self.lat[mask],
+        )
+
 
 @contextmanager
 def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:

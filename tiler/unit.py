@@ -44,16 +44,26 @@ class StagedUnit:
         return hilbert_order(self.lon, self.lat)
 
 
+PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> keep mask
+
+
 def stage(
-    source: Source, scratch: Path, on_rows: Callable[[int], None] | None = None
+    source: Source,
+    scratch: Path,
+    on_rows: Callable[[int], None] | None = None,
+    keep: PointFilter | None = None,
 ) -> StagedUnit:
-    """Stream `source` once: static columns to memory, series to `scratch`."""
+    """Stream `source` once: static columns to memory, series to `scratch`.
+
+    `keep` drops the points it returns false for (the --clip area).
+    """
     pids: list[pa.Array] = []
     static: dict[str, list[np.ndarray]] = {}
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
     with open(scratch, "wb") as series:
-        for batch in iter_batches(source):
+        for read in iter_batches(source):
+            batch = read.select(keep(read.lon, read.lat)) if keep else read
             pids.append(batch.pid)
             for name, values in batch.static.items():
                 static.setdefault(name, []).append(values)
@@ -61,7 +71,7 @@ def stage(
             lats.append(batch.lat)
             series.write(batch.displacement.astype(SERIES_DTYPE, copy=False).tobytes())
             if on_rows:
-                on_rows(batch.rows)
+                on_rows(read.rows)
     return StagedUnit(
         source=source,
         pid=pa.concat_arrays(pids) if pids else pa.array([], pa.string()),
