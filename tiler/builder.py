@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,10 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import manifest
+from . import basemap, manifest
+from .cache import file_digest, layer_key, previous_layers, reuse
 from .clip import inside, load_area
 from .discover import discover
-from .errors import BuildError
+from .errors import BuildError, InputWarning
 from .layer import LayerJob, LayerResult, build_layer, tile_zooms
 from .model import LayerKey, Source
 from .progress import Reporter, human_size
@@ -53,6 +55,11 @@ class BuildOptions:
     quiet: bool = False
     chunk_size: int = CHUNK_SIZE
     clip: str | os.PathLike[str] | None = None
+    strict: bool = False
+    rebuild: bool = False  # ignore the previous site's layers (no incremental build)
+    # the viewer's extras: `--basemap` (see tiler/basemap.py) and `--description`
+    basemap: str | None = None
+    description: str | None = None
 
     def check(self) -> None:
         if self.chunk_size < 1:
@@ -71,16 +78,48 @@ def build(
     started = time.perf_counter()
     config = BuildOptions(**options)
     config.check()
+    backdrop = basemap.parse(config.basemap)  # a bad --basemap fails before any work
     out = Path(output)
     with Reporter(config.quiet) as reporter, staging(out, config.force) as stage:
-        sources = [scan(path) for path in discover(str(item) for item in inputs)]
+        sources, digests, warnings = read_inputs(inputs)
         groups = group_layers(sources)
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
-        results = build_layers(groups, stage, config, reporter)
-        document = write_outputs(stage, results, config)
+        plan = LayerPlan(groups, digests, config, out)
+        layers, built_warnings = build_layers(plan, stage, config, reporter)
+        check_warnings([*warnings, *built_warnings], config.strict, reporter)
+        document = write_outputs(stage, layers, config, backdrop)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
+
+
+def read_inputs(
+    inputs: Iterable[str | os.PathLike[str]],
+) -> tuple[list[Source], dict[Path, str], list[InputWarning]]:
+    """Scan every input; the same content given twice is read once (with a warning)."""
+    sources, digests, warnings = [], {}, []
+    seen: dict[str, Path] = {}
+    for path in discover(str(item) for item in inputs):
+        source = scan(path)
+        digest = digests[path] = file_digest(path)
+        if digest in seen:
+            warnings.append(InputWarning(str(path), f"same content as {seen[digest]}; read once",
+                                         "remove one of the copies"))  # fmt: skip
+            continue
+        seen[digest] = path
+        sources.append(source)
+        if source.unknown_columns:
+            names = ", ".join(source.unknown_columns[:5])
+            warnings.append(InputWarning(source.display, f"unknown column(s) {names} not used",
+                                         "a newer EGMS release? please report it", 1))  # fmt: skip
+    return sources, digests, warnings
+
+
+def check_warnings(warnings: list[InputWarning], strict: bool, reporter: Reporter) -> None:
+    for warning in warnings:
+        reporter.warn(str(warning))
+    if strict and warnings:
+        raise BuildError(f"--strict: {len(warnings)} warning(s), the first: {warnings[0]}")
 
 
 def group_layers(sources: list[Source]) -> dict[LayerKey, list[Source]]:
@@ -91,30 +130,74 @@ def group_layers(sources: list[Source]) -> dict[LayerKey, list[Source]]:
     return dict(sorted(groups.items(), key=lambda item: item[0].id))
 
 
+class LayerPlan:
+    """Which layers to build and which to take unchanged from the previous site."""
+
+    def __init__(
+        self, groups: dict[LayerKey, list[Source]], digests: dict[Path, str],
+        config: BuildOptions, output: Path,
+    ) -> None:  # fmt: skip
+        options = {"chunk_size": config.chunk_size, "clip": clip_digest(config.clip)}
+        self.groups = groups
+        self.output = output
+        self.keys = {key: layer_key(sources, digests, options) for key, sources in groups.items()}
+        self.previous = {} if config.rebuild else previous_layers(output)
+
+    def reused(self, key: LayerKey, data: Path) -> dict[str, Any] | None:
+        entry = self.previous.get(self.keys[key])
+        if entry is None or not reuse(self.output / "data" / key.id, data / key.id):
+            return None
+        return entry
+
+
+def clip_digest(clip: str | os.PathLike[str] | None) -> str | None:
+    return None if clip is None or not Path(clip).is_file() else file_digest(Path(clip))
+
+
 def build_layers(
-    groups: dict[LayerKey, list[Source]], stage: Path, config: BuildOptions, reporter: Reporter
-) -> list[LayerResult]:
-    scratch = stage / ".work"
-    scratch.mkdir()
+    plan: LayerPlan, stage: Path, config: BuildOptions, reporter: Reporter
+) -> tuple[list[dict[str, Any]], list[InputWarning]]:
+    """Manifest entries of every layer (built, or reused unchanged) and the inputs' warnings."""
     data = stage / "data"
     data.mkdir()
+    entries: dict[LayerKey, dict[str, Any]] = {}
+    for key in plan.groups:
+        if (entry := plan.reused(key, data)) is not None:
+            reporter.log(f"{key.id}: inputs unchanged, layer reused")
+            entries[key] = entry
+    todo = {key: sources for key, sources in plan.groups.items() if key not in entries}
+    results = run_layer_jobs(todo, stage, config, reporter)
+    for result in results:
+        entry = manifest.layer_entry(result, tile_zooms(result.tiles))
+        entries[result.key] = {**entry, "build_key": plan.keys[result.key]}
+    if not entries:
+        raise BuildError(f"no point of the inputs lies inside the --clip area {config.clip}")
+    ordered = [entries[key] for key in plan.groups if key in entries]
+    return ordered, [warning for result in results for warning in result.warnings]
+
+
+def run_layer_jobs(
+    groups: dict[LayerKey, list[Source]], stage: Path, config: BuildOptions, reporter: Reporter
+) -> list[LayerResult]:
+    if not groups:
+        return []
+    scratch = stage / ".work"
+    scratch.mkdir()
     keep = point_filter(config.clip)
 
     def one(item: tuple[LayerKey, list[Source]]) -> LayerResult | None:
         key, sources = item
         reporter.start_layer(key.id, len(sources))
         progress = partial(reporter.rows, key.id)
-        return build_layer(LayerJob(key, sources, data, scratch, config.chunk_size, progress, keep))
+        job = LayerJob(key, sources, stage / "data", scratch, config.chunk_size, progress, keep)
+        return build_layer(job)
 
     jobs = config.jobs or os.cpu_count() or 1
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool:
-            results = [result for result in pool.map(one, groups.items()) if result is not None]
+            return [result for result in pool.map(one, groups.items()) if result is not None]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if not results:
-        raise BuildError(f"no point of the inputs lies inside the --clip area {config.clip}")
-    return results
 
 
 def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
@@ -124,13 +207,29 @@ def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
     return partial(inside, area)
 
 
-def write_outputs(stage: Path, results: list[LayerResult], config: BuildOptions) -> dict[str, Any]:
+def write_outputs(
+    stage: Path, layers: list[dict[str, Any]], config: BuildOptions,
+    backdrop: basemap.Basemap | None = None,
+) -> dict[str, Any]:  # fmt: skip
     title = config.title or DEFAULT_TITLE
-    layers = [manifest.layer_entry(result, tile_zooms(result.tiles)) for result in results]
-    document = manifest.manifest(title, layers)
+    backdrop = backdrop or basemap.parse(config.basemap)
+    viewer = viewer_fields(stage, layers, config, backdrop)
+    document = manifest.manifest(title, layers, viewer)
     manifest.write(stage / "data" / "manifest.json", document)
-    render_site(stage, title)
+    render_site(stage, title, online=backdrop.origin)
     return document
+
+
+def viewer_fields(
+    stage: Path, layers: list[dict[str, Any]], config: BuildOptions, backdrop: basemap.Basemap
+) -> dict[str, Any]:
+    """The viewer's optional manifest fields: `description` and `basemap` (written here)."""
+    corners = [layer["bounds"] for layer in layers]
+    bounds = [min(c[0] for c in corners), min(c[1] for c in corners),
+              max(c[2] for c in corners), max(c[3] for c in corners)]  # fmt: skip
+    with tempfile.TemporaryDirectory(dir=stage, prefix=".basemap-") as scratch:
+        entry = basemap.install(backdrop, stage / "data", bounds, Path(scratch))
+    return {"description": config.description or "", "basemap": entry}
 
 
 def summary_rows(document: dict[str, Any], out: Path) -> list[tuple[str, int, int, int, str]]:

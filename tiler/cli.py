@@ -55,6 +55,16 @@ def main() -> None:
 @click.option("--clip", type=click.Path(path_type=Path), default=None, metavar="AOI_FILE",
               help="Keep only the points inside the polygons of this file (GeoPackage, "
               "GeoJSON, Shapefile, ...).")  # fmt: skip
+@click.option("--description", default=None, metavar="TEXT",
+              help="A short description shown under the title in the page.")  # fmt: skip
+@click.option("--basemap", default=None, metavar="offline|none|URL|FILE",
+              help="Background map: 'offline' (Natural Earth land and borders, built in; the "
+              "default), 'none', an online MapLibre style URL (https://.../style.json) or a "
+              "PMTiles file copied into the site.")  # fmt: skip
+@click.option("--strict", is_flag=True,
+              help="Fail on warnings (rows left out, duplicate ids, unknown columns, ...).")  # fmt: skip
+@click.option("--rebuild", is_flag=True,
+              help="Re-tile every layer, even those whose inputs did not change.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
 def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:

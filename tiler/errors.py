@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+
+def located(path: Path | str, problem: str, fix: str = "", line: int | None = None) -> str:
+    """'FILE, line N: problem (fix)': the one-line shape of every input message."""
+    where = str(path) if line is None else f"{path}, line {line}"
+    return f"{where}: {problem}" + (f" ({fix})" if fix else "")
 
 
 class TilerError(Exception):
@@ -19,11 +26,7 @@ class InputError(TilerError):
         self.problem = problem
         self.fix = fix
         self.line = line
-        where = self.path if line is None else f"{self.path}, line {line}"
-        message = f"{where}: {problem}"
-        if fix:
-            message += f" ({fix})"
-        super().__init__(message)
+        super().__init__(located(path, problem, fix, line))
 
 
 class ToolError(TilerError):
@@ -36,3 +39,16 @@ class BuildError(TilerError):
 
 class ServeError(TilerError):
     """The local server cannot start or cannot serve the given directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputWarning:
+    """Something odd in an input that the build worked around (fatal with --strict)."""
+
+    path: str
+    problem: str
+    fix: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return located(self.path, self.problem, self.fix, self.line)

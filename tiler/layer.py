@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from . import tippecanoe
 from .egms import iso_date
+from .errors import InputWarning
 from .features import SOURCE_LAYER, geojson_lines, tile_attributes, write_lines
 from .model import LayerKey, Source
 from .outlines import unit_outline, write_outlines
@@ -44,6 +45,7 @@ class LayerResult:
     tiles: Path
     pids: dict[str, object]
     dates: list[str] = field(default_factory=list)
+    warnings: list[InputWarning] = field(default_factory=list)
 
     @property
     def velocity(self) -> dict[str, float | None]:
@@ -76,6 +78,7 @@ def build_layer(job: LayerJob) -> LayerResult | None:
         for number, source in enumerate(job.sources):
             scratch = job.scratch_dir / f"{job.key.id}-{number}.series"
             unit = stage(source, scratch, job.on_rows, job.keep)
+            state.warnings += unit.warnings
             if unit.rows:
                 _add_unit(job, state, len(state.units), unit, layer_dir, features)
             scratch.unlink()
@@ -111,6 +114,7 @@ class _LayerState:
         self.stats = AttributeStats()
         self.columns: set[str] = set()
         self.dates: set[str] = set()
+        self.warnings: list[InputWarning] = []
 
     def finish(self, job: LayerJob, layer_dir: Path, tiles: Path) -> LayerResult:
         """Write the layer-wide files (chunk index, pid index, outlines) and sum up."""
@@ -129,6 +133,7 @@ class _LayerState:
             tiles=tiles,
             pids=write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
             dates=sorted(self.dates),
+            warnings=self.warnings,
         )
 
 

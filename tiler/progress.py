@@ -42,6 +42,11 @@ class Reporter:
             with self._lock:
                 self.console.print(message, highlight=False, markup=False)
 
+    def warn(self, message: str) -> None:
+        """Warnings are shown even with --quiet."""
+        with self._lock:
+            self.console.print(f"Warning: {message}", highlight=False, markup=False)
+
     def start_layer(self, layer_id: str, files: int) -> None:
         if self._progress is not None:
             with self._lock:

@@ -20,6 +20,8 @@ from .model import LayerKey, Source
 from .spatial import laea_to_lonlat
 
 NULL_VALUES = ["", "nan", "NaN", "NA"]
+UTF8_BOM = b"\xef\xbb\xbf"
+MAX_DISPLACEMENT_MM = 1e8  # beyond this a value cannot be a displacement (and leaves int32)
 MISSING = np.iinfo(np.int32).min  # displacement sentinel for a missing value
 BLOCK_SIZE = 4 << 20
 L3_EXAMPLE = "EGMS_L3_E45N17_100km_U_2020_2024_1.csv"
@@ -49,6 +51,8 @@ class Batch:
 
     def select(self, mask: np.ndarray) -> Batch:
         """The rows where `mask` is true (line numbers no longer follow each other)."""
+        if mask.all():
+            return self
         return Batch(
             self.first_line,
             self.pid.filter(pa.array(mask)),
@@ -101,11 +105,7 @@ def read_header(path: Path, member: str | None) -> list[str]:
             first_row = stream.readline(1 << 20)
     if not line:
         raise InputError(path, "the file is empty", "download the file again")
-    try:
-        text = line.decode("ascii").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, "not a text CSV file", "pass an EGMS .csv or .zip", line=1) from exc
-    columns = [name.strip() for name in text.split(",")]
+    columns = header_columns(path, line)
     if len(columns) < 2 or "pid" not in columns:
         raise InputError(path, "not an EGMS CSV (no 'pid' column in the header)",
                          "pass EGMS L2a/L2b/L3 .zip or .csv files", line=1)  # fmt: skip
@@ -114,6 +114,19 @@ def read_header(path: Path, member: str | None) -> list[str]:
             path, "the file has a header but no data rows", "pass a complete EGMS file"
         )
     return columns
+
+
+def header_columns(path: Path, line: bytes) -> list[str]:
+    """Column names of a header line; a BOM and quotes (re-saved files) are tolerated."""
+    try:
+        text = line.removeprefix(UTF8_BOM).decode("ascii").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "not a text CSV file", "pass an EGMS .csv or .zip", line=1) from exc
+    if ";" in text and "," not in text:
+        raise InputError(path, "columns are separated by ';' (a spreadsheet export?)",
+                         "use the original EGMS download, or save as CSV with ',' between "
+                         "columns and '.' as decimal mark", line=1)  # fmt: skip
+    return [name.strip().strip('"') for name in text.split(",")]
 
 
 def scan(path: Path) -> Source:
@@ -266,8 +279,19 @@ def _to_batch(
     dates = np.empty((record.num_rows, len(source.dates)), dtype=np.float64)
     for index, name in enumerate(source.dates):
         dates[:, index] = _floats(record.column(name))
+    _check_range(source, dates, first_line)
     lon, lat = _lonlat(static)
     return Batch(first_line, record.column("pid"), static, to_tenths(dates), lon, lat)
+
+
+def _check_range(source: Source, dates: np.ndarray, first_line: int) -> None:
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(dates) > MAX_DISPLACEMENT_MM
+    if huge.any():
+        row, column = (int(i[0]) for i in np.nonzero(huge))
+        raise InputError(source.path, f"column {source.dates[column]} holds "
+                         f"{dates[row, column]:g} mm, not a displacement",
+                         "repair or re-download the file", line=first_line + row)  # fmt: skip
 
 
 def _lonlat(static: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,66 @@
+"""Incremental builds: a layer whose inputs and options are unchanged is taken from the
+previous site instead of being re-tiled.
+
+The key of a layer is a hash of the egms-tiler and tippecanoe versions, the options that shape
+its files, and the content (not the name or date) of every input file. It is stored in the
+manifest (`build_key`), so the previous site is the cache: nothing else is kept on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import Source
+
+CACHE_FORMAT = 1
+
+
+def file_digest(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def layer_key(sources: list[Source], digests: dict[Path, str], options: dict[str, Any]) -> str:
+    document = {
+        "format": CACHE_FORMAT,
+        "egms-tiler": __version__,
+        "options": options,
+        "inputs": [[source.stem, source.member, digests[source.path]] for source in sources],
+    }
+    text = json.dumps(document, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def previous_layers(output: Path) -> dict[str, dict[str, Any]]:
+    """Layer entries of the site at `output` by build key (empty when there is none)."""
+    try:
+        document = json.loads((output / "data" / "manifest.json").read_text(encoding="utf-8"))
+        layers = document.get("layers", []) if document.get("schema") == 1 else []
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {
+        entry["build_key"]: entry
+        for entry in layers
+        if isinstance(entry, dict) and "build_key" in entry
+    }
+
+
+def reuse(previous: Path, target: Path) -> bool:
+    """Hard-link (or copy) a previous layer directory into the new site; False if it is gone."""
+    if not previous.is_dir():
+        return False
+    shutil.copytree(previous, target, copy_function=link_or_copy)
+    return True
+
+
+def link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
