@@ -1,0 +1,114 @@
+"""The synthetic ground: towns, terrain, geoid, GNSS velocities, local deformation.
+
+Everything is a pure function of the seed and EPSG:3035 coordinates (metres), so every burst,
+orbit, level and L3 tile generated from one seed sees the same towns and the same motion.
+Towns (where measurement points cluster, like built-up areas) are drawn per 10 km cell from
+that cell's own random stream, so any window of the ground can be built on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .seeds import rng
+
+TOWN_CELL = 10_000.0  # m
+TOWNS_PER_CELL = 3.0
+BACKGROUND = 0.02  # density of scattered points between towns, relative to a town's centre
+REACH = 4.0  # a town's points lie within REACH radii of its centre
+
+
+@dataclass(frozen=True, slots=True)
+class Towns:
+    x: np.ndarray  # centre, EPSG:3035 m
+    y: np.ndarray
+    radius: np.ndarray  # Gaussian radius of the built-up area, m
+    weight: np.ndarray  # point density at the centre (relative)
+    up: np.ndarray  # vertical motion at the centre, mm/yr (subsidence bowls)
+    east: np.ndarray  # east-west motion at the centre, mm/yr
+
+    def near(self, x: np.ndarray, y: np.ndarray) -> Towns:
+        """The towns whose reach touches the bounding box of the points."""
+        margin = REACH * self.radius
+        keep = (
+            (self.x + margin >= x.min()) & (self.x - margin <= x.max())
+            & (self.y + margin >= y.min()) & (self.y - margin <= y.max())
+        )  # fmt: skip
+        fields = ("x", "y", "radius", "weight", "up", "east")
+        return Towns(*(getattr(self, name)[keep] for name in fields))
+
+
+def towns_in(seed: int, west: float, south: float, east: float, north: float) -> Towns:
+    """All towns within reach of the box (EPSG:3035 m)."""
+    pad = 3 * TOWN_CELL
+    columns = range(math.floor((west - pad) / TOWN_CELL), math.floor((east + pad) / TOWN_CELL) + 1)
+    rows = range(math.floor((south - pad) / TOWN_CELL), math.floor((north + pad) / TOWN_CELL) + 1)
+    parts = [_cell_towns(seed, i, j) for i in columns for j in rows]
+    return Towns(*(np.concatenate([p[k] for p in parts]) for k in range(6)))
+
+
+def _cell_towns(seed: int, i: int, j: int) -> tuple[np.ndarray, ...]:
+    draw = rng(seed, "towns", i, j)
+    count = int(draw.poisson(TOWNS_PER_CELL))
+    x = (i + draw.random(count)) * TOWN_CELL
+    y = (j + draw.random(count)) * TOWN_CELL
+    city = draw.random(count) < 0.08
+    radius = np.clip(draw.lognormal(math.log(450.0), 0.5, count), 120.0, 2500.0) * (1 + 2 * city)
+    weight = draw.lognormal(0.0, 0.6, count) * (1 + city)
+    sinking = draw.random(count) < 0.25
+    up = np.where(sinking, -np.abs(draw.normal(3.0, 3.0, count)), draw.normal(0.0, 0.4, count))
+    east = draw.normal(0.0, 0.4, count)
+    return x, y, radius, weight, up, east
+
+
+def _bump(towns: Towns, x: np.ndarray, y: np.ndarray, widen: float = 1.0) -> np.ndarray:
+    """exp(-d²/2r²) of every point (rows) to every town (columns)."""
+    dx = x[:, None] - towns.x[None, :]
+    dy = y[:, None] - towns.y[None, :]
+    scale = (widen * towns.radius)[None, :]
+    result: np.ndarray = np.exp(-0.5 * (dx * dx + dy * dy) / (scale * scale))
+    return result
+
+
+def density(towns: Towns, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Relative density of measurement points at the points (x, y)."""
+    near = towns.near(x, y)
+    return BACKGROUND + _bump(near, x, y) @ near.weight
+
+
+def deformation(towns: Towns, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local (up, east) motion in mm/yr: bowls around the moving towns, 1.5 radii wide."""
+    near = towns.near(x, y)
+    bump = _bump(near, x, y, widen=1.5)
+    return bump @ near.up, bump @ near.east
+
+
+def terrain(seed: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Orthometric ground height (m): a few smooth undulations from 4 to 60 km."""
+    draw = rng(seed, "terrain")
+    base = float(draw.uniform(0.0, 300.0))
+    height = np.full(x.shape, base)
+    for wavelength, amplitude in ((60e3, 180.0), (23e3, 90.0), (9e3, 40.0), (4e3, 12.0)):
+        angle, phase = draw.uniform(0, 2 * math.pi, 2)
+        along = x * math.cos(angle) + y * math.sin(angle)
+        wave = np.sin(2 * math.pi * along / wavelength + phase)
+        height += amplitude * draw.uniform(0.3, 1.0) * wave
+    return np.maximum(height, base - 150.0)
+
+
+def geoid(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Geoid undulation (m) over Europe: smooth, 35-52 m (height_wgs84 - height)."""
+    return 43.0 + 6.0 * np.sin(x / 700e3) + 3.0 * np.cos(y / 500e3)
+
+
+def gnss(seed: int, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GNSS model velocity (north, east, up) in mm/yr, ETRF2000: small and smooth."""
+    draw = rng(seed, "gnss")
+    north, east, up = draw.uniform(-0.5, 2.5), draw.uniform(-1.2, 1.0), draw.uniform(-1.8, 0.6)
+    gradient = draw.normal(0.0, 0.3, 3) / 100e3  # mm/yr per metre, along a random direction
+    angle = draw.uniform(0, 2 * math.pi)
+    along = (x - 4.3e6) * math.cos(angle) + (y - 2.9e6) * math.sin(angle)
+    return north + gradient[0] * along, east + gradient[1] * along, up + gradient[2] * along

@@ -1,0 +1,96 @@
+"""Rows of an L2a / L2b burst file, block by block (bounded memory whatever the burst size)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import pid
+from . import field, layout, points, series
+from .dates import Acquisition
+from .plan import FileSpec
+from .seeds import rng
+
+BLOCK = 10_000  # rows formatted at once: large enough for numpy, small enough for the CPU cache
+
+
+@dataclass(slots=True)
+class Block:
+    pid: np.ndarray  # (rows, 10) uint8 ASCII
+    columns: dict[str, np.ndarray]  # static values by (old) column name
+    displacement: np.ndarray  # (rows, dates) mm, rounded to 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    spec: FileSpec
+    model: series.Model
+    towns: field.Towns
+    clusters: int  # L2a clusters in the burst (0: one reference for the whole burst)
+    reference: np.ndarray  # L2a: LOS velocity removed per cluster label (index 0..clusters)
+
+
+def burst_blocks(spec: FileSpec, acquisitions: list[Acquisition]) -> Iterator[Block]:
+    """The burst's rows: strip after strip, each in blocks of at most BLOCK rows."""
+    assert spec.burst is not None
+    burst = spec.burst
+    context = _context(spec, acquisitions)
+    for strip in burst.strips:
+        count = points.strip_count(spec.points, strip)
+        found = points.strip_points(spec.seed, spec.period, burst.track, strip, count,
+                                    context.towns)  # fmt: skip
+        for k, start in enumerate(range(0, count, BLOCK)):
+            part = {name: values[start : start + BLOCK] for name, values in found.items()}
+            noise = rng(spec.seed, *spec.period, "noise", burst.track.number, burst.index, strip, k)
+            yield _block(context, part, noise)
+
+
+def _context(spec: FileSpec, acquisitions: list[Acquisition]) -> Context:
+    assert spec.burst is not None
+    burst, track = spec.burst, spec.burst.track
+    towns = field.towns_in(spec.seed, *layout.footprint(burst))
+    model = series.model([a.when.date() for a in acquisitions])
+    draw = rng(spec.seed, *spec.period, "clusters", track.number, burst.index)
+    clusters = int(draw.choice([0, 0, 0, 2, 3])) if spec.level == "L2a" else 0
+    reference = np.zeros(clusters + 1)
+    if spec.level == "L2a":  # relative to a stable point of the burst (or of each cluster)
+        x, y = track.ground(np.array([burst.first_line + layout.LINES / 2]),
+                            np.array([track.pixels / 2]))  # fmt: skip
+        los = layout.line_of_sight(track.heading, track.incidence(np.array([track.pixels / 2])))
+        north, east, up = field.gnss(spec.seed, x, y)
+        reference += float((east * los[0] + north * los[1] + up * los[2])[0])
+        reference += draw.normal(0.0, 0.6, clusters + 1) * (clusters > 0)
+    return Context(spec, model, towns, clusters, reference)
+
+
+def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Generator) -> Block:
+    spec = context.spec
+    assert spec.burst is not None
+    track = spec.burst.track
+    x, y, pixel = part["x"], part["y"], part["pixel"]
+    incidence = track.incidence(pixel + noise.uniform(-40.0, 40.0, pixel.size))
+    los_east, los_north, los_up = layout.line_of_sight(track.heading, incidence)
+    north, east, up = field.gnss(spec.seed, x, y)
+    gnss = east * los_east + north * los_north + up * los_up
+    velocity = gnss + part["east"] * los_east + part["north"] * los_north + part["up"] * los_up
+    label = (pixel * context.clusters // track.pixels + 1) if context.clusters else 0 * pixel
+    velocity -= context.reference[label]
+    displacement = series.simulate(context.model, noise, velocity, part)
+    fitted = series.fit(context.model, displacement)
+    lon, lat = layout.to_lonlat(x, y)
+    line = part["line"] - spec.burst.first_line
+    code = pid.burst_code(track.number, spec.burst.index, track.swath, "VV")
+    columns = {
+        "cluster_label": label, "mp_type": np.zeros(x.size), "latitude": lat, "longitude": lon,
+        "easting": x, "northing": y, "height": part["height"],
+        "height_wgs84": np.round(part["height"], 1) + np.round(field.geoid(x, y), 1),
+        "line": line, "pixel": pixel, "rmse": fitted["rmse"],
+        "temporal_coherence": series.coherence(fitted["rmse"], part["quality"]),
+        "amplitude_dispersion": series.amplitude_dispersion(fitted["rmse"], part["quality"]),
+        "incidence_angle": incidence, "track_angle": np.full(x.size, track.heading),
+        "los_east": los_east, "los_north": los_north, "los_up": los_up,
+        "gnss_velocity": gnss, **fitted,
+    }  # fmt: skip
+    return Block(pid.encode_l2_array(track.facility, code, line, pixel), columns, displacement)

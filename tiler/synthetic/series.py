@@ -1,0 +1,117 @@
+"""Displacement series = trend + acceleration + annual cycle + noise, and the model fitted back.
+
+The noise is white plus AR(1) (real residuals have lag-1 autocorrelation ≈ 0.35). Each
+series is shifted so the true model is 0 at the first date (so the fitted one is ≈ 0, EGMS_FORMAT
+§6.1) and rounded to 0.1 mm. The static columns come from least-squares fits of the rounded
+series, like EGMS: mean velocity from trend + annual cycle; acceleration (2 × quadratic term),
+seasonality (annual amplitude) and rmse from trend + quadratic + annual cycle; formal σ from the
+fits' covariance. Checked against the real samples in tests/test_sample.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+AR_STEP, AR_WEIGHT = 0.85, 0.73  # AR(1) correlation and weight: lag-1 correlation ≈ 0.35
+AR_NORM = math.sqrt(1 + AR_WEIGHT**2 + 2 * AR_WEIGHT * math.sqrt(1 - AR_STEP**2))
+COHERENCE_SCALE = 4 * math.pi / 55.465 * 1.05  # rad per mm of residual (C-band, 2-way)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Everything about one file's dates that simulation and fits need, computed once."""
+
+    years: np.ndarray  # decimal years of the dates
+    basis: np.ndarray  # (4, dates): t, t²/2, sin, cos, each minus its value at the first date
+    design: np.ndarray  # (dates, 5): [1, t, t², sin, cos], t centred on the window
+    full_inverse: np.ndarray  # (XᵀX)⁻¹ of the design
+    linear_inverse: np.ndarray  # (XᵀX)⁻¹ of [1, t, sin, cos]
+
+
+LINEAR = [0, 1, 3, 4]  # the columns of the design in the mean-velocity fit
+
+
+def model(days: list[date]) -> Model:
+    years = np.array([d.year + (d.timetuple().tm_yday - 1) / 365.25 for d in days])
+    t = years - (years[0] + years[-1]) / 2
+    angle = 2 * math.pi * years
+    design = np.column_stack([np.ones_like(t), t, t * t, np.sin(angle), np.cos(angle)])
+    basis = np.vstack([t, t * t / 2, np.sin(angle), np.cos(angle)])
+    linear = design[:, LINEAR]
+    return Model(years, basis - basis[:, :1], design, np.linalg.inv(design.T @ design),
+                 np.linalg.inv(linear.T @ linear))  # fmt: skip
+
+
+def simulate(
+    m: Model, draw: np.random.Generator, velocity: np.ndarray, points: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Displacement (rows, dates) in mm, rounded to 0.1 mm (`-0.0` where it rounds so).
+
+    The annual term A·sin(2πt + φ) is written A·cos φ·sin 2πt + A·sin φ·cos 2πt, so the whole
+    signal is one matrix product of per-point coefficients with the per-date basis.
+    """
+    amplitude, phase = points["amplitude"], points["phase"]
+    coefficients = np.column_stack(
+        [velocity, points["accel"], amplitude * np.cos(phase), amplitude * np.sin(phase)]
+    )
+    series = _noise(draw, velocity.size, m.years.size)
+    series *= points["sigma"][:, None]
+    series += coefficients @ m.basis
+    return np.round(series, 1, out=series)
+
+
+def _noise(draw: np.random.Generator, rows: int, columns: int) -> np.ndarray:
+    """Unit-variance noise (rows, columns): white plus AR(1) driven by the same innovations.
+
+    e = (z + b·x) / norm with x_k = ρ·x_(k-1) + √(1-ρ²)·z_k; b sets the lag-1 correlation.
+    """
+    white = draw.standard_normal((columns, rows), dtype=np.float32)  # dates along axis 0
+    coloured = white * np.float32(math.sqrt(1 - AR_STEP**2))
+    coloured[0] = white[0]
+    for k in range(1, columns):  # contiguous rows: one vector operation per date
+        coloured[k] += np.float32(AR_STEP) * coloured[k - 1]
+    coloured *= np.float32(AR_WEIGHT)
+    coloured += white
+    coloured *= np.float32(1 / AR_NORM)
+    return np.ascontiguousarray(coloured.T, dtype=np.float64)
+
+
+def fit(m: Model, series: np.ndarray) -> dict[str, np.ndarray]:
+    """The static columns EGMS derives from a series (rows, dates), by least squares.
+
+    Residual sums of squares come from the normal equations (yᵀy - cᵀXᵀy), not residuals.
+    """
+    dates = m.years.size
+    moments = series @ m.design  # Xᵀy per row, (rows, 5)
+    energy = np.einsum("ij,ij->i", series, series)
+    full = moments @ m.full_inverse
+    linear = moments[:, LINEAR] @ m.linear_inverse
+    square = np.maximum(energy - np.einsum("ij,ij->i", full, moments), 0.0)
+    square_linear = np.maximum(energy - np.einsum("ij,ij->i", linear, moments[:, LINEAR]), 0.0)
+    sigma_full = np.sqrt(square / (dates - 5))
+    sigma_linear = np.sqrt(square_linear / (dates - 4))
+    return {
+        "mean_velocity": linear[:, 1],
+        "mean_velocity_std": sigma_linear * math.sqrt(m.linear_inverse[1, 1]),
+        "acceleration": 2 * full[:, 2],
+        "acceleration_std": 2 * sigma_full * math.sqrt(m.full_inverse[2, 2]),
+        "seasonality": np.hypot(full[:, 3], full[:, 4]),
+        "seasonality_std": sigma_full
+        * math.sqrt((m.full_inverse[3, 3] + m.full_inverse[4, 4]) / 4),
+        "rmse": np.sqrt(square / dates),
+    }
+
+
+def coherence(rmse: np.ndarray, quality: np.ndarray) -> np.ndarray:
+    """Temporal coherence |mean(exp(iφ))| of Gaussian phase residuals of `rmse` mm (+ scatter)."""
+    ideal = np.exp(-0.5 * (COHERENCE_SCALE * rmse) ** 2)
+    return np.clip(ideal + 0.03 * quality, 0.05, 0.99)
+
+
+def amplitude_dispersion(rmse: np.ndarray, quality: np.ndarray) -> np.ndarray:
+    """σA/μA: grows with the noise and saturates near 0.53, as in the samples."""
+    return np.clip(0.53 * (1 - np.exp(-rmse / 1.5)) - 0.03 * quality, 0.05, 1.5)
