@@ -41,12 +41,16 @@ def layer_entry(result: LayerResult, zooms: tuple[int, int]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def manifest(title: str, layers: list[dict[str, Any]]) -> dict[str, Any]:
+def manifest(
+    title: str, layers: list[dict[str, Any]], viewer: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The document; `viewer` adds the viewer's optional fields (description, basemap)."""
     return {
         "schema": SCHEMA,
         "generator": GENERATOR,
         "title": title,
         "attribution": ATTRIBUTION,
+        **(viewer or {}),
         "layers": layers,
     }
 

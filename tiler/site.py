@@ -17,8 +17,11 @@ from .manifest import GENERATOR
 from .resources import app_dir, templates_dir, vendor_dir
 
 
-def render_site(out: Path, title: str) -> None:
-    """Write index.html and assets/ into `out` (data/ is written by the build)."""
+def render_site(out: Path, title: str, online: str | None = None) -> None:
+    """Write index.html and assets/ into `out` (data/ is written by the build).
+
+    `online`: origin (scheme://host) of an online basemap style the page may load from.
+    """
     assets = out / "assets"
     app = copy_hashed(app_dir(), assets, "app")
     vendor = copy_hashed(vendor_dir(), assets, "vendor")
@@ -29,10 +32,26 @@ def render_site(out: Path, title: str) -> None:
         "manifest_url": "data/manifest.json",
         "generator": GENERATOR,
         "attribution": ATTRIBUTION,
+        "csp": content_security_policy(online),
     }
     for template in ("index.html",):
         html = environment().get_template(template).render(**context)
         (out / template).write_text(html, encoding="utf-8")
+
+
+def content_security_policy(online: str | None = None) -> str:
+    """The page's CSP: only its own files, plus `online` for fetches and images if given.
+
+    MapLibre starts its workers from blob: URLs; styles set from JS (CSSOM) need no
+    'unsafe-inline'.
+    """
+    extra = f" {online}" if online else ""
+    return (
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+        f"connect-src 'self' blob: data:{extra}; img-src 'self' data: blob:{extra}; "
+        "style-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'none'"
+    )
 
 
 def environment() -> Environment:

@@ -33,6 +33,9 @@ EXIT_MEANINGS = {
 }
 
 
+POINT_RECIPE = ("--maximum-zoom=g", "--drop-densest-as-needed", "--extend-zooms-if-still-dropping")
+
+
 @dataclass(frozen=True, slots=True)
 class TileOptions:
     """What one tippecanoe run makes: every point kept at the maximum zoom."""
@@ -47,6 +50,8 @@ class TileOptions:
     # tippecanoe records its command line in the archive's metadata: run it from here with
     # relative paths, so no local path is published and identical builds give identical bytes.
     cwd: Path | None = None
+    # how to tile: the point recipe below by default; the basemap passes its own polygon recipe
+    recipe: tuple[str, ...] = ()
 
 
 def find_binary() -> Path:
@@ -103,9 +108,7 @@ def argv(options: TileOptions) -> list[str]:
         "tippecanoe",
         f"--output={rel(options.output)}",
         f"--layer={options.layer}",
-        "--maximum-zoom=g",
-        "--drop-densest-as-needed",
-        "--extend-zooms-if-still-dropping",
+        *(options.recipe or POINT_RECIPE),
         "--read-parallel",
         "--force",
         "--quiet",

@@ -20,10 +20,15 @@ DEFAULT_OUT = SITE / "app" / "palettes.js"
 LICENSE_OUT = SITE / "licenses" / "LICENSE-palettes.txt"
 
 # name -> (label, kind, reverse). Diverging maps get an odd stop count so 0.5 is a stop.
+# All are perceptually uniform and readable with colour-vision deficiencies (Crameri 2020).
 MAPS = {
     "vik": ("vik (diverging)", "diverging", True),
     "roma": ("roma (diverging)", "diverging", False),
+    "broc": ("broc (diverging)", "diverging", True),
+    "cork": ("cork (diverging)", "diverging", True),
     "batlow": ("batlow (sequential)", "sequential", False),
+    "nuuk": ("nuuk (sequential, cividis-like)", "sequential", False),
+    "lipari": ("lipari (sequential)", "sequential", False),
 }
 STOPS = 17
 

@@ -54,6 +54,22 @@ cp "$modules/uplot/LICENSE" "$vendor/LICENSE-uplot.txt"
 cp "$site"/licenses/LICENSE-*.txt "$vendor/"
 
 version() { node -p "require('$modules/$1/package.json').version"; }
+
+# Natural Earth (public domain) as TopoJSON: read at BUILD time by tiler/basemap.py to make the
+# offline basemap, so it lives beside site/vendor/ and is not copied into every site's assets.
+naturalearth="$site/naturalearth"
+rm -rf "$naturalearth"
+mkdir -p "$naturalearth"
+cp "$modules/world-atlas/countries-10m.json" "$naturalearth/countries-10m.json"
+{
+  cat "$modules/world-atlas/LICENSE"
+  echo
+  echo "The data: Natural Earth (https://www.naturalearthdata.com/), public domain."
+} >"$naturalearth/LICENSE-world-atlas.txt"
+{
+  echo "# Vendored by tools/vendor.sh from site/package-lock.json; do not edit."
+  echo "world-atlas $(version world-atlas)"
+} >"$naturalearth/VERSIONS.txt"
 {
   echo "# Vendored by tools/vendor.sh from site/package-lock.json; do not edit."
   for pkg in maplibre-gl pmtiles fflate uplot; do

@@ -1,0 +1,250 @@
+"""The basemap: TopoJSON decoding (properties), `--basemap` choices, the offline archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import L2B_DESC
+from hypothesis import given
+from hypothesis import strategies as st
+from pmtiles.reader import MmapSource, Reader
+from sitedata import csv_rows
+
+from tiler import basemap
+from tiler.errors import BuildError
+
+USTICA = [13.151794, 38.690647, 13.200813, 38.720917]  # the samples' bounds
+
+coords = st.integers(min_value=-1000, max_value=1000)
+points = st.tuples(coords, coords)
+
+
+def delta_encode(line: list[tuple[int, int]]) -> list[list[int]]:
+    out, previous = [], (0, 0)
+    for x, y in line:
+        out.append([x - previous[0], y - previous[1]])
+        previous = (x, y)
+    return out
+
+
+@given(
+    arcs=st.lists(st.lists(points, min_size=2, max_size=8), min_size=1, max_size=5),
+    scale=st.tuples(st.floats(0.001, 1), st.floats(0.001, 1)),
+    translate=st.tuples(st.floats(-180, 0), st.floats(-90, 0)),
+)
+def test_quantised_arcs_decode_to_their_positions(
+    arcs: list[list[tuple[int, int]]], scale: tuple[float, float], translate: tuple[float, float]
+) -> None:
+    topology = {
+        "arcs": [delta_encode(arc) for arc in arcs],
+        "transform": {"scale": list(scale), "translate": list(translate)},
+    }
+    decoded = basemap.decode_arcs(topology)
+    for arc, got in zip(arcs, decoded, strict=True):
+        want = [(x * scale[0] + translate[0], y * scale[1] + translate[1]) for x, y in arc]
+        assert [c for xy in got for c in xy] == pytest.approx([c for xy in want for c in xy])
+
+
+def test_unquantised_arcs_are_taken_as_they_are() -> None:
+    assert basemap.decode_arcs({"arcs": [[[1, 2], [3.5, 4]]]}) == [[(1, 2), (3.5, 4)]]
+
+
+@given(
+    line=st.lists(points, min_size=2, max_size=30, unique=True),
+    data=st.data(),
+)
+def test_a_line_cut_into_arcs_joins_back(line: list[tuple[int, int]], data: Any) -> None:
+    # cut the line at some inner points; store some pieces backwards and refer to them as ~i
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(line) - 2), max_size=5)) if len(line) > 2
+                  else set())  # fmt: skip
+    bounds = [0, *cuts, len(line) - 1]
+    pieces = [line[a : b + 1] for a, b in zip(bounds, bounds[1:], strict=False)]
+    backwards = data.draw(st.lists(st.booleans(), min_size=len(pieces), max_size=len(pieces)))
+    stored = [piece[::-1] if flip else piece for piece, flip in zip(pieces, backwards, strict=True)]
+    indices = [~i if flip else i for i, flip in enumerate(backwards)]
+    arcs = [[(float(x), float(y)) for x, y in arc] for arc in stored]
+    assert basemap.join_arcs(arcs, indices) == [(float(x), float(y)) for x, y in line]
+
+
+# Two unit squares side by side sharing the edge x = 1 (arc 1), plus a null geometry.
+SQUARES = {
+    "type": "Topology",
+    "arcs": [
+        [[1, 0], [0, 0], [0, 1], [1, 1]],  # 0: left square's outer part
+        [[1, 1], [1, 0]],  # 1: the shared edge
+        [[1, 1], [2, 1], [2, 0], [1, 0]],  # 2: right square's outer part
+    ],
+    "objects": {
+        "countries": {
+            "type": "GeometryCollection",
+            "geometries": [
+                {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "West"}},
+                {"type": "MultiPolygon", "arcs": [[[~1, 2]]], "properties": {"name": "East"}},
+                {"type": None, "properties": {"name": "Nowhere"}},
+            ],
+        }
+    },
+}
+
+
+def test_polygons_and_multipolygons_become_closed_rings() -> None:
+    found = basemap.features(SQUARES, "countries")
+    assert [f["properties"]["name"] for f in found] == ["West", "East"]
+    west, east = (f["geometry"] for f in found)
+    assert west == {"type": "Polygon",
+                    "coordinates": [[(1, 0), (0, 0), (0, 1), (1, 1), (1, 0)]]}  # fmt: skip
+    assert east["type"] == "MultiPolygon"
+    ring = east["coordinates"][0][0]
+    assert ring == [(1, 0), (1, 1), (2, 1), (2, 0), (1, 0)]
+    assert ring[0] == ring[-1]
+
+
+def test_borders_are_the_arcs_two_countries_share() -> None:
+    assert basemap.shared_arcs(SQUARES, "countries") == [1]
+    assert basemap.borders(SQUARES, "countries") == [[(1, 1), (1, 0)]]
+
+
+# --- the --basemap choices ------------------------------------------------------------------------
+
+
+def test_parse_the_choices(tmp_path: Path) -> None:
+    assert basemap.parse(None) == basemap.Basemap("offline")
+    assert basemap.parse("offline").kind == "offline"
+    assert basemap.parse("none").kind == "none"
+    online = basemap.parse("https://tiles.example.org/styles/light/style.json")
+    assert online.kind == "style"
+    assert online.origin == "https://tiles.example.org"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("https://tiles.example.org/styles/light", "style URL ending in .json"),
+        ("somewhere.txt", "use 'offline', 'none'"),
+        ("missing.pmtiles", "no such PMTiles file"),
+    ],
+)
+def test_bad_choices_name_the_fix(value: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=message):
+        basemap.parse(str(tmp_path / value) if not value.startswith("http") else value)
+
+
+def test_a_file_that_is_not_pmtiles_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.pmtiles"
+    fake.write_bytes(b"not an archive at all" * 10)
+    with pytest.raises(BuildError, match="not a PMTiles archive"):
+        basemap.parse(str(fake))
+
+
+# --- the offline archive ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("basemap")
+    (root / "data").mkdir()
+    (root / "scratch").mkdir()
+    entry = basemap.install(basemap.parse("offline"), root / "data", USTICA, root / "scratch")
+    return root / "data" / basemap.FILE_NAME, entry
+
+
+def inside(lon: float, lat: float, ring: list[tuple[float, float]]) -> bool:
+    """Ray casting (even-odd) — an independent point-in-polygon test."""
+    hit = False
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+        if (y0 > lat) != (y1 > lat) and lon < x0 + (lat - y0) * (x1 - x0) / (y1 - y0):
+            hit = not hit
+    return hit
+
+
+def test_offline_land_holds_the_sample_points() -> None:
+    topology = json.loads(basemap.world_atlas_file().read_text(encoding="utf-8"))
+    area = basemap.area_around(USTICA, 0.5)
+    land = [f for f in basemap.area_features(topology, area) if f["tippecanoe"]["layer"] == "land"]
+    rows = list(csv_rows(L2B_DESC))[::50]
+    on_land = [
+        any(inside(float(r["longitude"]), float(r["latitude"]), f["geometry"]["coordinates"][0])
+            for f in land)
+        for r in rows
+    ]  # fmt: skip
+    # Natural Earth 1:10m is quantised to ~300 m and Ustica is 3 km wide: the many points near
+    # its coast may fall outside (measured: 74 %); most must be on land.
+    assert sum(on_land) >= 0.7 * len(rows), (sum(on_land), len(rows))
+
+
+def test_offline_archive_has_land_and_borders(offline: tuple[Path, dict[str, Any]]) -> None:
+    path, entry = offline
+    assert entry["kind"] == "offline" and entry["tiles"] == "basemap.pmtiles"
+    assert entry["attribution"] == "Natural Earth"
+    west, south, east, north = entry["area"]
+    assert west < USTICA[0] and east > USTICA[2] and south < USTICA[1] and north > USTICA[3]
+    with open(path, "rb") as stream:
+        reader = Reader(MmapSource(stream))
+        header, metadata = reader.header(), reader.metadata()
+    assert header["min_zoom"] == 0 and header["max_zoom"] == basemap.MAX_ZOOM
+    assert {layer["id"] for layer in metadata["vector_layers"]} == {"land", "borders"}
+    assert path.stat().st_size < 2_000_000
+
+
+def test_a_user_pmtiles_basemap_is_copied(
+    offline: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    source, _ = offline
+    choice = basemap.parse(str(source))
+    assert choice.kind == "pmtiles"
+    (tmp_path / "data").mkdir()
+    entry = basemap.install(choice, tmp_path / "data", USTICA, tmp_path)
+    copied = tmp_path / "data" / "basemap.pmtiles"
+    assert copied.read_bytes() == source.read_bytes()
+    assert entry["kind"] == "pmtiles" and entry["tile_type"] == "vector"
+    assert sorted(entry["layers"]) == ["borders", "land"]
+
+
+def test_online_and_no_basemap_write_no_file(tmp_path: Path) -> None:
+    url = "https://tiles.example.org/style.json"
+    assert basemap.install(basemap.parse(url), tmp_path, USTICA, tmp_path) == {
+        "kind": "style",
+        "url": url,
+    }
+    assert basemap.install(basemap.parse("none"), tmp_path, USTICA, tmp_path) == {"kind": "none"}
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- through the build and the command line -----------------------------------------------------
+
+
+def test_the_built_site_has_the_offline_basemap(built_site: Path) -> None:
+    document = json.loads((built_site / "data" / "manifest.json").read_text(encoding="utf-8"))
+    entry = document["basemap"]
+    assert entry["kind"] == "offline" and entry["tiles"] == "basemap.pmtiles"
+    assert (built_site / "data" / entry["tiles"]).stat().st_size > 10_000
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "connect-src &#39;self&#39; blob: data:;" in html  # nothing online allowed
+
+
+def test_an_online_style_opens_the_csp_for_its_host_only() -> None:
+    from tiler.site import content_security_policy
+
+    origin = basemap.parse("https://tiles.example.org/styles/light.json").origin
+    policy = content_security_policy(origin)
+    assert "connect-src 'self' blob: data: https://tiles.example.org;" in policy
+    assert "img-src 'self' data: blob: https://tiles.example.org;" in policy
+    assert "script-src 'self';" in policy
+    assert "https://" not in content_security_policy(None)
+
+
+@pytest.mark.parametrize("value", ["nowhere.txt", "ftp://example.org/style.json"])
+def test_a_bad_basemap_is_one_line_and_exit_1(value: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tiler.cli import main
+
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", str(L2B_DESC), "-o", str(out), "--basemap", value])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --basemap"), result.output
+    assert not out.exists()

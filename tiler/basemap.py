@@ -1,0 +1,311 @@
+"""The site's basemap: offline Natural Earth land and borders, an online style, or a user file.
+
+`--basemap` takes `offline` (default: Natural Earth 1:10m land + country borders from the
+vendored world-atlas TopoJSON, tiled at build time into `data/basemap.pmtiles`, no download at
+run time), `none`, an online MapLibre style URL (`https://.../style.json`), or a PMTiles file
+(copied into the site as `data/basemap.pmtiles`).
+
+The TopoJSON decoding below is a small pure transcription of the TopoJSON specification
+(quantised, delta-encoded arcs; rings as arc indices, `~i` = arc `i` reversed; borders = arcs
+shared by two different geometries, like topojson-client's `mesh(a !== b)`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import BuildError
+
+Position = tuple[float, float]
+Line = list[Position]
+Arcs = list[Line]
+
+WORLD_ATLAS = "countries-10m.json"
+SOURCE_LAYERS = ("land", "borders")
+MARGIN_DEGREES = 10.0
+MAX_ZOOM = 10
+OFFLINE_ATTRIBUTION = "Natural Earth"
+FILE_NAME = "basemap.pmtiles"
+KINDS = ("offline", "none", "style", "pmtiles")
+
+
+@dataclass(frozen=True, slots=True)
+class Basemap:
+    """What `--basemap` asked for: kind is one of KINDS; `value` the URL or the file."""
+
+    kind: str
+    value: str = ""
+
+    @property
+    def origin(self) -> str | None:
+        """scheme://host[:port] of an online style (for the page's CSP), else None."""
+        if self.kind != "style":
+            return None
+        parts = urlsplit(self.value)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def parse(value: str | None) -> Basemap:
+    """Check a `--basemap` value; a bad one raises BuildError naming the fix."""
+    if value is None or value == "offline":
+        return Basemap("offline")
+    if value == "none":
+        return Basemap("none")
+    if value.startswith(("https://", "http://")):
+        parts = urlsplit(value)
+        if not parts.netloc or not parts.path.endswith(".json"):
+            raise BuildError(
+                f"--basemap {value}: an online basemap is a MapLibre style URL ending in .json"
+            )
+        return Basemap("style", value)
+    path = Path(value)
+    if path.suffix != ".pmtiles":
+        raise BuildError(
+            f"--basemap {value}: use 'offline', 'none', a https://.../style.json URL "
+            "or a .pmtiles file"
+        )
+    if not path.is_file():
+        raise BuildError(f"--basemap {value}: no such PMTiles file")
+    _check_pmtiles(path)
+    return Basemap("pmtiles", str(path.resolve()))
+
+
+def _check_pmtiles(path: Path) -> None:
+    from pmtiles.reader import MmapSource, Reader
+
+    try:
+        with open(path, "rb") as stream:
+            Reader(MmapSource(stream)).header()
+    except Exception as exc:  # the reader raises plain exceptions on garbage
+        raise BuildError(f"--basemap {path}: not a PMTiles archive ({exc})") from exc
+
+
+# --- TopoJSON -> GeoJSON (pure) --------------------------------------------------------------
+
+
+def decode_arcs(topology: dict[str, Any]) -> Arcs:
+    """Absolute lon/lat positions of every arc (undoing quantisation and delta encoding)."""
+    transform = topology.get("transform")
+    if transform is None:
+        return [[(float(x), float(y)) for x, y, *_ in arc] for arc in topology["arcs"]]
+    (kx, ky), (dx, dy) = transform["scale"], transform["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        line = []
+        for qx, qy, *_ in arc:
+            x, y = x + qx, y + qy
+            line.append((x * kx + dx, y * ky + dy))
+        arcs.append(line)
+    return arcs
+
+
+def join_arcs(arcs: Arcs, indices: Sequence[int]) -> Line:
+    """One line (or ring) from arc indices; `~i` (= -i - 1) walks arc i backwards."""
+    points: Line = []
+    for index in indices:
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        # consecutive arcs share their joining point: keep it once
+        points.extend(arc[1:] if points else arc)
+    return points
+
+
+def geometry(obj: dict[str, Any], arcs: Arcs) -> dict[str, Any] | None:
+    """The GeoJSON geometry of one TopoJSON geometry object (None for a null geometry)."""
+    kind = obj.get("type")
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": [join_arcs(arcs, ring) for ring in obj["arcs"]]}
+    if kind == "MultiPolygon":
+        polygons = [[join_arcs(arcs, ring) for ring in polygon] for polygon in obj["arcs"]]
+        return {"type": kind, "coordinates": polygons}
+    if kind == "LineString":
+        return {"type": kind, "coordinates": join_arcs(arcs, obj["arcs"])}
+    if kind == "MultiLineString":
+        return {"type": kind, "coordinates": [join_arcs(arcs, line) for line in obj["arcs"]]}
+    return None
+
+
+def members(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The geometries of an object (a GeometryCollection's members, or the object itself)."""
+    if obj.get("type") == "GeometryCollection":
+        return [g for m in obj["geometries"] for g in members(m)]
+    return [obj]
+
+
+def features(topology: dict[str, Any], name: str, arcs: Arcs | None = None) -> list[dict[str, Any]]:
+    """GeoJSON features of the named object (null geometries dropped)."""
+    arcs = decode_arcs(topology) if arcs is None else arcs
+    found = []
+    for obj in members(topology["objects"][name]):
+        shape = geometry(obj, arcs)
+        if shape is not None:
+            found.append({"type": "Feature", "properties": obj.get("properties", {}),
+                          "geometry": shape})  # fmt: skip
+    return found
+
+
+def _polygon_arc_indices(obj: dict[str, Any]) -> Iterator[int]:
+    rings = obj["arcs"] if obj["type"] == "Polygon" else [r for p in obj["arcs"] for r in p]
+    for ring in rings:
+        for index in ring:
+            yield index if index >= 0 else ~index
+
+
+def shared_arcs(topology: dict[str, Any], name: str) -> list[int]:
+    """Indices of the arcs two different polygons of `name` share: the internal borders."""
+    owners: dict[int, set[int]] = {}
+    for number, obj in enumerate(members(topology["objects"][name])):
+        if obj.get("type") in ("Polygon", "MultiPolygon"):
+            for index in _polygon_arc_indices(obj):
+                owners.setdefault(index, set()).add(number)
+    return sorted(index for index, who in owners.items() if len(who) > 1)
+
+
+def borders(topology: dict[str, Any], name: str, arcs: Arcs | None = None) -> list[Line]:
+    """Country borders: each shared arc once, as a line."""
+    arcs = decode_arcs(topology) if arcs is None else arcs
+    return [arcs[index] for index in shared_arcs(topology, name)]
+
+
+# --- clipping to the area of the site (a cheap bbox test; tippecanoe clips exactly) ----------
+
+
+def line_bounds(lines: Iterable[Line]) -> tuple[float, float, float, float]:
+    xs = [x for line in lines for x, _ in line]
+    ys = [y for line in lines for _, y in line]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _outer_lines(shape: dict[str, Any]) -> list[Line]:
+    if shape["type"] == "Polygon":
+        return [shape["coordinates"][0]]
+    if shape["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in shape["coordinates"]]
+    if shape["type"] == "LineString":
+        return [shape["coordinates"]]
+    return list(shape["coordinates"])
+
+
+def explode(feature: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A MultiPolygon as one feature per polygon (so distant parts can be dropped)."""
+    shape = feature["geometry"]
+    if shape["type"] != "MultiPolygon":
+        yield feature
+        return
+    for polygon in shape["coordinates"]:
+        yield {**feature, "geometry": {"type": "Polygon", "coordinates": polygon}}
+
+
+def area_features(topology: dict[str, Any], area: Sequence[float]) -> Iterator[dict[str, Any]]:
+    """Land polygons and border lines that touch `area` [w, s, e, n], as GeoJSON features."""
+    arcs = decode_arcs(topology)
+    for land in features(topology, "land", arcs):
+        for part in explode(land):
+            if overlaps(line_bounds(_outer_lines(part["geometry"])), area):
+                yield {**part, "properties": {}, "tippecanoe": {"layer": "land"}}
+    for line in borders(topology, "countries", arcs):
+        if overlaps(line_bounds([line]), area):
+            yield {"type": "Feature", "properties": {}, "tippecanoe": {"layer": "borders"},
+                   "geometry": {"type": "LineString", "coordinates": line}}  # fmt: skip
+
+
+def area_around(bounds: Sequence[float], margin: float = MARGIN_DEGREES) -> list[float]:
+    west, south, east, north = bounds
+    area = (max(-180.0, west - margin), max(-85.0, south - margin),
+            min(180.0, east + margin), min(85.0, north + margin))  # fmt: skip
+    return [round(value, 4) for value in area]
+
+
+# --- writing it into the site -----------------------------------------------------------------
+
+
+def install(
+    choice: Basemap, data_dir: Path, bounds: Sequence[float], scratch: Path
+) -> dict[str, Any]:
+    """Put the basemap into `data_dir` (the site's data/); return its manifest entry."""
+    if choice.kind == "none":
+        return {"kind": "none"}
+    if choice.kind == "style":
+        return {"kind": "style", "url": choice.value}
+    target = data_dir / FILE_NAME
+    if choice.kind == "pmtiles":
+        shutil.copyfile(choice.value, target)
+        return {"kind": "pmtiles", "tiles": FILE_NAME, **archive_facts(target)}
+    area = area_around(bounds)
+    _tile_offline(area, target, scratch)
+    return {"kind": "offline", "tiles": FILE_NAME, "layers": list(SOURCE_LAYERS),
+            "source": f"Natural Earth 1:10m ({world_atlas_version()})",
+            "attribution": OFFLINE_ATTRIBUTION, "area": area}  # fmt: skip
+
+
+def _tile_offline(area: list[float], target: Path, scratch: Path) -> None:
+    from . import tippecanoe
+
+    topology = json.loads(world_atlas_file().read_text(encoding="utf-8"))
+    source = scratch / "basemap.geojsonl"
+    with open(source, "w", encoding="utf-8") as stream:
+        for feature in area_features(topology, area):
+            stream.write(json.dumps(feature, separators=(",", ":")) + "\n")
+    tippecanoe.run(
+        tippecanoe.TileOptions(
+            source=source, output=target, layer="land", name="Natural Earth basemap",
+            attribution=OFFLINE_ATTRIBUTION, temp_dir=scratch, string_attributes=(),
+            cwd=scratch, recipe=polygon_recipe(area),
+        )
+    )  # fmt: skip
+    source.unlink()
+
+
+def polygon_recipe(area: Sequence[float]) -> tuple[str, ...]:
+    """tippecanoe options for land and borders: z0-MAX_ZOOM, exact clip, shapes kept whole."""
+    west, south, east, north = area
+    return (
+        "--minimum-zoom=0", f"--maximum-zoom={MAX_ZOOM}",
+        f"--clip-bounding-box={west},{south},{east},{north}",
+        "--no-tile-size-limit", "--no-feature-limit", "--detect-shared-borders",
+        "--simplification=4",
+    )  # fmt: skip
+
+
+def archive_facts(path: Path) -> dict[str, Any]:
+    """Tile type and vector layer names of a PMTiles archive (how the viewer draws it)."""
+    from pmtiles.reader import MmapSource, Reader
+    from pmtiles.tile import TileType
+
+    with open(path, "rb") as stream:
+        reader = Reader(MmapSource(stream))
+        header, metadata = reader.header(), reader.metadata()
+    tile_type = header["tile_type"]
+    kind = {TileType.MVT: "vector", TileType.PNG: "raster", TileType.JPEG: "raster",
+            TileType.WEBP: "raster", TileType.AVIF: "raster"}.get(tile_type, "unknown")  # fmt: skip
+    layers = [layer.get("id") for layer in metadata.get("vector_layers", [])]
+    facts: dict[str, Any] = {"tile_type": kind, "layers": [x for x in layers if x]}
+    if metadata.get("attribution"):
+        facts["attribution"] = str(metadata["attribution"])
+    return facts
+
+
+def world_atlas_file() -> Path:
+    from .resources import resource_dir
+
+    return resource_dir("site", "naturalearth") / WORLD_ATLAS
+
+
+def world_atlas_version() -> str:
+    from .resources import resource_dir
+
+    versions = resource_dir("site", "naturalearth") / "VERSIONS.txt"
+    for line in versions.read_text(encoding="utf-8").splitlines():
+        if line.startswith("world-atlas "):
+            return line.strip()
+    return "world-atlas"
