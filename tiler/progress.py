@@ -40,12 +40,12 @@ class Reporter:
     def log(self, message: str) -> None:
         if not self.quiet:
             with self._lock:
-                self.console.print(message, highlight=False, markup=False)
+                self.console.print(message, highlight=False, markup=False, soft_wrap=True)
 
     def warn(self, message: str) -> None:
         """Warnings are shown even with --quiet."""
         with self._lock:
-            self.console.print(f"Warning: {message}", highlight=False, markup=False)
+            self.console.print(f"Warning: {message}", highlight=False, markup=False, soft_wrap=True)
 
     def start_layer(self, layer_id: str, files: int) -> None:
         if self._progress is not None:

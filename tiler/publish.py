@@ -41,8 +41,24 @@ def staging(output: Path, force: bool = False) -> Iterator[Path]:
             yield stage
             os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
             swap_into_place(stage, output)
+        except OSError as exc:
+            raise os_failure(exc, output) from exc
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+DISK_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+def os_failure(exc: OSError, output: Path) -> BuildError:
+    """A one-line message for a system error met while writing the site."""
+    where = exc.filename or output
+    if exc.errno in DISK_FULL:
+        return BuildError(
+            f"cannot write {where}: {exc.strerror} (disk full or file size limit); "
+            f"free some space or choose another -o; {output} is unchanged"
+        )
+    return BuildError(f"{where}: {exc.strerror}; {output} is unchanged")
 
 
 def make_parent(output: Path) -> None:
