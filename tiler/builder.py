@@ -56,6 +56,7 @@ class BuildOptions:
     chunk_size: int = CHUNK_SIZE
     clip: str | os.PathLike[str] | None = None
     strict: bool = False
+    dedupe: bool = False  # drop burst-overlap duplicates (kept and marked `overlap` otherwise)
     rebuild: bool = False  # ignore the previous site's layers (no incremental build)
     # the viewer's extras: `--basemap` (see tiler/basemap.py) and `--description`
     basemap: str | None = None
@@ -137,7 +138,10 @@ class LayerPlan:
         self, groups: dict[LayerKey, list[Source]], digests: dict[Path, str],
         config: BuildOptions, output: Path,
     ) -> None:  # fmt: skip
-        options = {"chunk_size": config.chunk_size, "clip": clip_digest(config.clip)}
+        options = {
+            "chunk_size": config.chunk_size, "clip": clip_digest(config.clip),
+            "dedupe": config.dedupe,
+        }  # fmt: skip
         self.groups = groups
         self.output = output
         self.keys = {key: layer_key(sources, digests, options) for key, sources in groups.items()}
@@ -189,7 +193,9 @@ def run_layer_jobs(
         key, sources = item
         reporter.start_layer(key.id, len(sources))
         progress = partial(reporter.rows, key.id)
-        job = LayerJob(key, sources, stage / "data", scratch, config.chunk_size, progress, keep)
+        job = LayerJob(
+            key, sources, stage / "data", scratch, config.chunk_size, progress, keep, config.dedupe
+        )
         return build_layer(job)
 
     jobs = config.jobs or os.cpu_count() or 1

@@ -21,6 +21,7 @@ TILE_FIELDS = (
     ("acceleration", "acceleration", 2),
     ("seasonality", "seasonality", 1),
     ("rmse", "rmse", 1),
+    ("overlap", "overlap", 0),  # 1 where an earlier burst of the layer covers the ground
 )
 COORD_DECIMALS = 7
 SOURCE_LAYER = "points"

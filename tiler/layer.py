@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import shapely
 
 from . import tippecanoe
 from .egms import iso_date
@@ -63,6 +64,7 @@ class LayerJob:
     chunk_size: int
     on_rows: Callable[[int], None] | None = None
     keep: PointFilter | None = None  # --clip
+    dedupe: bool = False  # drop points on ground an earlier unit of the layer covers
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
@@ -107,7 +109,7 @@ class _LayerState:
         self.points = 0
         self.bounds = Bounds()
         self.units: list[dict[str, Any]] = []
-        self.outlines: list[dict[str, Any] | None] = []
+        self.outlines: list[shapely.Geometry | None] = []
         self.index_rows: list[list[float | int]] = []
         self.pids: list[pa.Array] = []
         self.ids: list[np.ndarray] = []
@@ -115,6 +117,13 @@ class _LayerState:
         self.columns: set[str] = set()
         self.dates: set[str] = set()
         self.warnings: list[InputWarning] = []
+
+    def covered(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Points on ground that an earlier unit of the layer already covers (burst overlaps)."""
+        earlier = [outline for outline in self.outlines if outline is not None]
+        if not earlier:
+            return np.zeros(lon.shape, dtype=bool)
+        return np.asarray(shapely.intersects_xy(shapely.union_all(earlier), lon, lat), dtype=bool)
 
     def finish(self, job: LayerJob, layer_dir: Path, tiles: Path) -> LayerResult:
         """Write the layer-wide files (chunk index, pid index, outlines) and sum up."""
@@ -141,33 +150,41 @@ def _add_unit(
     job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, layer_dir: Path,
     features: BinaryIO,
 ) -> None:  # fmt: skip
+    covered = state.covered(unit.lon, unit.lat)
     order = unit.curve_order()
+    if job.dedupe:
+        order = order[~covered[order]]
+    count = len(order)
+    if count == 0:
+        return
     first_id = state.next_id
-    ids = np.arange(first_id, first_id + unit.rows, dtype=np.int64)
+    ids = np.arange(first_id, first_id + count, dtype=np.int64)
     pids = unit.pid.take(pa.array(order))
-    lines = geojson_lines(
-        ids, unit.lon[order], unit.lat[order], pids,
-        {name: values[order] for name, values in unit.static.items()}, index,
-    )  # fmt: skip
-    write_lines(lines, features)
+    static = {name: values[order] for name, values in unit.static.items()}
+    if covered.any() and not job.dedupe:
+        static["overlap"] = np.where(covered[order], 1.0, np.nan)
+    lon, lat = unit.lon[order], unit.lat[order]
+    write_lines(geojson_lines(ids, lon, lat, pids, static, index), features)
     spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
     state.index_rows += write_unit_chunks(unit, order, first_id, spec)
-    state.next_id = first_id + chunks_needed(unit.rows, job.chunk_size) * job.chunk_size
-    state.points += unit.rows
-    state.bounds.add(unit.lon, unit.lat)
-    state.units.append(unit_entry(index, unit, first_id))
-    state.outlines.append(unit_outline(unit.lon, unit.lat))
+    state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
+    state.points += count
+    state.bounds.add(lon, lat)
+    entry = unit_entry(index, unit, first_id, count)
+    entry["overlap" if not job.dedupe else "overlap_dropped"] = int(covered.sum())
+    state.units.append(entry)
+    state.outlines.append(unit_outline(lon, lat))
     state.pids.append(pids)
     state.ids.append(ids)
-    state.stats.add(unit.static)
-    state.columns.update(unit.static)
+    state.stats.add(static)
+    state.columns.update(static)
     state.dates.update(unit.source.dates)
 
 
-def unit_entry(index: int, unit: StagedUnit, first_id: int) -> dict[str, Any]:
+def unit_entry(index: int, unit: StagedUnit, first_id: int, points: int) -> dict[str, Any]:
     source = unit.source
     entry: dict[str, Any] = {
-        "index": index, "name": source.stem, "first_id": first_id, "points": unit.rows,
+        "index": index, "name": source.stem, "first_id": first_id, "points": points,
         "dates": len(source.dates), "first_date": iso_date(source.dates[0]),
         "last_date": iso_date(source.dates[-1]),
     }  # fmt: skip

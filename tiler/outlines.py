@@ -18,8 +18,8 @@ HULL_RATIO = 0.1
 SIMPLIFY_CELLS = 0.5  # tolerance, in grid cells
 
 
-def unit_outline(lon: np.ndarray, lat: np.ndarray) -> dict[str, Any] | None:
-    """GeoJSON geometry of the area a unit's points cover (None when it has no points)."""
+def unit_outline(lon: np.ndarray, lat: np.ndarray) -> shapely.Geometry | None:
+    """The area a unit's points cover (None when it has no points)."""
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = lon[ok], lat[ok]
     if lon.size == 0:
@@ -28,8 +28,7 @@ def unit_outline(lon: np.ndarray, lat: np.ndarray) -> dict[str, Any] | None:
     corners = thinned(lon, lat, cell)
     hull = shapely.concave_hull(shapely.multipoints(corners), ratio=HULL_RATIO)
     hull = shapely.simplify(hull.buffer(cell / 2), cell * SIMPLIFY_CELLS)
-    geometry: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(hull, 1e-6))
-    return json.loads(json.dumps(geometry))  # tuples -> lists
+    return shapely.set_precision(hull, 1e-6)
 
 
 def thinned(lon: np.ndarray, lat: np.ndarray, cell: float) -> np.ndarray:
@@ -39,10 +38,10 @@ def thinned(lon: np.ndarray, lat: np.ndarray, cell: float) -> np.ndarray:
 
 
 def write_outlines(
-    path: Path, units: list[dict[str, Any]], geometries: list[dict[str, Any] | None]
+    path: Path, units: list[dict[str, Any]], geometries: list[shapely.Geometry | None]
 ) -> None:
     features = [
-        {"type": "Feature", "id": unit["index"], "geometry": geometry,
+        {"type": "Feature", "id": unit["index"], "geometry": shapely.geometry.mapping(geometry),
          "properties": {"index": unit["index"], "name": unit["name"], "points": unit["points"]}}
         for unit, geometry in zip(units, geometries, strict=True)
         if geometry is not None

@@ -11,6 +11,7 @@ import numpy as np
 from .features import TILE_FIELDS
 
 SAMPLE = 250_000
+NO_STATS = {"overlap"}
 
 
 class AttributeStats:
@@ -21,7 +22,7 @@ class AttributeStats:
 
     def add(self, static: dict[str, np.ndarray]) -> None:
         for attribute, column, _ in TILE_FIELDS:
-            if column not in static:
+            if column not in static or attribute in NO_STATS:
                 continue
             values = static[column][np.isfinite(static[column])]
             if values.size == 0:
