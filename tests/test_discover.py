@@ -130,3 +130,22 @@ def test_missing_path_is_named(tree: Path) -> None:
 def test_no_inputs() -> None:
     error = _input_error([])
     assert "no input files" in error.problem
+
+
+def test_links_out_of_an_input_directory_are_never_followed_silently(tmp_path: Path) -> None:
+    import shutil
+
+    inside, outside = tmp_path / "in", tmp_path / "elsewhere"
+    inside.mkdir()
+    outside.mkdir()
+    shutil.copy(L3_UP, outside / L3_UP.name)
+    shutil.copy(L3_EAST, inside / L3_EAST.name)
+    (inside / "more").symlink_to(outside, target_is_directory=True)
+    (inside / "EGMS_L3_E45N17_100km_U_2020_2024_2.zip").symlink_to(outside / L3_UP.name)
+    warnings: list[object] = []
+    files = discover([inside], warnings.append)
+    assert files == sorted([(inside / L3_EAST.name).resolve(), (outside / L3_UP.name).resolve()])
+    messages = sorted(str(w) for w in warnings)
+    assert len(messages) == 2
+    assert "link out of" in messages[0] and f"read {outside / L3_UP.name}" in messages[0]
+    assert "linked directory" in messages[1] and "not searched" in messages[1]

@@ -98,9 +98,11 @@ def read_inputs(
     inputs: Iterable[str | os.PathLike[str]],
 ) -> tuple[list[Source], dict[Path, str], list[InputWarning]]:
     """Scan every input; the same content given twice is read once (with a warning)."""
-    sources, digests, warnings = [], {}, []
+    sources: list[Source] = []
+    digests: dict[Path, str] = {}
+    warnings: list[InputWarning] = []
     seen: dict[str, Path] = {}
-    for path in discover(str(item) for item in inputs):
+    for path in discover((str(item) for item in inputs), warnings.append):
         source = scan(path)
         digest = digests[path] = file_digest(path)
         if digest in seen:

@@ -1,23 +1,32 @@
-"""Turn the INPUT arguments (files, directories, globs) into a sorted list of input files."""
+"""Turn the INPUT arguments (files, directories, globs) into a sorted list of input files.
+
+Inside a directory, links are never followed silently: a linked directory is not entered and
+a linked file that points out of the directory is read with a warning.
+"""
 
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .egms import parse_name
-from .errors import InputError
+from .errors import InputError, InputWarning
 
 DATA_SUFFIXES = (".zip", ".csv")
 
 
-def discover(inputs: Iterable[str | Path]) -> list[Path]:
+def discover(
+    inputs: Iterable[str | Path], warn: Callable[[InputWarning], None] | None = None
+) -> list[Path]:
     """Expand inputs into files. Directories contribute only EGMS-named .zip/.csv files."""
     found: dict[Path, None] = {}
     for item in inputs:
         for path in _expand(str(item)):
             found.setdefault(path.resolve(), None)
+        if warn and Path(item).is_dir():
+            for warning in link_warnings(Path(item)):
+                warn(warning)
     if not found:
         raise InputError("(inputs)", "no input files given", "pass EGMS .zip or .csv files")
     return sorted(found)
@@ -45,3 +54,20 @@ def _expand(item: str) -> list[Path]:
 def _is_egms_data(path: Path) -> bool:
     info = parse_name(path.name)
     return path.is_file() and info is not None and path.suffix.lower() in DATA_SUFFIXES
+
+
+def link_warnings(folder: Path) -> list[InputWarning]:
+    """What a directory walk did with symbolic links (never followed without saying so)."""
+    root = folder.resolve()
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_symlink():
+            continue
+        target = path.resolve()
+        if target.is_dir():
+            out.append(InputWarning(str(path), f"linked directory (to {target}) not searched",
+                                    "name it as an input to include it"))  # fmt: skip
+        elif _is_egms_data(path) and not target.is_relative_to(root):
+            out.append(InputWarning(str(path), f"link out of {folder} followed, read {target}",
+                                    "remove the link if the file does not belong"))  # fmt: skip
+    return out
