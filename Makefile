@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: help demo demo-build test test-fast browser-test lint format bench vendor dist clean system-deps
+.PHONY: help demo demo-build test test-fast browser-test golden lint format bench vendor dist clean system-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -43,6 +43,9 @@ test-fast: $(TEST_STAMP)  ## the tests without the browser and slow ones (quick 
 
 browser-test: $(TEST_STAMP) system-deps  ## only the real-browser tests
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+golden: $(TEST_STAMP)  ## regenerate tests/golden/ after a reviewed change of the output
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q
 
 lint: $(TEST_STAMP)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
