@@ -13,11 +13,13 @@ import math
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,3 +182,20 @@ class Viewer:
 
     def assert_no_errors(self) -> None:
         assert self.errors == [], "console errors:\n" + "\n".join(self.errors)
+
+
+@contextmanager
+def serving(site: Path, log_dir: Path) -> Iterator[str]:
+    """`egms-tiler serve SITE` in a subprocess on a free port; yields its URL."""
+    port = free_port()
+    log = log_dir / f"serve-{port}.txt"
+    argv = [sys.executable, "-m", "tiler", "serve", str(site), "--port", str(port)]
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
