@@ -21,6 +21,8 @@ POLARISATIONS = ("HH", "HV", "VH", "VV")
 FACILITIES = {1: "e-GEOS", 2: "GAF", 3: "NORCE", 4: "TREA"}
 _VALUE = {char: index for index, char in enumerate(ALPHABET)}
 _ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
+_DIGIT_OF = np.full(256, -1, dtype=np.int64)
+_DIGIT_OF[_ALPHABET_BYTES] = np.arange(BASE)
 
 
 class PidError(ValueError):
@@ -106,8 +108,9 @@ def encode_l3(pid: L3Pid) -> str:
 def decode_l3(text: str) -> L3Pid:
     _check_text(text)
     value = from_base62(text[1:])
-    return L3Pid(facility=_VALUE[text[0]], northing=(value >> 32) * 100,
-                 easting=(value & 0xFFFFFFFF) * 100)  # fmt: skip
+    return L3Pid(
+        facility=_VALUE[text[0]], northing=(value >> 32) * 100, easting=(value & 0xFFFFFFFF) * 100
+    )
 
 
 def encode_l2_array(facility: int, code: int, line: np.ndarray, pixel: np.ndarray) -> np.ndarray:
@@ -151,3 +154,27 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
 def _check_text(text: str) -> None:
     if len(text) != LENGTH or any(char not in _VALUE for char in text):
         raise PidError(f"{text!r} is not a 10-character base-62 EGMS pid")
+
+
+def values_array(chars: np.ndarray) -> np.ndarray:
+    """Base-62 value of each row of an (n, k) ASCII array; -1 where a character is not base 62."""
+    digits = _DIGIT_OF[chars]
+    value = np.zeros(chars.shape[0], dtype=np.int64)
+    for column in range(chars.shape[1]):
+        value = value * BASE + digits[:, column]
+    value[(digits < 0).any(axis=1)] = -1
+    return value
+
+
+def split_l2_array(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(facility, burst code, line·2¹⁶ + pixel) of (n, 10) ASCII L2 pids (-1 where invalid)."""
+    return values_array(chars[:, :1]), values_array(chars[:, 1:5]), values_array(chars[:, 5:])
+
+
+def split_l3_array(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(facility, floor(northing/100), floor(easting/100)) of (n, 10) ASCII L3 pids."""
+    value = values_array(chars[:, 1:])
+    invalid = value < 0
+    north, east = value >> 32, value & 0xFFFFFFFF
+    north[invalid] = east[invalid] = -1
+    return values_array(chars[:, :1]), north, east

@@ -26,8 +26,10 @@ def validate(options: SampleOptions) -> None:
     if not 1 <= options.points <= MAX_POINTS:
         problems.append(f"--points must be 1..{MAX_POINTS:,} per file, not {options.points:,}")
     if "L3" in options.levels and options.points > L3_SIDE * L3_SIDE:
-        problems.append(f"an L3 tile has {L3_SIDE * L3_SIDE:,} cells: use --points "
-                        f"{L3_SIDE * L3_SIDE:,} or less and more tiles (--bursts)")  # fmt: skip
+        problems.append(
+            f"an L3 tile has {L3_SIDE * L3_SIDE:,} cells: use --points "
+            f"{L3_SIDE * L3_SIDE:,} or less and more tiles (--bursts)"
+        )
     if options.bursts < 1:
         problems.append(f"--bursts must be at least 1, not {options.bursts}")
     problems += [f"unknown level {level!r}" for level in options.levels if level not in LEVELS]

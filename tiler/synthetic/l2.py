@@ -30,6 +30,7 @@ class Context:
     towns: field.Towns
     clusters: int  # L2a clusters in the burst (0: one reference for the whole burst)
     reference: np.ndarray  # L2a: LOS velocity removed per cluster label (index 0..clusters)
+    shift: np.ndarray  # geolocation offset of this burst (m): duplicates differ slightly
 
 
 def burst_blocks(spec: FileSpec, acquisitions: list[Acquisition]) -> Iterator[Block]:
@@ -39,8 +40,9 @@ def burst_blocks(spec: FileSpec, acquisitions: list[Acquisition]) -> Iterator[Bl
     context = _context(spec, acquisitions)
     for strip in burst.strips:
         count = points.strip_count(spec.points, strip)
-        found = points.strip_points(spec.seed, spec.period, burst.track, strip, count,
-                                    context.towns)  # fmt: skip
+        found = points.strip_points(
+            spec.seed, spec.period, burst.track, strip, count, context.towns
+        )
         for k, start in enumerate(range(0, count, BLOCK)):
             part = {name: values[start : start + BLOCK] for name, values in found.items()}
             noise = rng(spec.seed, *spec.period, "noise", burst.track.number, burst.index, strip, k)
@@ -56,20 +58,24 @@ def _context(spec: FileSpec, acquisitions: list[Acquisition]) -> Context:
     clusters = int(draw.choice([0, 0, 0, 2, 3])) if spec.level == "L2a" else 0
     reference = np.zeros(clusters + 1)
     if spec.level == "L2a":  # relative to a stable point of the burst (or of each cluster)
-        x, y = track.ground(np.array([burst.first_line + layout.LINES / 2]),
-                            np.array([track.pixels / 2]))  # fmt: skip
+        x, y = track.ground(
+            np.array([burst.first_line + layout.LINES / 2]), np.array([track.pixels / 2])
+        )
         los = layout.line_of_sight(track.heading, track.incidence(np.array([track.pixels / 2])))
         north, east, up = field.gnss(spec.seed, x, y)
         reference += float((east * los[0] + north * los[1] + up * los[2])[0])
         reference += draw.normal(0.0, 0.6, clusters + 1) * (clusters > 0)
-    return Context(spec, model, towns, clusters, reference)
+    shift = rng(spec.seed, "geolocation", track.number, burst.index).normal(0.0, 0.7, 2)
+    return Context(spec, model, towns, clusters, reference, shift)
 
 
 def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Generator) -> Block:
     spec = context.spec
     assert spec.burst is not None
     track = spec.burst.track
-    x, y, pixel = part["x"], part["y"], part["pixel"]
+    pixel = part["pixel"]
+    x = part["x"] + context.shift[0] + noise.normal(0.0, 0.3, pixel.size)
+    y = part["y"] + context.shift[1] + noise.normal(0.0, 0.3, pixel.size)
     incidence = track.incidence(pixel + noise.uniform(-40.0, 40.0, pixel.size))
     los_east, los_north, los_up = layout.line_of_sight(track.heading, incidence)
     north, east, up = field.gnss(spec.seed, x, y)
@@ -83,14 +89,25 @@ def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Gener
     line = part["line"] - spec.burst.first_line
     code = pid.burst_code(track.number, spec.burst.index, track.swath, "VV")
     columns = {
-        "cluster_label": label, "mp_type": np.zeros(x.size), "latitude": lat, "longitude": lon,
-        "easting": x, "northing": y, "height": part["height"],
+        "cluster_label": label,
+        "mp_type": np.zeros(x.size),
+        "latitude": lat,
+        "longitude": lon,
+        "easting": x,
+        "northing": y,
+        "height": part["height"],
         "height_wgs84": np.round(part["height"], 1) + np.round(field.geoid(x, y), 1),
-        "line": line, "pixel": pixel, "rmse": fitted["rmse"],
+        "line": line,
+        "pixel": pixel,
+        "rmse": fitted["rmse"],
         "temporal_coherence": series.coherence(fitted["rmse"], part["quality"]),
         "amplitude_dispersion": series.amplitude_dispersion(fitted["rmse"], part["quality"]),
-        "incidence_angle": incidence, "track_angle": np.full(x.size, track.heading),
-        "los_east": los_east, "los_north": los_north, "los_up": los_up,
-        "gnss_velocity": gnss, **fitted,
-    }  # fmt: skip
+        "incidence_angle": incidence,
+        "track_angle": np.full(x.size, track.heading),
+        "los_east": los_east,
+        "los_north": los_north,
+        "los_up": los_up,
+        "gnss_velocity": gnss,
+        **fitted,
+    }
     return Block(pid.encode_l2_array(track.facility, code, line, pixel), columns, displacement)

@@ -18,23 +18,22 @@ from .layout import TILE
 from .plan import FileSpec
 from .seeds import rng
 
-L3_SIGMA = (0.5, 3.0)  # noise level range in mm: cells average several points
-
 
 def tile_blocks(spec: FileSpec, days: list[date]) -> Iterator[Block]:
     assert spec.tile is not None
     tile = spec.tile
     west, south = tile.east * TILE, tile.north * TILE
-    towns = field.towns_in(spec.seed, west, south, west + TILE, south + TILE)
-    cells = points.tile_cells(spec.seed, spec.period, tile.east, tile.north, spec.points, towns)
+    cells, local = points.tile_cells(spec.seed, spec.period, tile.east, tile.north, spec.points)
     model = series.model(days)
     for k, start in enumerate(range(0, cells.size, BLOCK)):
         row, column = np.divmod(cells[start : start + BLOCK], points.L3_SIDE)
         easting = west + column * points.L3_CELL + points.L3_CELL // 2
         northing = south + row * points.L3_CELL + points.L3_CELL // 2
         props = rng(spec.seed, *spec.period, "l3-props", tile.name, k)
-        part = points.scatterers(props, spec.seed, towns, easting.astype(float),
-                                 northing.astype(float), L3_SIGMA)  # fmt: skip
+        here = {name: values[start : start + BLOCK] for name, values in local.items()}
+        part = points.scatterers(
+            props, spec.seed, easting.astype(float), northing.astype(float), here, points.L3_SIGMA
+        )
         noise = rng(spec.seed, *spec.period, "l3-noise", tile.name, str(spec.component), k)
         yield _block(spec, model, part, easting, northing, noise)
 
@@ -55,8 +54,12 @@ def _block(
         part = {**part, "amplitude": 0.6 * part["amplitude"], "sigma": 1.2 * part["sigma"]}
     displacement = series.simulate(model, noise, velocity, part)
     columns = {
-        "easting": easting, "northing": northing, "height": part["height"],
+        "easting": easting,
+        "northing": northing,
+        "height": part["height"],
         **series.fit(model, displacement),
-        "gnss_velocity_n": north, "gnss_velocity_e": east, "gnss_velocity_u": up,
-    }  # fmt: skip
+        "gnss_velocity_n": north,
+        "gnss_velocity_e": east,
+        "gnss_velocity_u": up,
+    }
     return Block(pid.encode_l3_array(spec.facility, easting, northing), columns, displacement)

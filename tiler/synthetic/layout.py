@@ -19,10 +19,15 @@ from .seeds import rng
 
 # Areas a seed may pick (lon, lat): places where EGMS shows ground motion.
 AREAS = (
-    ("Bologna", 11.34, 44.50), ("Rotterdam", 4.47, 51.92), ("Lisbon", -9.14, 38.73),
-    ("Athens", 23.73, 37.98), ("Katowice", 19.02, 50.26), ("Granada", -3.60, 37.18),
-    ("Milan", 9.19, 45.46), ("Oslo", 10.75, 59.91),
-)  # fmt: skip
+    ("Bologna", 11.34, 44.50),
+    ("Rotterdam", 4.47, 51.92),
+    ("Lisbon", -9.14, 38.73),
+    ("Athens", 23.73, 37.98),
+    ("Katowice", 19.02, 50.26),
+    ("Granada", -3.60, 37.18),
+    ("Milan", 9.19, 45.46),
+    ("Oslo", 10.75, 59.91),
+)
 STRIP = 150  # lines per strip: the unit in which points are drawn
 LINES = 10 * STRIP  # azimuth lines per burst (~20.8 km)
 STRIDE = 9 * STRIP  # lines from one burst to the next: one strip of overlap
@@ -54,8 +59,17 @@ class Track:
         """EPSG:3035 of global line / pixel coordinates (fractions allowed)."""
         a = (line - self.first_line) * LINE_SPACING
         p = pixel * self.pixel_spacing
-        return (self.origin[0] + a * self.along[0] + p * self.across[0],
-                self.origin[1] + a * self.along[1] + p * self.across[1])  # fmt: skip
+        return (
+            self.origin[0] + a * self.along[0] + p * self.across[0],
+            self.origin[1] + a * self.along[1] + p * self.across[1],
+        )
+
+    def frame(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Global (line, pixel) of EPSG:3035 points: the inverse of `ground`."""
+        dx, dy = x - self.origin[0], y - self.origin[1]
+        along = dx * self.along[0] + dy * self.along[1]
+        across = dx * self.across[0] + dy * self.across[1]
+        return self.first_line + along / LINE_SPACING, across / self.pixel_spacing
 
     def incidence(self, pixel: np.ndarray) -> np.ndarray:
         _, near, slope = SWATHS[self.swath]
@@ -112,9 +126,15 @@ def bursts(seed: int, ascending: bool, count: int) -> list[Burst]:
 
 
 def _track(
-    number: int, ascending: bool, swath: int, facility: int, centre: tuple[float, float],
-    first: int, count: int, lat: float,
-) -> Track:  # fmt: skip
+    number: int,
+    ascending: bool,
+    swath: int,
+    facility: int,
+    centre: tuple[float, float],
+    first: int,
+    count: int,
+    lat: float,
+) -> Track:
     heading = _heading(lat, ascending)
     along = _grid_direction(centre, heading)
     across = (along[1], -along[0])  # 90° clockwise: Sentinel-1 looks right
@@ -125,8 +145,19 @@ def _track(
     origin = (centre[0] - a * along[0] - p * across[0], centre[1] - a * along[1] - p * across[1])
     if facility == 1 and heading > 270:  # e-GEOS writes -8.94 where others write 351.06
         heading -= 360.0
-    return Track(number, ascending, swath, facility, heading, origin, along, across,
-                 first * STRIDE, pixels, spacing)  # fmt: skip
+    return Track(
+        number,
+        ascending,
+        swath,
+        facility,
+        heading,
+        origin,
+        along,
+        across,
+        first * STRIDE,
+        pixels,
+        spacing,
+    )
 
 
 def _heading(lat: float, ascending: bool) -> float:
@@ -155,16 +186,20 @@ def tiles(seed: int, count: int) -> list[Tile]:
     first_e, first_n = int(x // TILE) - (columns - 1) // 2, int(y // TILE)
     draw = rng(seed, "tiles")
     facilities = draw.integers(1, 5, count)
-    return [Tile(first_e + k % columns, first_n + k // columns, int(facilities[k]))
-            for k in range(count)]  # fmt: skip
+    return [
+        Tile(first_e + k % columns, first_n + k // columns, int(facilities[k]))
+        for k in range(count)
+    ]
 
 
 @lru_cache(maxsize=1)
 def _transformers():  # type: ignore[no-untyped-def]
     from pyproj import Transformer
 
-    return (Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True),
-            Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True))  # fmt: skip
+    return (
+        Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True),
+        Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True),
+    )
 
 
 def to_laea(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

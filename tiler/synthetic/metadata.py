@@ -23,14 +23,20 @@ SLICE_STEP, SLICE_LENGTH = timedelta(seconds=24.6), timedelta(seconds=27)
 
 
 def marker(spec: FileSpec) -> str:
-    return (f"synthetic EGMS-format data written by egms-tiler sample (seed {spec.seed}); "
-            "not Copernicus data")  # fmt: skip
+    return (
+        f"synthetic EGMS-format data written by egms-tiler sample (seed {spec.seed}); "
+        "not Copernicus data"
+    )
 
 
 def burst_xml(spec: FileSpec, acquisitions: list[Acquisition]) -> str:
     info = spec.info
-    lines = [DECLARATION, f"<!-- {marker(spec)} -->", "<BURST>",
-             f"  <product_level>{spec.level}</product_level>"]  # fmt: skip
+    lines = [
+        DECLARATION,
+        f"<!-- {marker(spec)} -->",
+        "<BURST>",
+        f"  <product_level>{spec.level}</product_level>",
+    ]
     if new_names(spec.period):
         lines.append(f"  <track>{info.track:03d}</track>")
     lines.append(f"  <burst_id>{info.burst:04d}</burst_id>")
@@ -50,16 +56,24 @@ def burst_xml(spec: FileSpec, acquisitions: list[Acquisition]) -> str:
 
 
 def tile_xml(spec: FileSpec) -> str:
-    lines = [DECLARATION, f"<!-- {marker(spec)} -->", "<TILE>",
-             "  <product_level>L3</product_level>", *_producer(spec),
-             *_version("dem", "COP-DEM_GLO-30/2020_1"), *_version("gnss", _gnss_version(spec)),
-             "</TILE>"]  # fmt: skip
+    lines = [
+        DECLARATION,
+        f"<!-- {marker(spec)} -->",
+        "<TILE>",
+        "  <product_level>L3</product_level>",
+        *_producer(spec),
+        *_version("dem", "COP-DEM_GLO-30/2020_1"),
+        *_version("gnss", _gnss_version(spec)),
+        "</TILE>",
+    ]
     return "\n".join(lines)
 
 
 def _producer(spec: FileSpec) -> list[str]:
-    return [f"  <production_facility>{spec.facility}</production_facility>",
-            f"  <production_date>{spec.production_date:%d/%m/%Y}</production_date>"]  # fmt: skip
+    return [
+        f"  <production_facility>{spec.facility}</production_facility>",
+        f"  <production_date>{spec.production_date:%d/%m/%Y}</production_date>",
+    ]
 
 
 def _version(element: str, version: str) -> list[str]:
@@ -74,9 +88,12 @@ def _images(acquisition: Acquisition) -> list[str]:
     lines = []
     for index in range(3):  # the burst lies in the first of three consecutive SLC slices
         start = acquisition.when - timedelta(seconds=10) + index * SLICE_STEP
-        lines += ["    <image>", "      <orbit_type>FILTERED</orbit_type>",
-                  f"      <product_id>{product_id(acquisition, start)}</product_id>",
-                  "    </image>"]  # fmt: skip
+        lines += [
+            "    <image>",
+            "      <orbit_type>FILTERED</orbit_type>",
+            f"      <product_id>{product_id(acquisition, start)}</product_id>",
+            "    </image>",
+        ]
     return lines
 
 
@@ -86,5 +103,7 @@ def product_id(acquisition: Acquisition, start: datetime) -> str:
     datatake = (take + round(DATATAKES_PER_ORBIT * (acquisition.orbit - orbit))) % (1 << 24)
     stamp = f"{start:%Y%m%dT%H%M%S}"
     unique = zlib.crc32(f"{acquisition.satellite}{stamp}".encode()) & 0xFFFF
-    return (f"{acquisition.satellite}_IW_SLC__1SDV_{stamp}_{start + SLICE_LENGTH:%Y%m%dT%H%M%S}_"
-            f"{acquisition.orbit:06d}_{datatake:06X}_{unique:04X}")  # fmt: skip
+    return (
+        f"{acquisition.satellite}_IW_SLC__1SDV_{stamp}_{start + SLICE_LENGTH:%Y%m%dT%H%M%S}_"
+        f"{acquisition.orbit:06d}_{datatake:06X}_{unique:04X}"
+    )

@@ -43,12 +43,17 @@ class FileSpec:
     @property
     def info(self) -> egms.NameInfo:
         if self.tile is not None:
-            return egms.NameInfo("L3", self.period, 1, tile=self.tile.name,
-                                 geometry=self.component)  # fmt: skip
+            return egms.NameInfo("L3", self.period, 1, tile=self.tile.name, geometry=self.component)
         assert self.burst is not None
-        return egms.NameInfo(self.level, self.period, 1, track=self.burst.track.number,
-                             burst=self.burst.index, swath=self.burst.track.swath,
-                             polarisation="VV")  # fmt: skip
+        return egms.NameInfo(
+            self.level,
+            self.period,
+            1,
+            track=self.burst.track.number,
+            burst=self.burst.index,
+            swath=self.burst.track.swath,
+            polarisation="VV",
+        )
 
     @property
     def stem(self) -> str:
@@ -78,10 +83,14 @@ def plan(options: SampleOptions) -> list[FileSpec]:
 def _level_files(options: SampleOptions, level: str, period: tuple[int, int]) -> list[FileSpec]:
     common = {"level": level, "period": period, "seed": options.seed, "points": options.points}
     if level == "L3":
-        return [FileSpec(**common, tile=tile, component=component)  # type: ignore[arg-type]
-                for tile in layout.tiles(options.seed, options.bursts)
-                for component in ("up", "east")]  # fmt: skip
+        return [
+            FileSpec(**common, tile=tile, component=component)  # type: ignore[arg-type]
+            for tile in layout.tiles(options.seed, options.bursts)
+            for component in ("up", "east")
+        ]
     passes = [True, False] if options.orbit == "both" else [options.orbit == "asc"]
-    return [FileSpec(**common, burst=burst)  # type: ignore[arg-type]
-            for ascending in passes
-            for burst in layout.bursts(options.seed, ascending, options.bursts)]  # fmt: skip
+    return [
+        FileSpec(**common, burst=burst)  # type: ignore[arg-type]
+        for ascending in passes
+        for burst in layout.bursts(options.seed, ascending, options.bursts)
+    ]

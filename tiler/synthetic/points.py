@@ -1,63 +1,73 @@
 """Measurement points: where they are (clustered like built-up areas) and what they do.
 
 L2 points are drawn per strip of STRIP azimuth lines of a track from the strip's own random
-stream, so two overlapping bursts share the points of their common strip. L3 cells are the
-densest cells of the tile's 100 m grid (Gumbel top-k: weighted sampling without replacement).
-Every point gets its scatterer properties here; the displacement series is made in `series`.
+stream, so two overlapping bursts share the points of their common strip. L3 cells are drawn
+from the tile's 100 m grid by weighted sampling without replacement (Gumbel top-k). Both use
+the towns' density on a grid of cells; every point gets its scatterer properties here, its
+displacement series in `series`.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from . import field
-from .layout import STRIP, TILE, Track
+from .layout import LINE_SPACING, STRIP, TILE, Track
 from .seeds import rng
 
 Points = dict[str, np.ndarray]
 CELL_LINES, CELL_PIXELS = 10, 40  # cells in which an L2 strip's points are counted
+CELL_SIZE = CELL_LINES * CELL_PIXELS
 FILL = 0.5  # at most this share of a cell's pixels become points
 L3_CELL, L3_SIDE = 100, TILE // 100
+L2_SIGMA, L3_SIGMA = (1.0, 3.7), (0.5, 3.0)  # noise level ranges, mm (L3 cells average points)
 
 
 def strip_count(points_per_burst: int, strip: int) -> int:
-    """Points of a strip: any LINES // STRIP consecutive strips hold exactly the burst's points."""
+    """Points of a strip: any 10 consecutive strips (a burst) hold exactly the burst's points."""
     per, extra = divmod(points_per_burst, 10)
     return per + (strip % 10 < extra)
 
 
-def max_points(track_pixels: int) -> int:
-    return int(FILL * CELL_LINES * CELL_PIXELS * (STRIP // CELL_LINES) * (track_pixels // 40)) * 10
-
-
-def strip_points(seed: int, period: tuple[int, int], track: Track, strip: int, count: int,
-                 towns: field.Towns) -> Points:  # fmt: skip
+def strip_points(
+    seed: int, period: tuple[int, int], track: Track, strip: int, count: int, towns: field.Towns
+) -> Points:
     """The `count` points of one strip of a track, ordered by line then pixel."""
     draw = rng(seed, *period, "strip", track.number, track.swath, strip)
-    rows, columns = STRIP // CELL_LINES, track.pixels // CELL_PIXELS
-    cell_line = strip * STRIP + (np.arange(rows) + 0.5) * CELL_LINES
-    cell_pixel = (np.arange(columns) + 0.5) * CELL_PIXELS
-    x, y = track.ground(np.repeat(cell_line, columns), np.tile(cell_pixel, rows))
-    weight = field.density(towns, x, y)
-    counts = _allocate(draw, count, weight / weight.sum(), int(FILL * CELL_LINES * CELL_PIXELS))
-    keys = _distinct(draw, counts, CELL_LINES * CELL_PIXELS)
-    cell, offset = np.divmod(keys, CELL_LINES * CELL_PIXELS)
-    line = strip * STRIP + (cell // columns) * CELL_LINES + offset // CELL_PIXELS
-    pixel = (cell % columns) * CELL_PIXELS + offset % CELL_PIXELS
-    order = np.argsort(line * (1 << 16) + pixel, kind="stable")
-    line, pixel = line[order], pixel[order]
+    shape = (STRIP // CELL_LINES, track.pixels // CELL_PIXELS)
+    line, pixel = track.frame(towns.x, towns.y)
+    scale = (CELL_LINES * LINE_SPACING, CELL_PIXELS * track.pixel_spacing)
+    grids = field.grids(
+        towns, (line - strip * STRIP) / CELL_LINES, pixel / CELL_PIXELS, scale, shape
+    )
+    share = grids.density.ravel() / grids.density.sum()
+    cell, offset = np.divmod(_distinct(draw, _allocate(draw, count, share), CELL_SIZE), CELL_SIZE)
+    lines = strip * STRIP + (cell // shape[1]) * CELL_LINES + offset // CELL_PIXELS
+    pixels = (cell % shape[1]) * CELL_PIXELS + offset % CELL_PIXELS
+    order = np.argsort(lines * (1 << 16) + pixels, kind="stable")
+    lines, pixels, cell = lines[order], pixels[order], cell[order]
     jitter = draw.uniform(-0.5, 0.5, (2, count))  # scatterers are not on the pixel centres
-    x, y = track.ground(line + jitter[0], pixel + jitter[1])
-    return {"line": line, "pixel": pixel, "x": x, "y": y,
-            **scatterers(draw, seed, towns, x, y, level_sigma=(1.0, 3.7))}  # fmt: skip
+    x, y = track.ground(lines + jitter[0], pixels + jitter[1])
+    local = {name: values.ravel()[cell] for name, values in _fields(grids).items()}
+    return {
+        "line": lines,
+        "pixel": pixels,
+        "x": x,
+        "y": y,
+        **scatterers(draw, seed, x, y, local, L2_SIGMA),
+    }
 
 
-def _allocate(
-    draw: np.random.Generator, count: int, share: np.ndarray, capacity: int
-) -> np.ndarray:
-    """Points per cell: multinomial by `share`, no cell over `capacity`."""
+def _fields(grids: field.Grids) -> dict[str, np.ndarray]:
+    return {"density": grids.density, "up": grids.up, "east": grids.east}
+
+
+def _allocate(draw: np.random.Generator, count: int, share: np.ndarray) -> np.ndarray:
+    """Points per cell: multinomial by `share`, no cell over FILL of its pixels."""
+    capacity = int(FILL * CELL_SIZE)
     counts = draw.multinomial(count, share)
     while (over := counts - capacity).max(initial=0) > 0:
         counts = np.minimum(counts, capacity)
@@ -78,41 +88,66 @@ def _distinct(draw: np.random.Generator, counts: np.ndarray, size: int) -> np.nd
     return keys
 
 
-def scatterers(draw: np.random.Generator, seed: int, towns: field.Towns, x: np.ndarray,
-               y: np.ndarray, level_sigma: tuple[float, float]) -> Points:  # fmt: skip
-    """Height, motion, seasonality and noise level of points at (x, y)."""
+def max_points(pixels: int) -> int:
+    """The most points a burst of a swath with `pixels` range pixels can hold."""
+    return int(FILL * CELL_SIZE) * (STRIP // CELL_LINES) * (pixels // CELL_PIXELS) * 10
+
+
+def scatterers(
+    draw: np.random.Generator,
+    seed: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    local: dict[str, np.ndarray],
+    sigma: tuple[float, float],
+) -> Points:
+    """Height, motion, seasonality and noise level of points at (x, y).
+
+    `local`: density and town motion (up, east) at the points, from `field.grids`.
+    """
     n = x.size
-    up, east = field.deformation(towns, x, y)
-    built = field.density(towns, x, y) > 5 * field.BACKGROUND
-    low, span = level_sigma
+    built = local["density"] > 5 * field.BACKGROUND
     outlier = draw.random(n) < 0.01
     return {
-        "height": field.terrain(seed, x, y) + built * draw.lognormal(math.log(8.0), 0.6, n)
+        "height": field.terrain(seed, x, y)
+        + built * draw.lognormal(math.log(8.0), 0.6, n)
         + draw.normal(0.0, 4.0, n),
-        "up": up + draw.normal(0.0, 0.45, n) + outlier * draw.normal(0.0, 4.0, n),
-        "east": east + draw.normal(0.0, 0.3, n),
+        "up": local["up"] + draw.normal(0.0, 0.45, n) + outlier * draw.normal(0.0, 4.0, n),
+        "east": local["east"] + draw.normal(0.0, 0.3, n),
         "north": draw.normal(0.0, 0.2, n),
-        "accel": draw.normal(0.0, 0.3, n) + 0.1 * up,
+        "accel": draw.normal(0.0, 0.3, n) + 0.1 * local["up"],
         "amplitude": np.clip(draw.lognormal(math.log(0.8), 0.6, n), 0.0, 6.0),
         "phase": draw.normal(-1.9, 0.9, n),
-        "sigma": low + span * draw.beta(1.6, 1.0, n),
+        "sigma": sigma[0] + sigma[1] * draw.beta(1.6, 1.0, n),
         "quality": draw.normal(0.0, 1.0, n),
-    }  # fmt: skip
+    }
 
 
-def tile_cells(seed: int, period: tuple[int, int], east: int, north: int, count: int,
-               towns: field.Towns) -> np.ndarray:  # fmt: skip
-    """Sorted indices (row · 1000 + column, from the south-west) of the tile's `count` cells."""
+def tile_cells(
+    seed: int, period: tuple[int, int], east: int, north: int, count: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The tile's `count` cells (sorted row · 1000 + column from the south-west) and their
+    density and town motion. Weighted sampling without replacement (Gumbel top-k)."""
+    cells, local = _tile_cells(seed, period, east, north, count)
+    return cells.copy(), {name: values.copy() for name, values in local.items()}
+
+
+@lru_cache(maxsize=1)  # the U and E files of a tile ask for the same cells one after the other
+def _tile_cells(
+    seed: int, period: tuple[int, int], east: int, north: int, count: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    west, south = east * TILE, north * TILE
+    towns = field.towns_in(seed, west, south, west + TILE, south + TILE)
+    grids = field.grids(
+        towns,
+        (towns.y - south) / L3_CELL,
+        (towns.x - west) / L3_CELL,
+        (L3_CELL, L3_CELL),
+        (L3_SIDE, L3_SIDE),
+    )
     draw = rng(seed, *period, "cells", east, north)
-    keys = np.empty(L3_SIDE * L3_SIDE)
-    band = 50
-    column = np.arange(L3_SIDE)
-    for row in range(0, L3_SIDE, band):
-        rows = np.arange(row, row + band)
-        x = east * TILE + (np.tile(column, band) + 0.5) * L3_CELL
-        y = north * TILE + (np.repeat(rows, L3_SIDE) + 0.5) * L3_CELL
-        keys[row * L3_SIDE : (row + band) * L3_SIDE] = np.log(field.density(towns, x, y))
-    keys -= np.log(-np.log(draw.random(keys.size)))  # + Gumbel noise
-    if count >= keys.size:
-        return np.arange(keys.size)
-    return np.sort(np.argpartition(-keys, count)[:count])
+    keys = np.log(grids.density.ravel()) - np.log(-np.log(draw.random(grids.density.size)))
+    cells = np.arange(keys.size)
+    if count < keys.size:
+        cells = np.sort(np.argpartition(-keys, count)[:count])
+    return cells, {name: values.ravel()[cells] for name, values in _fields(grids).items()}

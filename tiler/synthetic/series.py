@@ -42,8 +42,13 @@ def model(days: list[date]) -> Model:
     design = np.column_stack([np.ones_like(t), t, t * t, np.sin(angle), np.cos(angle)])
     basis = np.vstack([t, t * t / 2, np.sin(angle), np.cos(angle)])
     linear = design[:, LINEAR]
-    return Model(years, basis - basis[:, :1], design, np.linalg.inv(design.T @ design),
-                 np.linalg.inv(linear.T @ linear))  # fmt: skip
+    return Model(
+        years,
+        basis - basis[:, :1],
+        design,
+        np.linalg.inv(design.T @ design),
+        np.linalg.inv(linear.T @ linear),
+    )
 
 
 def simulate(

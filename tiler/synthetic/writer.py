@@ -100,8 +100,10 @@ def check_replaceable(target: Path) -> None:
     if not target.exists():
         return
     if not _is_synthetic(target):
-        raise SampleError(f"{target}: exists and is not synthetic data from egms-tiler sample; "
-                          "move it away or choose another output directory")  # fmt: skip
+        raise SampleError(
+            f"{target}: exists and is not synthetic data from egms-tiler sample; "
+            "move it away or choose another output directory"
+        )
 
 
 def _is_synthetic(path: Path) -> bool:
