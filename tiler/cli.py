@@ -96,3 +96,86 @@ def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
     from .serve import serve as run_serve
 
     run_serve(site, host=host, port=port, open_browser=open_browser)
+
+
+PERIOD_CHOICES = ("2018-2022", "2019-2023", "2020-2024")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory to write into (created if needed).")  # fmt: skip
+@click.option("--level", "levels", type=click.Choice(["L2a", "L2b", "L3"]), multiple=True,
+              help="Product level; repeat for several [default: L2b].")  # fmt: skip
+@click.option("--period", "periods", type=click.Choice(PERIOD_CHOICES), multiple=True,
+              help="Release window; repeat for several [default: 2020-2024].")  # fmt: skip
+@click.option("--points", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Points per file (burst or L3 tile), up to 10,000,000.")  # fmt: skip
+@click.option("--bursts", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Consecutive bursts per track (L2) or adjacent tiles (L3).")  # fmt: skip
+@click.option("--orbit", type=click.Choice(["asc", "desc", "both"]), default="both",
+              show_default=True, help="Orbit pass(es) of the L2 bursts.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed: the same seed gives the same files, byte for byte.")  # fmt: skip
+@click.option("--zip/--no-zip", "zipped", default=True, show_default=True,
+              help="ZIP with CSV + XML like the downloads, or plain CSV + XML.")  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@reports_errors
+def sample(
+    output: Path, levels: tuple[str, ...], periods: tuple[str, ...], points: int, bursts: int,
+    orbit: str, seed: int, zipped: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Write synthetic EGMS files, in the exact format of the real products.
+
+    Files are named by the EGMS grammar, hold the header of their level and release and
+    realistic values (Sentinel-1 dates, clustered points, overlapping bursts, trend + seasonal
+    + noise series). Existing files are replaced only if egms-tiler generated them.
+
+    \b
+    Example:
+      egms-tiler sample -o build/sample --level L2a --level L3 --points 50000 --bursts 2
+      egms-tiler build build/sample -o build/sample-site
+    """
+    import time
+
+    from .synthetic import SampleOptions, generate, plan, validate
+    from .synthetic.report import SampleReport
+
+    options = SampleOptions(
+        output=output, levels=levels or ("L2b",), points=points, bursts=bursts, orbit=orbit,
+        periods=tuple((int(p[:4]), int(p[5:])) for p in periods or ("2020-2024",)),
+        seed=seed, zip=zipped,
+    )  # fmt: skip
+    validate(options)
+    files = len(plan(options))
+    started = time.perf_counter()
+    with SampleReport(points * files, files, quiet) as report:
+        generate(options, report.rows, report.done)
+    report.summary(time.perf_counter() - started)
+
+
+@main.command("inspect")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--json", "as_json", is_flag=True, help="Write JSON (a list, one object per file).")
+@reports_errors
+def inspect_command(inputs: tuple[str, ...], as_json: bool) -> None:
+    """Show what EGMS files hold: level, release, orbit, unit, points, dates, bounds, problems.
+
+    INPUT is any mix of .zip and .csv files, directories and glob patterns. Exit status 1 when
+    an input cannot be read as EGMS data (the report says why).
+
+    \b
+    Example:
+      egms-tiler inspect tests/data/egms
+      egms-tiler inspect --json downloads/*.zip > inventory.json
+    """
+    import json
+
+    from .inspect import inspect_inputs, text
+
+    entries = inspect_inputs(inputs)
+    click.echo(json.dumps(entries, indent=2) if as_json else text(entries), nl=as_json)
+    unreadable = [entry["path"] for entry in entries if not entry["readable"]]
+    if unreadable:
+        click.echo(f"Error: {len(unreadable)} of {len(entries)} input(s) are not readable EGMS "
+                   f"data: {', '.join(unreadable)}", err=True)  # fmt: skip
+        sys.exit(1)
