@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import egms, pid
 from .discover import discover
@@ -105,24 +104,22 @@ def count(source: Source) -> Tally:
 def _check_pids(
     source: Source, pids: pa.Array, static: dict[str, np.ndarray], tally: Tally
 ) -> None:
-    chars = ascii_pids(pids)
-    if chars is None:
-        tally.bad_pids += len(pids)
-        return
+    chars, sized = ascii_pids(pids)
     codes = pid.values_array(chars)
-    tally.bad_pids += int(np.count_nonzero(codes < 0))
-    tally.codes.append(codes[codes >= 0])
+    valid = codes >= 0
+    tally.bad_pids += len(pids) - int(np.count_nonzero(valid))
+    tally.codes.append(codes[valid])
     if source.layer.level == "L3":
         _, north, east = pid.split_l3_array(chars)
-        expected_north = np.floor_divide(static["northing"], 100)
-        expected_east = np.floor_divide(static["easting"], 100)
+        expected_north = np.floor_divide(static["northing"][sized], 100)
+        expected_east = np.floor_divide(static["easting"][sized], 100)
         wrong = (north != expected_north) | (east != expected_east)
     elif (expected := _burst_code(source)) is not None:
         _, code, _ = pid.split_l2_array(chars)
         wrong = code != expected
     else:
         return
-    tally.foreign_pids += int(np.count_nonzero(wrong & (codes >= 0)))
+    tally.foreign_pids += int(np.count_nonzero(wrong & valid))
 
 
 def _burst_code(source: Source) -> int | None:
@@ -134,16 +131,20 @@ def _burst_code(source: Source) -> int | None:
     return pid.burst_code(source.track, source.burst, source.swath, source.polarisation)
 
 
-def ascii_pids(pids: pa.Array) -> np.ndarray | None:
-    """The pids as an (n, 10) uint8 array, or None unless every pid has 10 bytes."""
+def ascii_pids(pids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The 10-byte pids as an (n, 10) uint8 array, and which rows they are (a boolean mask)."""
     if isinstance(pids, pa.ChunkedArray):
         pids = pids.combine_chunks()
-    if pids.null_count or not pc.all(pc.equal(pc.binary_length(pids), pid.LENGTH)).as_py():
-        return None
-    offsets = np.frombuffer(pids.buffers()[1], dtype=np.int32)[pids.offset :]
-    data = np.frombuffer(pids.buffers()[2], dtype=np.uint8)
-    start = int(offsets[0])
-    return data[start : start + pid.LENGTH * len(pids)].reshape(len(pids), pid.LENGTH)
+    pids = pids.cast(pa.large_string())  # 64-bit offsets whatever the input
+    offsets = np.frombuffer(pids.buffers()[1], dtype=np.int64)[
+        pids.offset : pids.offset + len(pids) + 1
+    ]
+    sized = np.diff(offsets) == pid.LENGTH
+    if pids.null_count:
+        sized &= ~np.asarray(pids.is_null().to_numpy(zero_copy_only=False))
+    data = np.frombuffer(pids.buffers()[2] or b"", dtype=np.uint8)
+    index = offsets[:-1][sized, None] + np.arange(pid.LENGTH)
+    return data[index].reshape(-1, pid.LENGTH), sized
 
 
 def report(source: Source, tally: Tally) -> dict[str, Any]:
