@@ -1,39 +1,82 @@
-// Displacement time-series chart (uPlot). Missing values stay null: uPlot draws gaps there.
+// Displacement time-series chart (uPlot): several series, a min–max band, fit lines, a date
+// window. Missing values are null (uPlot leaves a gap); dates a series does not have at all
+// (another unit's acquisitions) are undefined, which uPlot spans.
 /* global uPlot */
 
-const HEIGHT = 220;
-const LINE = '#1f4e79';
+const HEIGHT = 240;
+const DAY_S = 86_400;
+const WHEEL_FACTOR = 0.8;
 
-function toSeconds(isoDate) {
+export function toSeconds(isoDate) {
   return Date.parse(`${isoDate}T00:00:00Z`) / 1000;
 }
 
-function chartOptions(width, label) {
+export function isoDay(seconds) {
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+function formatMm(u, v) {
+  return v === null || v === undefined ? '–' : `${v.toFixed(1)} mm`;
+}
+
+function seriesOption(line) {
+  const fit = line.kind === 'fit';
+  const bound = line.kind === 'band';
   return {
-    width,
-    height: HEIGHT,
-    tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
-    legend: { show: true, live: true },
-    cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: true } },
-    axes: [{}, { label: 'mm', size: 50 }],
-    series: [
-      { label: 'Date', value: '{YYYY}-{MM}-{DD}' },
-      {
-        label,
-        stroke: LINE,
-        width: 1.5,
-        spanGaps: false,
-        points: { show: true, size: 4, stroke: LINE, fill: LINE },
-        value: (u, v) => (v === null || v === undefined ? '–' : `${v.toFixed(1)} mm`),
-      },
-    ],
+    label: line.label,
+    stroke: bound ? 'rgba(0, 0, 0, 0.25)' : line.colour,
+    width: fit || bound ? 1 : 1.5,
+    dash: fit ? [6, 4] : undefined,
+    spanGaps: fit,
+    points: { show: line.kind === 'series', size: 4, stroke: line.colour, fill: line.colour },
+    value: formatMm,
   };
 }
 
-/** A chart slot in `container`; `draw(series)` replaces the plot, `plot` is the uPlot. */
-export function createChart(container) {
+/** Wheel zooms the date axis around the cursor; Shift + drag pans it. */
+function zoomPanPlugin() {
+  function wheel(u, event) {
+    event.preventDefault();
+    const { min, max } = u.scales.x;
+    const at = u.posToVal(event.offsetX, 'x');
+    const factor = event.deltaY < 0 ? WHEEL_FACTOR : 1 / WHEEL_FACTOR;
+    u.setScale('x', { min: at - (at - min) * factor, max: at + (max - at) * factor });
+  }
+  function pan(u, down) {
+    if (!down.shiftKey || down.button !== 0) return;
+    down.stopImmediatePropagation();
+    down.preventDefault();
+    const { min, max } = u.scales.x;
+    const perPixel = (max - min) / u.bbox.width * devicePixelRatio;
+    const move = (event) => {
+      const shift = (event.clientX - down.clientX) * perPixel;
+      u.setScale('x', { min: min - shift, max: max - shift });
+    };
+    const up = () => {
+      document.removeEventListener('mousemove', move);
+      document.removeEventListener('mouseup', up);
+    };
+    document.addEventListener('mousemove', move);
+    document.addEventListener('mouseup', up);
+  }
+  return {
+    hooks: {
+      ready: (u) => {
+        u.over.addEventListener('wheel', (e) => wheel(u, e), { passive: false });
+        u.over.addEventListener('mousedown', (e) => pan(u, e), { capture: true });
+      },
+    },
+  };
+}
+
+/**
+ * A chart slot in `container`. `draw(model)` replaces the plot; `onWindow(t0, t1)` hears the
+ * date window the user zoomed to (nulls = everything). `plot` is the uPlot.
+ */
+export function createChart(container, { onWindow = () => {} } = {}) {
   let plot = null;
+  let model = null;
+  let current = [null, null]; // the date window shown: [t0, t1] ISO dates, nulls = all
 
   function width() {
     return Math.max(200, Math.floor(container.clientWidth || 320));
@@ -43,22 +86,103 @@ export function createChart(container) {
     if (plot) plot.setSize({ width: width(), height: HEIGHT });
   }).observe(container);
 
+  function windowOf(u) {
+    const { min, max } = u.scales.x;
+    if (!model || min === null || max === null || !model.dates.length) return [null, null];
+    const t0 = isoDay(Math.ceil(min / DAY_S) * DAY_S);
+    const t1 = isoDay(Math.floor(max / DAY_S) * DAY_S);
+    const all = t0 <= model.dates[0] && t1 >= model.dates[model.dates.length - 1];
+    return all ? [null, null] : [t0, t1];
+  }
+
+  function options(lines) {
+    const series = [{ label: 'Date', value: '{YYYY}-{MM}-{DD}' }, ...lines.map(seriesOption)];
+    const bandAt = lines.findIndex((l) => l.kind === 'band');
+    return {
+      width: width(),
+      height: HEIGHT,
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+      legend: { show: true, live: true },
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      scales: { x: { time: true } },
+      axes: [{}, { label: 'mm', size: 50 }],
+      series,
+      bands: bandAt >= 0 ? [{ series: [bandAt + 1, bandAt + 2], fill: 'rgba(0, 0, 0, 0.10)' }] : [],
+      plugins: [zoomPanPlugin()],
+      hooks: {
+        setScale: [
+          (u, key) => {
+            if (key !== 'x') return;
+            const shown = windowOf(u);
+            if (shown[0] === current[0] && shown[1] === current[1]) return;
+            current = shown;
+            onWindow(...shown);
+          },
+        ],
+      },
+    };
+  }
+
+  function setWindow(t0, t1) {
+    if (!plot || !model || !model.dates.length) return;
+    current = [t0 || null, t1 || null];
+    const min = toSeconds(t0 || model.dates[0]);
+    const max = toSeconds(t1 || model.dates[model.dates.length - 1]);
+    plot.setScale('x', { min, max });
+  }
+
   return {
     get plot() {
       return plot;
     },
-    draw(series) {
+    get model() {
+      return model;
+    },
+    /**
+     * model: {dates, lines: [{label, colour, values, kind: series|fit|band}], t0, t1}; a band
+     * is two consecutive lines (max then min).
+     */
+    draw(next) {
       this.clear();
-      const data = [series.dates.map(toSeconds), series.values];
-      plot = new uPlot(chartOptions(width(), series.pid), data, container);
-      const drawn = series.values.filter((v) => v !== null).length;
+      model = next;
+      const data = [next.dates.map(toSeconds), ...next.lines.map((l) => l.values)];
+      current = [null, null];
+      plot = new uPlot(options(next.lines), data, container);
+      if (next.t0 || next.t1) setWindow(next.t0, next.t1);
+      const rows = plot.root.querySelectorAll('.u-legend .u-series');
+      next.lines.forEach((line, i) => {
+        if (line.kind !== 'series' && rows[i + 1]) rows[i + 1].hidden = true; // fits, band edges
+      });
+      const drawn = next.lines
+        .filter((l) => l.kind === 'series')
+        .reduce((sum, l) => sum + l.values.filter((v) => v !== null && v !== undefined).length, 0);
       document.body.dataset.chartPoints = String(drawn);
+      document.body.dataset.chartSeries = String(next.lines.filter((l) => l.kind === 'series').length);
       return drawn;
+    },
+    /** New values for the same lines (a new window's fit lines): the zoom stays as it is. */
+    update(next) {
+      const same = plot && model && model.lines.length === next.lines.length
+        && model.dates.length === next.dates.length
+        && model.lines.every((l, i) => l.label === next.lines[i].label && l.kind === next.lines[i].kind);
+      if (!same) return this.draw(next);
+      model = next;
+      plot.setData([next.dates.map(toSeconds), ...next.lines.map((l) => l.values)], false);
+      return null;
+    },
+    setWindow,
+    /** Show every date again (the window is cleared through onWindow). */
+    resetWindow() {
+      if (!plot || !model || !model.dates.length) return;
+      setWindow(null, null);
+      onWindow(null, null);
     },
     clear() {
       if (plot) plot.destroy();
       plot = null;
+      model = null;
       delete document.body.dataset.chartPoints;
+      delete document.body.dataset.chartSeries;
     },
   };
 }

@@ -48,6 +48,9 @@ function seriesOf(chunk, layer, featureId) {
     featureId,
     pid: chunk.pid[row],
     unit: chunk.unit,
+    lon: chunk.lon ? chunk.lon[row] : null,
+    lat: chunk.lat ? chunk.lat[row] : null,
+    velocity: chunk.v ? chunk.v[row] : null,
     dates: chunk.dates,
     // 0.1 mm integers -> mm; null stays null (a gap, never 0)
     values: chunk.d[row].map((v) => (v === null ? null : v / 10)),
@@ -73,6 +76,10 @@ export function createChunkStore(dataBase) {
       if (!hasFeature(layer, featureId)) throw new Error(`${layer.id} has no point ${featureId}`);
       const chunk = await load(layer, chunkIndex(layer, featureId));
       return seriesOf(chunk, layer, featureId);
+    },
+    /** The whole chunk `index` of `layer` (cached like the series). */
+    chunk(layer, index) {
+      return load(layer, index);
     },
     get size() {
       return cache.size;

@@ -50,7 +50,8 @@ export function formatHash({ view, layer, pt, cmap, extra = [] }) {
   if (pt !== null && pt !== undefined) params.set('pt', String(pt));
   if (cmap) params.set('cmap', cmap);
   for (const [key, value] of extra) params.append(key, value);
-  const query = params.toString();
+  // ':' and ',' are legal in a fragment: keep `sel=layer:12,layer:90` readable
+  const query = params.toString().replace(/%3A/gi, ':').replace(/%2C/gi, ',');
   if (query) parts.push(query);
   return parts.length ? `#${parts.join('&')}` : '';
 }

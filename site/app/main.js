@@ -1,6 +1,6 @@
 // Bootstrap and the one page state; wires map, picker, panel, chart and URL hash together.
-import { createChart } from './chart.js';
 import { createChunkStore } from './chunks.js';
+import { queryEmbed, setEmbed } from './embed.js';
 import { formatHash, parseHash } from './hash.js';
 import {
   CIRCLE_LAYER_ID,
@@ -14,7 +14,9 @@ import { renderLegend } from './legend.js';
 import { layerById, loadManifest } from './manifest.js';
 import { createMap, fitBounds, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
+import { formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
 import { DEFAULT_PALETTE, divergingPalettes, paletteByName, velocityRange } from './style.js';
+import { createWorkbench } from './workbench.js';
 
 const body = document.body;
 const ui = {
@@ -25,9 +27,21 @@ const ui = {
 };
 
 const state = { layerId: null, featureId: null, palette: DEFAULT_PALETTE, extra: [] };
+state.analysis = parseAnalysis([], null); // chart selection, reference, window: workbench.js
 const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0 };
-const chart = createChart(document.getElementById('chart'));
 const panel = createPanel(document.getElementById('panel'), () => closePanel());
+const bench = createWorkbench({
+  state,
+  app,
+  panel,
+  layerById: (id) => layerById(app.manifest, id),
+  currentLayer: () => currentLayer(),
+  writeHash: () => writeHash(),
+  selectFeature: (...args) => selectFeature(...args),
+  closePoint: () => closePanel({ keepHash: false, all: false }),
+  attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
+  circleLayer: CIRCLE_LAYER_ID,
+});
 
 let resolveReady;
 let rejectReady;
@@ -48,8 +62,9 @@ window.egms = {
     return app.manifest;
   },
   get chart() {
-    return chart.plot;
+    return bench.chart.plot;
   },
+  analysis: bench.api,
   get chunks() {
     return app.chunks;
   },
@@ -71,7 +86,7 @@ function writeHash() {
     layer: state.layerId,
     pt: state.featureId,
     cmap: state.palette === DEFAULT_PALETTE ? null : state.palette,
-    extra: state.extra,
+    extra: [...otherParams(state.extra), ...formatAnalysis(state.analysis)],
   });
   history.replaceState(history.state, '', hash || location.pathname + location.search);
 }
@@ -106,6 +121,7 @@ function switchLayer(layerId) {
   showLayer(app.map, layer, palette, currentRange(), app.dataBase);
   renderLegend(ui.legend, layer, palette, currentRange());
   showStatus(layerStatus(layer));
+  bench.layerChanged();
   writeHash();
 }
 
@@ -118,12 +134,12 @@ function setPalette(name) {
   writeHash();
 }
 
-function closePanel({ keepHash = false } = {}) {
+function closePanel({ keepHash = false, all = !keepHash } = {}) {
   app.selection += 1; // any time series still in flight is now stale
   state.featureId = null;
   if (app.map) highlight(app.map, null);
-  chart.clear();
   panel.hide();
+  bench.primaryChanged({ all }); // the panel stays open while other series are on the chart
   if (!keepHash) writeHash();
 }
 
@@ -143,7 +159,7 @@ async function loadSeries(layer, featureId, properties, token) {
     } else if (properties.pid !== series.pid) {
       panel.setStatus(`Warning: time series belongs to ${series.pid}, not ${properties.pid}`);
     }
-    chart.draw(series);
+    bench.setPrimary(layer, series, properties);
     if (properties.pid === undefined || properties.pid === series.pid) panel.setStatus('');
   } catch (error) {
     if (token === app.selection) panel.setStatus(`Time series unavailable: ${error.message}`);
@@ -162,14 +178,17 @@ async function selectFeature(layerId, featureId, properties = null) {
   writeHash();
   const known = properties || loadedFeatureProperties(app.map, layer, featureId);
   panel.show(layer, known || {});
-  chart.clear();
+  bench.primaryChanged();
   if (!known) fillFromTiles(layer, featureId, token);
   await loadSeries(layer, featureId, known || {}, token);
 }
 
 function onMapClick(event) {
+  if (bench.drawing) return;
   const feature = featureNear(app.map, event.point);
-  if (feature && feature.id !== undefined) {
+  if (feature && feature.id !== undefined && event.originalEvent.shiftKey) {
+    bench.addPoint(state.layerId, Number(feature.id), feature.properties);
+  } else if (feature && feature.id !== undefined) {
     selectFeature(state.layerId, Number(feature.id), feature.properties);
   }
 }
@@ -187,6 +206,7 @@ function applyHash() {
   }
   if (parsed.pt === null && state.featureId !== null) closePanel();
   if (parsed.pt !== null && parsed.pt !== state.featureId) selectFeature(state.layerId, parsed.pt);
+  bench.restore(parseAnalysis(parsed.extra, state.layerId));
 }
 
 function wireEvents(map) {
@@ -198,6 +218,7 @@ function wireEvents(map) {
   ui.paletteSelect.addEventListener('change', () => setPalette(ui.paletteSelect.value));
   window.addEventListener('hashchange', applyHash);
   document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && bench.escape()) return;
     if (event.key === 'Escape' && panel.isOpen) {
       closePanel();
       map.getCanvas().focus();
@@ -231,16 +252,22 @@ async function start() {
   state.extra = parsed.extra;
   state.palette = paletteByName(parsed.cmap).name;
   state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : app.manifest.layers[0].id;
+  const analysis = parseAnalysis(parsed.extra, state.layerId);
+  analysis.embed = analysis.embed || queryEmbed();
+  setEmbed(analysis.embed);
+  Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
   setUpPickers(app.manifest);
   const { map, loaded } = createMap(document.getElementById('map'), attribution);
   app.map = map;
   await loaded;
+  bench.attach(map);
   switchLayer(state.layerId);
   initialView(map, parsed);
   wireEvents(map);
   await whenIdle(map);
   writeHash();
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
+  bench.restore(analysis);
 }
 
 start().then(

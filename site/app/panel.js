@@ -4,7 +4,8 @@ const MISSING = '–';
 
 // attribute, label, decimals as EGMS writes them, unit
 const ROWS = [
-  ['coherence', 'Coherence', 2, ''],
+  ['velocity_std', 'Velocity σ', 1, 'mm/yr'],
+  ['coherence', 'Temporal coherence', 2, ''],
   ['height', 'Height', 1, 'm'],
   ['acceleration', 'Acceleration', 2, 'mm/yr²'],
   ['seasonality', 'Seasonality', 1, 'mm'],
@@ -40,6 +41,12 @@ function attributeRows(layer, properties) {
     if (attributes.includes(name)) rows.push([label, formatValue(properties[name], decimals, unit)]);
   }
   rows.push(['Processing unit', unitName(layer, properties.unit)]);
+  const known = new Set(['pid', 'velocity', 'unit', ...ROWS.map(([name]) => name)]);
+  for (const [name, value] of Object.entries(properties)) {
+    if (!known.has(name) && value !== null && typeof value !== 'object') {
+      rows.push([name, String(value)]); // an attribute this viewer has no label for yet
+    }
+  }
   return rows;
 }
 
@@ -54,9 +61,63 @@ function fillList(list, rows) {
   list.replaceChildren(...nodes);
 }
 
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function button(text, label, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  b.setAttribute('aria-label', label);
+  b.title = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/**
+ * One table row per chart series: rows are {key, colour, pid, layer, velocity, coherence, unit,
+ * window}; `onRemove(key)` and `onReference(key)` run on the row's buttons.
+ */
+export function seriesRows(rows, { onRemove, onReference }) {
+  return rows.map((row) => {
+    const tr = document.createElement('tr');
+    tr.dataset.key = row.key;
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.backgroundColor = row.colour; // CSSOM, allowed by the CSP
+    const first = document.createElement('td');
+    first.append(swatch);
+    const actions = document.createElement('td');
+    actions.className = 'row-actions';
+    actions.append(
+      button('Ref', `Use ${row.pid} as reference`, () => onReference(row.key)),
+      button('×', `Remove ${row.pid} from the chart`, () => onRemove(row.key)),
+    );
+    tr.append(
+      first,
+      cell(row.pid, 'pid'),
+      cell(row.layer),
+      cell(row.velocity, 'num'),
+      cell(row.coherence, 'num'),
+      cell(row.unit),
+      cell(row.window, 'num window'),
+      actions,
+    );
+    return tr;
+  });
+}
+
 /** Bind the panel's elements; `onClose` runs on the close button. */
 export function createPanel(root, onClose) {
   const pid = root.querySelector('#panel-pid');
+  const kind = root.querySelector('#panel-kind');
+  const pointPart = root.querySelector('#panel-point');
+  const windowLine = root.querySelector('#chart-window');
+  const warning = root.querySelector('#ref-warning');
   const layerLine = root.querySelector('#panel-layer');
   const list = root.querySelector('#panel-attributes');
   const status = root.querySelector('#chart-status');
@@ -68,19 +129,43 @@ export function createPanel(root, onClose) {
     },
     /** Show a point; `properties` may be partial (a permalink before its tile is loaded). */
     show(layer, properties) {
+      kind.textContent = 'Point';
+      pointPart.hidden = false;
       pid.textContent = properties.pid ?? MISSING;
       layerLine.textContent = layer.label || layer.id;
       fillList(list, attributeRows(layer, properties));
       root.hidden = false;
     },
+    /** No point of its own: the panel shows only the chart of an area or other layers. */
+    showSeriesOnly(title) {
+      kind.textContent = title;
+      pid.textContent = '';
+      pointPart.hidden = true;
+      list.replaceChildren();
+      root.hidden = false;
+    },
     setStatus(text) {
       status.textContent = text;
     },
+    setWindow(text) {
+      windowLine.textContent = text;
+    },
+    setWarning(text) {
+      warning.textContent = text;
+      warning.hidden = !text;
+    },
+    /** Fill the table of selected series (see seriesRows). */
+    setRows(rows, handlers) {
+      root.querySelector('#series-rows').replaceChildren(...seriesRows(rows, handlers));
+    },
     hide() {
       root.hidden = true;
+      root.querySelector('#series-rows').replaceChildren();
       pid.textContent = '';
       list.replaceChildren();
       status.textContent = '';
+      windowLine.textContent = '';
+      this.setWarning('');
     },
   };
 }

@@ -1,0 +1,185 @@
+// A small polygon / box drawing tool on MapLibre events, and the analysis overlay (drawn area,
+// coloured rings around the selected points). Polygon: click adds a corner, double-click or
+// Enter finishes, Escape cancels. Box: press, drag, release.
+
+const SOURCE = 'egms-analysis';
+const LAYERS = [
+  { id: 'egms-area-fill', type: 'fill', filter: ['==', ['get', 'role'], 'area'],
+    paint: { 'fill-color': '#000000', 'fill-opacity': 0.06 } },
+  { id: 'egms-area-line', type: 'line', filter: ['==', ['get', 'role'], 'area'],
+    paint: { 'line-color': '#111111', 'line-width': 2, 'line-dasharray': ['literal', [3, 2]] } },
+  { id: 'egms-marks', type: 'circle', filter: ['==', ['get', 'role'], 'mark'],
+    paint: { 'circle-radius': 9, 'circle-color': 'rgba(0, 0, 0, 0)',
+      'circle-stroke-width': 3, 'circle-stroke-color': ['get', 'colour'] } },
+  { id: 'egms-draw-vertex', type: 'circle', filter: ['==', ['get', 'role'], 'vertex'],
+    paint: { 'circle-radius': 4, 'circle-color': '#ffffff',
+      'circle-stroke-width': 2, 'circle-stroke-color': '#111111' } },
+]; // prettier-ignore
+const MIN_BOX_PIXELS = 4;
+
+function closed(ring) {
+  return [...ring, ring[0]];
+}
+
+/** The four corners of the box spanned by two lngLats. */
+export function boxRing(a, b) {
+  return [[a.lng, a.lat], [b.lng, a.lat], [b.lng, b.lat], [a.lng, b.lat]];
+}
+
+/** Drop consecutive corners closer than `pixels` on screen (a double-click adds two). */
+export function dedupe(ring, project, pixels = 3) {
+  const out = [];
+  for (const p of ring) {
+    const last = out[out.length - 1];
+    if (last) {
+      const [a, b] = [project(last), project(p)];
+      if (Math.hypot(a.x - b.x, a.y - b.y) < pixels) continue;
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+export function createDrawTool(map, { onDone, onHint = () => {} }) {
+  let mode = null; // 'polygon' | 'box' | null
+  let corners = [];
+  let cursor = null;
+  let boxStart = null;
+  let area = null;
+  let marks = [];
+
+  function features() {
+    const list = [];
+    const sketch = mode === 'polygon' ? [...corners, ...(cursor ? [cursor] : [])] : corners;
+    const ring = mode ? sketch : area;
+    if (ring && ring.length >= 2) {
+      const geometry = ring.length >= 3
+        ? { type: 'Polygon', coordinates: [closed(ring)] }
+        : { type: 'LineString', coordinates: ring };
+      list.push({ type: 'Feature', properties: { role: 'area' }, geometry });
+    }
+    if (mode === 'polygon') {
+      for (const c of corners) {
+        list.push({ type: 'Feature', properties: { role: 'vertex' }, geometry: { type: 'Point', coordinates: c } });
+      }
+    }
+    for (const m of marks) {
+      list.push({ type: 'Feature', properties: { role: 'mark', colour: m.colour },
+        geometry: { type: 'Point', coordinates: [m.lon, m.lat] } }); // prettier-ignore
+    }
+    return { type: 'FeatureCollection', features: list };
+  }
+
+  function ensure() {
+    if (!map.getSource(SOURCE)) map.addSource(SOURCE, { type: 'geojson', data: features() });
+    for (const layer of LAYERS) {
+      if (!map.getLayer(layer.id)) map.addLayer({ ...layer, source: SOURCE });
+      else map.moveLayer(layer.id); // keep above the point layers
+    }
+  }
+
+  function redraw() {
+    ensure();
+    map.getSource(SOURCE).setData(features());
+  }
+
+  function finish(ring) {
+    stop();
+    if (ring && ring.length >= 3) onDone(ring);
+    else redraw();
+  }
+
+  function onClick(event) {
+    if (mode !== 'polygon') return;
+    corners.push([event.lngLat.lng, event.lngLat.lat]);
+    onHint(`${corners.length} corner(s): double-click or Enter to finish, Escape to cancel`);
+    redraw();
+  }
+
+  function onDblClick(event) {
+    if (mode !== 'polygon') return;
+    event.preventDefault();
+    finish(dedupe(corners, (p) => map.project(p)));
+  }
+
+  function onMove(event) {
+    if (mode === 'polygon') {
+      cursor = [event.lngLat.lng, event.lngLat.lat];
+      redraw();
+    } else if (mode === 'box' && boxStart) {
+      corners = boxRing(boxStart, event.lngLat);
+      redraw();
+    }
+  }
+
+  function onDown(event) {
+    if (mode !== 'box') return;
+    event.preventDefault();
+    boxStart = event.lngLat;
+  }
+
+  function onUp(event) {
+    if (mode !== 'box' || !boxStart) return;
+    const a = map.project(boxStart);
+    const b = event.point;
+    const ring = boxRing(boxStart, event.lngLat);
+    boxStart = null;
+    const big = Math.abs(a.x - b.x) >= MIN_BOX_PIXELS && Math.abs(a.y - b.y) >= MIN_BOX_PIXELS;
+    finish(big ? ring : null);
+  }
+
+  function onKey(event) {
+    if (!mode) return;
+    if (event.key === 'Enter' && mode === 'polygon') finish(dedupe(corners, (p) => map.project(p)));
+  }
+
+  function stop() {
+    mode = null;
+    corners = [];
+    cursor = null;
+    boxStart = null;
+    map.doubleClickZoom.enable();
+    map.dragPan.enable();
+    map.getCanvas().style.cursor = '';
+    onHint('');
+  }
+
+  map.boxZoom.disable(); // Shift+click adds a point to the chart; boxes come from "Draw box"
+  map.on('click', onClick);
+  map.on('dblclick', onDblClick);
+  map.on('mousemove', onMove);
+  map.on('mousedown', onDown);
+  map.on('mouseup', onUp);
+  document.addEventListener('keydown', onKey);
+
+  return {
+    get mode() {
+      return mode;
+    },
+    start(kind) {
+      stop();
+      mode = kind;
+      map.doubleClickZoom.disable();
+      if (kind === 'box') map.dragPan.disable();
+      map.getCanvas().style.cursor = 'crosshair';
+      onHint(kind === 'box' ? 'Drag a box on the map (Escape cancels)'
+        : 'Click the corners; double-click or Enter finishes, Escape cancels'); // prettier-ignore
+      redraw();
+    },
+    /** Cancel a drawing in progress; true if there was one. */
+    cancel() {
+      if (!mode) return false;
+      stop();
+      redraw();
+      return true;
+    },
+    /** Show the finished area (or none) and the selected points' rings [{lon, lat, colour}]. */
+    show(ring, points = marks) {
+      area = ring;
+      marks = points.filter((p) => Number.isFinite(p.lon) && Number.isFinite(p.lat));
+      redraw();
+    },
+    /** Put the overlay back on top (after the point layers were replaced). */
+    raise: redraw,
+  };
+}

@@ -1,0 +1,71 @@
+// Every point of a layer inside a polygon, at full resolution: the layer's chunk index gives
+// the chunks whose bounding boxes meet the polygon's, and each chunk's lon/lat are tested.
+import { boxesOverlap, meanSeries, pointInPolygon, ringBounds } from './analysis.js';
+
+async function fetchJson(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function average(values) {
+  const numbers = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+  return numbers.length ? numbers.reduce((a, b) => a + b, 0) / numbers.length : null;
+}
+
+/** Points of one chunk inside `ring`: [{featureId, dates, values, velocity}]. */
+export function chunkMembers(chunk, ring) {
+  if (!chunk.lon || !chunk.lat) throw new Error('this site has no point coordinates in its chunks; rebuild it');
+  const members = [];
+  for (let row = 0; row < chunk.pid.length; row += 1) {
+    if (!pointInPolygon([chunk.lon[row], chunk.lat[row]], ring)) continue;
+    members.push({
+      featureId: chunk.first_id + row,
+      unit: chunk.unit,
+      dates: chunk.dates,
+      values: chunk.d[row].map((v) => (v === null ? null : v / 10)),
+      velocity: chunk.v ? chunk.v[row] : null,
+    });
+  }
+  return members;
+}
+
+/** A cache of chunk indexes; `area(layer, ring)` → the mean series of the points inside. */
+export function createRegionStore(dataBase, chunks) {
+  const indexes = new Map();
+
+  function index(layer) {
+    if (!layer.index) return Promise.reject(new Error(`${layer.id} has no chunk index; rebuild the site`));
+    if (!indexes.has(layer.id)) {
+      const promise = fetchJson(new URL(layer.index, dataBase).href);
+      promise.catch(() => indexes.delete(layer.id));
+      indexes.set(layer.id, promise);
+    }
+    return indexes.get(layer.id);
+  }
+
+  return {
+    /** {layerId, count, units, velocity, ids, dates, mean, min, max, count per date `n`}. */
+    async area(layer, ring) {
+      const { chunks: rows } = await index(layer);
+      const bounds = ringBounds(ring);
+      const hits = rows.filter((row) => boxesOverlap(row.slice(2, 6), bounds));
+      const loaded = await Promise.all(hits.map((row) => chunks.chunk(layer, row[0])));
+      const members = loaded.flatMap((chunk) => chunkMembers(chunk, ring));
+      const mean = meanSeries(members);
+      return {
+        layerId: layer.id,
+        count: members.length,
+        units: [...new Set(members.map((m) => m.unit))].sort((a, b) => a - b),
+        velocity: average(members.map((m) => m.velocity)),
+        ids: members.map((m) => m.featureId),
+        dates: mean.dates,
+        mean: mean.mean,
+        min: mean.min,
+        max: mean.max,
+        n: mean.count,
+        chunks: hits.length,
+      };
+    },
+  };
+}
