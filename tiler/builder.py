@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import basemap, manifest
+from . import basemap, manifest, singlefile
 from .cache import file_digest, layer_key, previous_layers, reuse
 from .clip import inside, load_area
 from .discover import discover
@@ -61,6 +61,7 @@ class BuildOptions:
     # the viewer's extras: `--basemap` (see tiler/basemap.py) and `--description`
     basemap: str | None = None
     description: str | None = None
+    single_file: bool = False  # also write OUT/site.html, the whole site in one file
 
     def check(self) -> None:
         if self.chunk_size < 1:
@@ -225,6 +226,8 @@ def write_outputs(
     document = manifest.manifest(title, layers, viewer)
     manifest.write(stage / "data" / "manifest.json", document)
     render_site(stage, title, online=backdrop.origin)
+    if config.single_file:  # inside the stage: a refusal leaves the previous site as it was
+        singlefile.write(stage, stage / singlefile.NAME)
     return document
 
 

@@ -65,6 +65,10 @@ def main() -> None:
               help="Fail on warnings (rows left out, duplicate ids, unknown columns, ...).")  # fmt: skip
 @click.option("--rebuild", is_flag=True,
               help="Re-tile every layer, even those whose inputs did not change.")  # fmt: skip
+@click.option("--single-file", is_flag=True,
+              help="Also write OUTPUT/site.html: the whole site in one HTML file that works "
+              "from disk (file://) and as an e-mail attachment; at most 50 MB of "
+              "data.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
 def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:
