@@ -88,22 +88,24 @@ def cluster(site: Path, rows: dict[str, dict[str, str]], count: int) -> list[dic
     neighbour within 12 m (so clicks hit them), all on one screen at zoom 17."""
     layer = manifest_layer(site, CLICK_LAYER)
     chunk = read_chunk(site, layer, 0)
-    coords = [(float(r["longitude"]), float(r["latitude"])) for r in rows.values()]
-    scale = math.cos(math.radians(coords[0][1])) * 111_320.0
+    lon = np.array([float(r["longitude"]) for r in rows.values()])
+    lat = np.array([float(r["latitude"]) for r in rows.values()])
+    scale = math.cos(math.radians(float(lat[0]))) * 111_320.0
 
-    def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-        return math.hypot((a[0] - b[0]) * scale, (a[1] - b[1]) * 111_320.0)
+    def metres(x: float, y: float) -> np.ndarray:
+        return np.hypot((lon - x) * scale, (lat - y) * 111_320.0)
 
     chosen: list[dict[str, Any]] = []
     for offset, pid in enumerate(chunk["pid"]):
         row = rows[pid]
-        here = (float(row["longitude"]), float(row["latitude"]))
-        if min(metres(here, c) for c in coords if c != here) < 12:
+        x, y = float(row["longitude"]), float(row["latitude"])
+        distances = metres(x, y)
+        if np.sort(distances)[1] < 12:  # [0] is the point itself
             continue
-        if chosen and not all(25 < metres(here, (p["lon"], p["lat"])) < 150 for p in chosen):
+        gaps = [math.hypot((p["lon"] - x) * scale, (p["lat"] - y) * 111_320.0) for p in chosen]
+        if not all(25 < gap < 150 for gap in gaps):
             continue
-        point = {"id": chunk["first_id"] + offset, "pid": pid, "lon": here[0], "lat": here[1]}
-        chosen.append(point | {"row": row})
+        chosen.append({"id": chunk["first_id"] + offset, "pid": pid, "lon": x, "lat": y, "row": row})
         if len(chosen) == count:
             return chosen
     raise AssertionError(f"no cluster of {count} isolated points in chunk 0")
