@@ -1,5 +1,11 @@
-// The map layers of one EGMS layer: a vector source, the velocity circles, the selection ring.
-import { circleRadius, velocityColour } from './style.js';
+// The map layers of one EGMS layer: a vector source, the coloured circles, the selection ring.
+import {
+  attributeInfo,
+  circleRadius,
+  colourExpression,
+  defaultRange,
+  paletteByName,
+} from './style.js';
 
 export const SOURCE_ID = 'egms-points';
 export const CIRCLE_LAYER_ID = 'egms-velocity';
@@ -18,44 +24,101 @@ function removeLayers(map) {
   if (map.getSource(SOURCE_ID)) map.removeSource(SOURCE_ID);
 }
 
-/** Replace whatever EGMS layer is shown by `layer`, coloured with `palette`. */
-export function showLayer(map, layer, palette, range, dataBase) {
-  removeLayers(map);
-  map.addSource(SOURCE_ID, {
-    type: 'vector',
-    url: tilesUrl(layer, dataBase),
-  });
-  const sourceLayer = layer.source_layer || 'points';
-  map.addLayer({
-    id: CIRCLE_LAYER_ID,
-    type: 'circle',
-    source: SOURCE_ID,
-    'source-layer': sourceLayer,
-    paint: {
-      'circle-color': velocityColour(palette, range),
-      'circle-radius': circleRadius(),
-      'circle-stroke-color': 'rgba(0, 0, 0, 0.35)',
-      'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 12, 0, 15, 0.5],
-    },
-  });
-  map.addLayer({
-    id: SELECTED_LAYER_ID,
-    type: 'circle',
-    source: SOURCE_ID,
-    'source-layer': sourceLayer,
-    filter: ['==', ['id'], NO_FEATURE],
-    paint: {
-      'circle-color': 'rgba(0, 0, 0, 0)',
-      'circle-radius': circleRadius(4),
-      'circle-stroke-color': '#111111',
-      'circle-stroke-width': 2.5,
-    },
-  });
+/**
+ * The effective look of `layer`: attribute, palette, range (the user's or the default one),
+ * size factor, opacity and quality limits. `look` holds what the user chose (nulls = default).
+ */
+export function resolveLook(layer, look) {
+  const attribute = (layer.attributes || ['velocity']).includes(look.color) ? look.color : 'velocity';
+  const range =
+    look.vmin !== null && look.vmax !== null && look.vmax > look.vmin
+      ? { min: look.vmin, max: look.vmax }
+      : defaultRange(layer, attribute);
+  return {
+    attribute,
+    info: attributeInfo(attribute),
+    palette: paletteByName(look.cmap, attribute),
+    range,
+    custom: range.min === look.vmin && range.max === look.vmax,
+    size: look.size ?? 1,
+    opacity: look.opacity ?? 1,
+  };
 }
 
-/** Recolour the circles (palette or range change) without reloading tiles. */
-export function setColours(map, palette, range) {
-  map.setPaintProperty(CIRCLE_LAYER_ID, 'circle-color', velocityColour(palette, range));
+/** The quality filter of the circles: coherence ≥ cmin, velocity σ ≤ smax (null = none). */
+export function qualityFilter(layer, look) {
+  const attributes = layer.attributes || [];
+  const parts = [];
+  if (look.cmin !== null && look.cmin > 0 && attributes.includes('coherence')) {
+    parts.push(['>=', ['coalesce', ['get', 'coherence'], -1], look.cmin]);
+  }
+  if (look.smax !== null && attributes.includes('velocity_std')) {
+    parts.push(['<=', ['coalesce', ['get', 'velocity_std'], 1e9], look.smax]);
+  }
+  if (!parts.length) return null;
+  return parts.length === 1 ? parts[0] : ['all', ...parts];
+}
+
+function circlePaint(resolved) {
+  return {
+    'circle-color': colourExpression(resolved.attribute, resolved.palette, resolved.range),
+    'circle-radius': circleRadius(0, resolved.size),
+    'circle-opacity': resolved.opacity,
+    'circle-stroke-opacity': resolved.opacity,
+  };
+}
+
+/** Replace whatever EGMS layer is shown by `layer`, drawn with `look`. */
+export function showLayer(map, layer, look, dataBase, before = undefined) {
+  removeLayers(map);
+  map.addSource(SOURCE_ID, { type: 'vector', url: tilesUrl(layer, dataBase) });
+  const sourceLayer = layer.source_layer || 'points';
+  const resolved = resolveLook(layer, look);
+  const filter = qualityFilter(layer, look);
+  map.addLayer(
+    {
+      id: CIRCLE_LAYER_ID,
+      type: 'circle',
+      source: SOURCE_ID,
+      'source-layer': sourceLayer,
+      ...(filter ? { filter } : {}),
+      paint: {
+        ...circlePaint(resolved),
+        'circle-stroke-color': 'rgba(0, 0, 0, 0.35)',
+        'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 12, 0, 15, 0.5],
+      },
+    },
+    before,
+  );
+  map.addLayer(
+    {
+      id: SELECTED_LAYER_ID,
+      type: 'circle',
+      source: SOURCE_ID,
+      'source-layer': sourceLayer,
+      filter: ['==', ['id'], NO_FEATURE],
+      paint: {
+        'circle-color': 'rgba(0, 0, 0, 0)',
+        'circle-radius': circleRadius(4, resolved.size),
+        'circle-stroke-color': '#111111',
+        'circle-stroke-width': 2.5,
+      },
+    },
+    before,
+  );
+  return resolved;
+}
+
+/** Restyle the circles (colours, size, opacity, quality filter) without reloading tiles. */
+export function applyLook(map, layer, look) {
+  if (!map.getLayer(CIRCLE_LAYER_ID)) return resolveLook(layer, look);
+  const resolved = resolveLook(layer, look);
+  for (const [name, value] of Object.entries(circlePaint(resolved))) {
+    map.setPaintProperty(CIRCLE_LAYER_ID, name, value);
+  }
+  map.setPaintProperty(SELECTED_LAYER_ID, 'circle-radius', circleRadius(4, resolved.size));
+  map.setFilter(CIRCLE_LAYER_ID, qualityFilter(layer, look));
+  return resolved;
 }
 
 /** Ring the selected feature id, or nothing for null. */

@@ -1,16 +1,34 @@
-// The velocity legend: gradient bar, min / 0 / max labels, sign convention.
+// The legend: attribute and units, gradient bar, min / middle / max labels, sign convention.
 import { cssGradient, signConvention } from './style.js';
 
-function label(value) {
-  return value > 0 ? `+${value.toFixed(1)}` : value.toFixed(1);
+function label(value, decimals, signed) {
+  const text = value.toFixed(decimals);
+  return signed && value > 0 ? `+${text}` : text;
 }
 
-/** Draw the legend of `layer` coloured with `palette` over `range`. */
-export function renderLegend(root, layer, palette, range) {
+/** The line under the bar: what the sign means and where the colours are clipped. */
+export function legendNote(layer, resolved) {
+  const clip = resolved.custom
+    ? `colours clipped at ${label(resolved.range.min, resolved.info.decimals, resolved.info.signed)}`
+      + ` / ${label(resolved.range.max, resolved.info.decimals, resolved.info.signed)}`
+    : 'colours clipped at the 2nd/98th percentile';
+  if (resolved.info.signed) return `${signConvention(layer)}; ${clip}`;
+  return `${clip}; grey = no value`;
+}
+
+/** Draw the legend of `layer` for a resolved look (see layers.resolveLook). */
+export function renderLegend(root, layer, resolved) {
+  const { info, range, palette } = resolved;
+  const unit = info.unit ? ` (${info.unit})` : '';
+  root.querySelector('#legend-title').textContent = `${info.label}${unit}`;
   root.querySelector('#legend-bar').style.backgroundImage = cssGradient(palette);
-  root.querySelector('#legend-min').textContent = label(range.min);
-  root.querySelector('#legend-max').textContent = label(range.max);
-  root.querySelector('#legend-note').textContent =
-    `${signConvention(layer)}; colours clipped at the 2nd/98th percentile`;
+  root.querySelector('#legend-min').textContent = label(range.min, info.decimals, info.signed);
+  root.querySelector('#legend-zero').textContent = label(
+    (range.min + range.max) / 2,
+    info.decimals,
+    info.signed,
+  );
+  root.querySelector('#legend-max').textContent = label(range.max, info.decimals, info.signed);
+  root.querySelector('#legend-note').textContent = legendNote(layer, resolved);
   root.hidden = false;
 }

@@ -2,20 +2,12 @@
 import { createChunkStore } from './chunks.js';
 import { queryEmbed, setEmbed } from './embed.js';
 import { formatHash, parseHash } from './hash.js';
-import {
-  CIRCLE_LAYER_ID,
-  featureNear,
-  highlight,
-  loadedFeatureProperties,
-  setColours,
-  showLayer,
-} from './layers.js';
-import { renderLegend } from './legend.js';
+import { CIRCLE_LAYER_ID, featureNear, highlight, loadedFeatureProperties } from './layers.js';
 import { layerById, loadManifest } from './manifest.js';
 import { createMap, fitBounds, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
 import { formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
-import { DEFAULT_PALETTE, divergingPalettes, paletteByName, velocityRange } from './style.js';
+import { createMapUi, fillLayerSelect } from './mapui.js';
 import { createWorkbench } from './workbench.js';
 
 const body = document.body;
@@ -26,7 +18,8 @@ const ui = {
   legend: document.getElementById('legend'),
 };
 
-const state = { layerId: null, featureId: null, palette: DEFAULT_PALETTE, extra: [] };
+// palette: a palette name, or null for the colour attribute's default (mapui.js)
+const state = { layerId: null, featureId: null, palette: null, extra: [] };
 state.analysis = parseAnalysis([], null); // chart selection, reference, window: workbench.js
 const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0 };
 const panel = createPanel(document.getElementById('panel'), () => closePanel());
@@ -41,6 +34,18 @@ const bench = createWorkbench({
   closePoint: () => closePanel({ keepHash: false, all: false }),
   attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
   circleLayer: CIRCLE_LAYER_ID,
+});
+
+// the map side (layer picker, colours, filters, outlines, search, compare, nearby): mapui.js
+const mapui = createMapUi({
+  state,
+  app,
+  currentLayer: () => currentLayer(),
+  layerById: (id) => layerById(app.manifest, id),
+  writeHash: () => writeHash(),
+  selectFeature: (...args) => selectFeature(...args),
+  switchLayer: (id) => switchLayer(id),
+  addToChart: (layerId, featureId) => bench.addPoint(layerId, featureId),
 });
 
 let resolveReady;
@@ -65,6 +70,7 @@ window.egms = {
     return bench.chart.plot;
   },
   analysis: bench.api,
+  view: mapui.api,
   get chunks() {
     return app.chunks;
   },
@@ -74,10 +80,6 @@ function currentLayer() {
   return layerById(app.manifest, state.layerId);
 }
 
-function currentRange() {
-  return velocityRange(currentLayer());
-}
-
 function writeHash() {
   if (!app.map) return;
   const center = app.map.getCenter();
@@ -85,21 +87,14 @@ function writeHash() {
     view: { zoom: app.map.getZoom(), lat: center.lat, lon: center.lng },
     layer: state.layerId,
     pt: state.featureId,
-    cmap: state.palette === DEFAULT_PALETTE ? null : state.palette,
-    extra: [...otherParams(state.extra), ...formatAnalysis(state.analysis)],
+    cmap: state.palette,
+    extra: [
+      ...mapui.others(otherParams(state.extra)),
+      ...formatAnalysis(state.analysis),
+      ...mapui.params(),
+    ],
   });
   history.replaceState(history.state, '', hash || location.pathname + location.search);
-}
-
-function fillSelect(select, items) {
-  select.replaceChildren(
-    ...items.map(({ value, label }) => {
-      const option = document.createElement('option');
-      option.value = value;
-      option.textContent = label;
-      return option;
-    }),
-  );
 }
 
 function showStatus(text) {
@@ -110,28 +105,40 @@ function layerStatus(layer) {
   return `${Number(layer.points).toLocaleString('en')} points`;
 }
 
-/** Show another EGMS layer; the view stays where it is. */
-function switchLayer(layerId) {
+/** Show another EGMS layer; the view stays where it is (and the selection, if asked and the
+ * same pid exists in the new layer: looked up in its pid index). */
+function switchLayer(layerId, { keepSelection = false } = {}) {
   const layer = layerById(app.manifest, layerId);
   if (!layer) return;
+  const previous = state.featureId === null ? null : [currentLayer(), state.featureId];
   closePanel({ keepHash: true });
   state.layerId = layer.id;
   ui.layerSelect.value = layer.id;
-  const palette = paletteByName(state.palette);
-  showLayer(app.map, layer, palette, currentRange(), app.dataBase);
-  renderLegend(ui.legend, layer, palette, currentRange());
+  mapui.showLayer(layer);
   showStatus(layerStatus(layer));
+  if (keepSelection && previous) reselect(...previous, layer);
   bench.layerChanged();
   writeHash();
 }
 
+/** After a layer switch: select the point with the previous selection's pid, if there is one. */
+async function reselect(oldLayer, oldId, layer) {
+  const token = app.selection;
+  try {
+    const { pid } = await app.chunks.series(oldLayer, oldId);
+    const id = await mapui.api.findPid(layer, pid);
+    if (id !== null && token === app.selection && state.layerId === layer.id) {
+      await selectFeature(layer.id, id);
+    } else if (token === app.selection) {
+      showStatus(`${layerStatus(layer)}; point ${pid} is not in this layer`);
+    }
+  } catch (error) {
+    console.warn('selection not kept:', error);
+  }
+}
+
 function setPalette(name) {
-  state.palette = paletteByName(name).name;
-  ui.paletteSelect.value = state.palette;
-  const palette = paletteByName(state.palette);
-  setColours(app.map, palette, currentRange());
-  renderLegend(ui.legend, currentLayer(), palette, currentRange());
-  writeHash();
+  mapui.setPalette(name);
 }
 
 function closePanel({ keepHash = false, all = !keepHash } = {}) {
@@ -139,6 +146,7 @@ function closePanel({ keepHash = false, all = !keepHash } = {}) {
   state.featureId = null;
   if (app.map) highlight(app.map, null);
   panel.hide();
+  mapui.pointClosed();
   bench.primaryChanged({ all }); // the panel stays open while other series are on the chart
   if (!keepHash) writeHash();
 }
@@ -160,6 +168,7 @@ async function loadSeries(layer, featureId, properties, token) {
       panel.setStatus(`Warning: time series belongs to ${series.pid}, not ${properties.pid}`);
     }
     bench.setPrimary(layer, series, properties);
+    mapui.pointShown(layer, series);
     if (properties.pid === undefined || properties.pid === series.pid) panel.setStatus('');
   } catch (error) {
     if (token === app.selection) panel.setStatus(`Time series unavailable: ${error.message}`);
@@ -196,11 +205,10 @@ function onMapClick(event) {
 function applyHash() {
   const parsed = parseHash(location.hash);
   state.extra = parsed.extra;
-  const palette = paletteByName(parsed.cmap).name;
-  if (palette !== state.palette) setPalette(palette);
   if (parsed.layer && parsed.layer !== state.layerId && layerById(app.manifest, parsed.layer)) {
     switchLayer(parsed.layer);
   }
+  mapui.restore(parsed.extra, parsed.cmap);
   if (parsed.view) {
     app.map.jumpTo({ center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom });
   }
@@ -214,11 +222,14 @@ function wireEvents(map) {
   map.on('moveend', writeHash);
   map.on('mouseenter', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = 'pointer'));
   map.on('mouseleave', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = ''));
-  ui.layerSelect.addEventListener('change', () => switchLayer(ui.layerSelect.value));
+  ui.layerSelect.addEventListener('change', () =>
+    switchLayer(ui.layerSelect.value, { keepSelection: true }),
+  );
   ui.paletteSelect.addEventListener('change', () => setPalette(ui.paletteSelect.value));
   window.addEventListener('hashchange', applyHash);
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && bench.escape()) return;
+    if (event.key === 'Escape' && mapui.escape()) return;
     if (event.key === 'Escape' && panel.isOpen) {
       closePanel();
       map.getCanvas().focus();
@@ -227,10 +238,7 @@ function wireEvents(map) {
 }
 
 function setUpPickers(manifest) {
-  fillSelect(ui.layerSelect, manifest.layers.map((l) => ({ value: l.id, label: l.label || l.id })));
-  fillSelect(ui.paletteSelect, divergingPalettes().map((p) => ({ value: p.name, label: p.label })));
-  ui.paletteSelect.value = state.palette;
-  ui.layerSelect.disabled = false;
+  fillLayerSelect(ui.layerSelect, manifest);
 }
 
 /** The first view: the permalink's, else the layer's bounds. */
@@ -250,16 +258,18 @@ async function start() {
   const attribution = body.dataset.attribution || app.manifest.attribution || '';
   const parsed = parseHash(location.hash);
   state.extra = parsed.extra;
-  state.palette = paletteByName(parsed.cmap).name;
+  mapui.restore(parsed.extra, parsed.cmap);
   state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : app.manifest.layers[0].id;
   const analysis = parseAnalysis(parsed.extra, state.layerId);
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
   setUpPickers(app.manifest);
-  const { map, loaded } = createMap(document.getElementById('map'), attribution);
+  const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
+  const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs);
   app.map = map;
   await loaded;
+  mapui.attach(map);
   bench.attach(map);
   switchLayer(state.layerId);
   initialView(map, parsed);

@@ -1,14 +1,48 @@
-// The MapLibre map: offline background style, pmtiles protocol, controls.
+// The MapLibre map: basemap style (offline Natural Earth, a user PMTiles, an online style or
+// none), pmtiles protocol, controls.
 /* global maplibregl, pmtiles */
 
-const BACKGROUND = '#dfe4e8';
+export const SEA = '#dfe8ee';
+export const LAND = '#f6f4ef';
+export const BORDER = '#a59aa8';
 
-function offlineStyle() {
-  return {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': BACKGROUND } }],
-  };
+const BACKGROUND_LAYER = { id: 'background', type: 'background', paint: { 'background-color': SEA } };
+
+// Vector layer names of common basemap schemas -> how to draw them.
+const FILLS = { land: LAND, earth: LAND, water: SEA, ocean: SEA };
+const LINES = ['borders', 'boundaries', 'boundary', 'countries'];
+
+function vectorLayers(names) {
+  const layers = [];
+  for (const name of names) {
+    if (FILLS[name]) {
+      layers.push({ id: `basemap-${name}`, type: 'fill', source: 'basemap', 'source-layer': name,
+        paint: { 'fill-color': FILLS[name] } }); // prettier-ignore
+    }
+  }
+  for (const name of names.filter((n) => LINES.includes(n))) {
+    layers.push({ id: `basemap-${name}`, type: 'line', source: 'basemap', 'source-layer': name,
+      paint: { 'line-color': BORDER, 'line-width': 0.8, 'line-dasharray': [3, 2] } }); // prettier-ignore
+  }
+  return layers;
+}
+
+/** The map style for the manifest's `basemap` entry (URLs resolved against `dataBase`). */
+export function baseStyle(basemap, dataBase) {
+  const kind = basemap ? basemap.kind : 'none';
+  if (kind === 'style') return basemap.url;
+  const style = { version: 8, sources: {}, layers: [BACKGROUND_LAYER] };
+  if (kind !== 'offline' && kind !== 'pmtiles') return style;
+  const url = `pmtiles://${new URL(basemap.tiles, dataBase).href}`;
+  const attribution = basemap.attribution || '';
+  if (basemap.tile_type === 'raster') {
+    style.sources.basemap = { type: 'raster', url, tileSize: 256, attribution };
+    style.layers.push({ id: 'basemap-raster', type: 'raster', source: 'basemap' });
+    return style;
+  }
+  style.sources.basemap = { type: 'vector', url, attribution };
+  style.layers.push(...vectorLayers(basemap.layers || ['land', 'borders']));
+  return style;
 }
 
 let protocolAdded = false;
@@ -21,20 +55,23 @@ export function addPmtilesProtocol() {
   protocolAdded = true;
 }
 
-/** A map in `container` with no online basemap; resolves once its style is loaded. */
-export function createMap(container, attribution) {
+/** A map in `container` over the site's basemap; resolves once its style is loaded. */
+export function createMap(container, attribution, basemap = null, dataBase = null, options = {}) {
   addPmtilesProtocol();
   const map = new maplibregl.Map({
     container,
-    style: offlineStyle(),
+    style: baseStyle(basemap, dataBase),
     center: [0, 0],
     zoom: 1,
-    attributionControl: { compact: false, customAttribution: attribution },
+    attributionControl: attribution === null ? false : { compact: false, customAttribution: attribution },
     // keep the canvas readable so PNG snapshots/exports see what the user sees
     canvasContextAttributes: { preserveDrawingBuffer: true },
+    ...options,
   });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  if (options.interactive !== false) {
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  }
   const loaded = new Promise((resolve) => map.once('load', resolve));
   return { map, loaded };
 }

@@ -1,48 +1,109 @@
-// Style expressions and legend facts derived from a manifest layer and a palette.
+// Style expressions and legend facts derived from a manifest layer, an attribute and a palette.
 import { palettes } from './palettes.js';
 
 export const DEFAULT_PALETTE = 'vik';
+export const DEFAULT_SEQUENTIAL = 'batlow';
+export const DEFAULT_ATTRIBUTE = 'velocity';
 export const MISSING_COLOUR = '#8a8a8a';
+
+// What the map can be coloured by: label, unit, signed (diverging, symmetric around 0), decimals.
+export const ATTRIBUTES = {
+  velocity: { label: 'Mean velocity', unit: 'mm/yr', signed: true, decimals: 1 },
+  acceleration: { label: 'Acceleration', unit: 'mm/yr²', signed: true, decimals: 2 },
+  seasonality: { label: 'Seasonality (amplitude)', unit: 'mm', signed: false, decimals: 1 },
+  coherence: { label: 'Temporal coherence', unit: '0–1', signed: false, decimals: 2 },
+  height: { label: 'Height', unit: 'm', signed: false, decimals: 1 },
+  velocity_std: { label: 'Velocity σ', unit: 'mm/yr', signed: false, decimals: 1 },
+  rmse: { label: 'RMSE', unit: 'mm', signed: false, decimals: 1 },
+};
+
+/** The attributes of `layer` the map can be coloured by (velocity first). */
+export function colourAttributes(layer) {
+  const present = layer.attributes || [DEFAULT_ATTRIBUTE];
+  return Object.keys(ATTRIBUTES).filter((name) => present.includes(name));
+}
+
+export function attributeInfo(name) {
+  return ATTRIBUTES[name] || ATTRIBUTES[DEFAULT_ATTRIBUTE];
+}
+
+/** Palettes of one kind ('diverging' or 'sequential'), or all of them. */
+export function palettesOfKind(kind = null) {
+  return Object.values(palettes).filter((p) => kind === null || p.kind === kind);
+}
 
 /** Names of the palettes fit for velocities (diverging, centred on 0). */
 export function divergingPalettes() {
-  return Object.values(palettes).filter((p) => p.kind === 'diverging');
+  return palettesOfKind('diverging');
 }
 
-/** A known diverging palette by name, or the default one. */
-export function paletteByName(name) {
-  const palette = palettes[name];
-  return palette && palette.kind === 'diverging' ? palette : palettes[DEFAULT_PALETTE];
+/** The default palette for an attribute: diverging for signed ones, sequential otherwise. */
+export function defaultPalette(attribute = DEFAULT_ATTRIBUTE) {
+  return attributeInfo(attribute).signed ? DEFAULT_PALETTE : DEFAULT_SEQUENTIAL;
+}
+
+/** A known palette by name, or the default one for the attribute. */
+export function paletteByName(name, attribute = DEFAULT_ATTRIBUTE) {
+  return palettes[name] || palettes[defaultPalette(attribute)];
+}
+
+function round(value, decimals) {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
 }
 
 /** Symmetric colour range ±max(|p02|, |p98|) in mm/yr (never zero-width). */
 export function velocityRange(layer) {
   const { p02 = 0, p98 = 0 } = layer.velocity || {};
-  const half = Math.max(Math.abs(p02), Math.abs(p98));
-  const limit = half > 0 ? Math.round(half * 10) / 10 : 1;
+  const half = Math.max(Math.abs(p02 ?? 0), Math.abs(p98 ?? 0));
+  const limit = half > 0 ? round(half, 1) : 1;
   return { min: -limit, max: limit };
 }
 
-/** circle-color: velocity interpolated over the palette stops; grey where velocity is missing. */
-export function velocityColour(palette, range) {
-  const stops = palette.stops.flatMap(([t, colour]) => [range.min + t * (range.max - range.min), colour]);
+/**
+ * The default range of `attribute` in `layer`, from the manifest's 2nd/98th percentiles:
+ * symmetric ±max(|p02|, |p98|) for signed attributes, [p02, p98] otherwise.
+ */
+export function defaultRange(layer, attribute = DEFAULT_ATTRIBUTE) {
+  const info = attributeInfo(attribute);
+  const stats = (layer.stats || {})[attribute];
+  if (attribute === 'velocity' && (!stats || layer.velocity)) return velocityRange(layer);
+  if (!stats || stats.p02 === null || stats.p98 === null) return { min: 0, max: 1 };
+  if (info.signed) {
+    const half = round(Math.max(Math.abs(stats.p02), Math.abs(stats.p98)), info.decimals);
+    const limit = half > 0 ? half : 1;
+    return { min: -limit, max: limit };
+  }
+  const min = round(stats.p02, info.decimals);
+  const max = round(stats.p98, info.decimals);
+  return max > min ? { min, max } : { min, max: min + 1 };
+}
+
+/** circle-color: `attribute` interpolated over the palette stops; grey where it is missing. */
+export function colourExpression(attribute, palette, range) {
+  const span = range.max - range.min;
+  const stops = palette.stops.flatMap(([t, colour]) => [range.min + t * span, colour]);
   return [
     'case',
-    ['has', 'velocity'],
-    ['interpolate', ['linear'], ['get', 'velocity'], ...stops],
+    ['has', attribute],
+    ['interpolate', ['linear'], ['get', attribute], ...stops],
     MISSING_COLOUR,
   ];
 }
 
+export function velocityColour(palette, range) {
+  return colourExpression('velocity', palette, range);
+}
+
 const RADIUS_BY_ZOOM = [[4, 1.2], [10, 2.5], [14, 5], [18, 10]];
 
-/** circle-radius in pixels (plus `extra`), growing with zoom so dense areas stay readable. */
-export function circleRadius(extra = 0) {
-  const stops = RADIUS_BY_ZOOM.flatMap(([zoom, radius]) => [zoom, radius + extra]);
+/** circle-radius in pixels (times `scale`, plus `extra`), growing with zoom. */
+export function circleRadius(extra = 0, scale = 1) {
+  const stops = RADIUS_BY_ZOOM.flatMap(([zoom, radius]) => [zoom, radius * scale + extra]);
   return ['interpolate', ['exponential', 1.6], ['zoom'], ...stops];
 }
 
-/** CSS gradient of a palette, left = negative. */
+/** CSS gradient of a palette, left = low. */
 export function cssGradient(palette) {
   const stops = palette.stops.map(([t, colour]) => `${colour} ${(t * 100).toFixed(2)}%`);
   return `linear-gradient(to right, ${stops.join(', ')})`;

@@ -1,0 +1,370 @@
+// The map side of the viewer: layer picker, colours (attribute, palette, range, presets),
+// point size/opacity, quality filters, unit outlines, search, compare, nearby points.
+// One `look` object holds these choices; it lives in the URL hash (MAP_KEYS).
+import { createCompare } from './compare.js';
+import { applyLook, highlight, showLayer } from './layers.js';
+import { renderLegend } from './legend.js';
+import { whenIdle } from './map.js';
+import { DEFAULT_RADIUS_M, createNearby, renderNearby } from './nearby.js';
+import { palettes } from './palettes.js';
+import { createPidIndex } from './pids.js';
+import { runSearch } from './search.js';
+import { showOutlines } from './outlines.js';
+import { ATTRIBUTES, colourAttributes, defaultRange, palettesOfKind } from './style.js';
+
+export const MAP_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'cmp', 'units'];
+export const PRESETS = [2, 5, 10, 20];
+const $ = (id) => document.getElementById(id);
+
+function number(text, min = -Infinity, max = Infinity) {
+  if (text === null || text === undefined || text === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= min && value <= max ? value : null;
+}
+
+/** The look from hash pairs (unknown or bad values = default). */
+export function parseLook(extra, cmap = null) {
+  const get = (key) => (extra.find(([k]) => k === key) || [])[1] ?? null;
+  const look = {
+    cmap: palettes[cmap] ? cmap : null,
+    color: ATTRIBUTES[get('color')] ? get('color') : 'velocity',
+    vmin: number(get('vmin')),
+    vmax: number(get('vmax')),
+    size: number(get('size'), 0.2, 5),
+    opacity: number(get('opacity'), 0.05, 1),
+    cmin: number(get('cmin'), 0, 1),
+    smax: number(get('smax'), 0),
+    cmp: get('cmp'),
+    units: get('units') === '1',
+  };
+  if (look.vmin === null || look.vmax === null || look.vmax <= look.vmin) look.vmin = look.vmax = null;
+  return look;
+}
+
+/** Hash pairs of a look (defaults left out). */
+export function formatLook(look) {
+  const pairs = [];
+  if (look.color !== 'velocity') pairs.push(['color', look.color]);
+  if (look.vmin !== null && look.vmax !== null) pairs.push(['vmin', String(look.vmin)], ['vmax', String(look.vmax)]);
+  if (look.size !== null && look.size !== 1) pairs.push(['size', String(look.size)]);
+  if (look.opacity !== null && look.opacity !== 1) pairs.push(['opacity', String(look.opacity)]);
+  if (look.cmin !== null && look.cmin > 0) pairs.push(['cmin', String(look.cmin)]);
+  if (look.smax !== null) pairs.push(['smax', String(look.smax)]);
+  if (look.cmp) pairs.push(['cmp', look.cmp]);
+  if (look.units) pairs.push(['units', '1']);
+  return pairs;
+}
+
+function option(value, label) {
+  const node = document.createElement('option');
+  node.value = value;
+  node.textContent = label;
+  return node;
+}
+
+function group(label, options) {
+  const node = document.createElement('optgroup');
+  node.label = label;
+  node.append(...options);
+  return node;
+}
+
+/** Layer picker: options grouped by level and period, one per orbit/component. */
+export function fillLayerSelect(select, manifest) {
+  const groups = new Map();
+  for (const layer of manifest.layers) {
+    const key = `${layer.level} ${layer.period ? layer.period.join('-') : ''}`.trim();
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(option(layer.id, layer.label || layer.id));
+  }
+  select.replaceChildren(...[...groups].map(([key, options]) => group(key, options)));
+  select.disabled = false;
+}
+
+function fillPaletteSelect(select) {
+  select.replaceChildren(
+    group('Diverging', palettesOfKind('diverging').map((p) => option(p.name, p.label))),
+    group('Sequential', palettesOfKind('sequential').map((p) => option(p.name, p.label))),
+  );
+}
+
+/** ctx: {state, app, currentLayer, layerById, writeHash, selectFeature, switchLayer, addToChart}. */
+export function createMapUi(ctx) {
+  const look = parseLook([]);
+  let resolved = null;
+  let compare = null;
+  let nearby = null;
+  let pids = null;
+  let lastNearby = null;
+  let nearbyToken = 0;
+
+  const map = () => ctx.app.map;
+  const lookNow = () => ({ ...look, cmap: ctx.state.palette });
+
+  function redraw({ hash = true } = {}) {
+    const layer = ctx.currentLayer();
+    if (!layer || !map()) return;
+    resolved = applyLook(map(), layer, lookNow());
+    afterStyle(layer, hash);
+  }
+
+  function afterStyle(layer, hash) {
+    renderLegend($('legend'), layer, resolved);
+    syncControls(layer);
+    if (compare) compare.restyle(layer);
+    if (hash) ctx.writeHash();
+  }
+
+  function syncControls(layer) {
+    const attributes = colourAttributes(layer);
+    const select = $('color-select');
+    select.replaceChildren(...attributes.map((name) => option(name, ATTRIBUTES[name].label)));
+    select.value = resolved.attribute;
+    $('palette-select').value = resolved.palette.name;
+    const presets = resolved.info.signed ? PRESETS.map((p) => option(String(p), `±${p}`)) : [];
+    $('range-preset').replaceChildren(option('auto', 'p02–p98 (layer)'), ...presets, option('custom', 'custom'));
+    const symmetric = resolved.range.min === -resolved.range.max;
+    const preset = !resolved.custom ? 'auto' : symmetric && PRESETS.includes(resolved.range.max) && resolved.info.signed ? String(resolved.range.max) : 'custom'; // prettier-ignore
+    $('range-preset').value = preset;
+    $('range-min').value = String(resolved.range.min);
+    $('range-max').value = String(resolved.range.max);
+    $('point-size').value = String(look.size ?? 1);
+    $('point-size-value').textContent = `×${(look.size ?? 1).toFixed(1)}`;
+    $('point-opacity').value = String(look.opacity ?? 1);
+    $('point-opacity-value').textContent = `${Math.round((look.opacity ?? 1) * 100)} %`;
+    const hasCoherence = (layer.attributes || []).includes('coherence');
+    $('filter-coherence').disabled = !hasCoherence;
+    $('filter-coherence').value = String(look.cmin ?? 0);
+    $('filter-coherence-value').textContent = hasCoherence ? `≥ ${(look.cmin ?? 0).toFixed(2)}` : 'n/a (L3)';
+    const sigma = $('filter-sigma');
+    sigma.value = String(look.smax ?? sigma.max);
+    $('filter-sigma-value').textContent = look.smax === null ? 'off' : `≤ ${look.smax.toFixed(1)} mm/yr`;
+    $('outlines-toggle').checked = look.units;
+    $('compare-select').value = look.cmp && ctx.layerById(look.cmp) ? look.cmp : '';
+  }
+
+  function setRange(min, max) {
+    if (min === null || max === null || !(max > min)) {
+      look.vmin = look.vmax = null;
+    } else {
+      look.vmin = min;
+      look.vmax = max;
+    }
+    redraw();
+  }
+
+  function onPreset() {
+    const value = $('range-preset').value;
+    if (value === 'auto') return setRange(null, null);
+    if (value === 'custom') return $('range-min').focus();
+    const limit = Number(value);
+    return setRange(-limit, limit);
+  }
+
+  function sigmaMax() {
+    const all = ctx.app.manifest.layers.map((l) => ((l.stats || {}).velocity_std || {}).max ?? 0);
+    return Math.max(1, Math.ceil(Math.max(...all) * 10) / 10);
+  }
+
+  function wireControls() {
+    $('color-select').addEventListener('change', () => {
+      look.color = $('color-select').value;
+      look.vmin = look.vmax = null; // each attribute starts on its own default range
+      ctx.state.palette = null;
+      redraw();
+    });
+    $('range-preset').addEventListener('change', onPreset);
+    const minMax = () => setRange(number($('range-min').value), number($('range-max').value));
+    $('range-min').addEventListener('change', minMax);
+    $('range-max').addEventListener('change', minMax);
+    $('point-size').addEventListener('input', () => {
+      look.size = number($('point-size').value);
+      redraw();
+    });
+    $('point-opacity').addEventListener('input', () => {
+      look.opacity = number($('point-opacity').value);
+      redraw();
+    });
+    $('filter-coherence').addEventListener('input', () => {
+      look.cmin = number($('filter-coherence').value);
+      redraw();
+    });
+    const sigma = $('filter-sigma');
+    sigma.max = String(sigmaMax());
+    sigma.addEventListener('input', () => {
+      const value = number(sigma.value);
+      look.smax = value !== null && value < Number(sigma.max) ? value : null;
+      redraw();
+    });
+    $('outlines-toggle').addEventListener('change', () => setOutlines($('outlines-toggle').checked));
+    $('compare-select').addEventListener('change', () => setCompare($('compare-select').value || null));
+    $('legend-settings-toggle').addEventListener('click', () => toggleSettings());
+    $('search-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      search($('search-input').value);
+    });
+  }
+
+  function toggleSettings(open = null) {
+    const panel = $('legend-settings');
+    const show = open === null ? panel.hidden : open;
+    panel.hidden = !show;
+    $('legend-settings-toggle').setAttribute('aria-expanded', String(show));
+  }
+
+  function setOutlines(visible) {
+    look.units = Boolean(visible);
+    showOutlines(map(), ctx.currentLayer(), ctx.app.dataBase, look.units);
+    ctx.writeHash();
+  }
+
+  async function setCompare(layerId) {
+    const other = layerId ? ctx.layerById(layerId) : null;
+    look.cmp = other ? other.id : null;
+    $('compare-select').value = look.cmp || '';
+    ctx.writeHash();
+    await compare.set(other, ctx.currentLayer());
+  }
+
+  async function goTo(lon, lat, zoom, layerId = null) {
+    if (layerId && layerId !== ctx.state.layerId) {
+      ctx.switchLayer(layerId);
+      await whenIdle(map()); // let the new source settle before flying
+    }
+    const target = zoom === null ? Math.max(map().getZoom(), 15) : Math.max(map().getZoom(), zoom);
+    const moved = new Promise((resolve) => map().once('moveend', resolve));
+    map().flyTo({ center: [lon, lat], zoom: target, duration: 600, essential: true });
+    await moved;
+  }
+
+  async function search(text) {
+    const status = $('search-status');
+    status.textContent = 'Searching…';
+    try {
+      status.textContent = await runSearch(text, {
+        manifest: ctx.app.manifest, layerId: ctx.state.layerId, pids, chunks: ctx.app.chunks,
+        goTo, select: (layerId, id) => ctx.selectFeature(layerId, id),
+      }); // prettier-ignore
+    } catch (error) {
+      status.textContent = `Search failed: ${error.message}`;
+    }
+    return status.textContent;
+  }
+
+  function describe(manifest) {
+    const node = $('site-description');
+    if (!node) return;
+    node.textContent = manifest.description || '';
+    node.hidden = !manifest.description;
+  }
+
+  function nearbySection() {
+    let section = $('nearby');
+    if (!section) {
+      section = document.createElement('section');
+      section.id = 'nearby';
+      section.className = 'nearby';
+      ($('panel-point') || $('panel')).append(section);
+    }
+    return section;
+  }
+
+  return {
+    MAP_KEYS,
+    get look() {
+      return look;
+    },
+    /** Read the look (and palette) from the hash; redraw if the map is up. */
+    restore(extra, cmap) {
+      Object.assign(look, parseLook(extra, cmap));
+      ctx.state.palette = look.cmap;
+      if (!map() || !ctx.currentLayer()) return;
+      redraw({ hash: false });
+      showOutlines(map(), ctx.currentLayer(), ctx.app.dataBase, look.units);
+      if ((look.cmp || null) !== (compare ? compare.layerId : null)) setCompare(look.cmp);
+    },
+    params: () => formatLook(look),
+    others: (extra) => extra.filter(([key]) => !MAP_KEYS.includes(key)),
+    attach(mapInstance) {
+      pids = createPidIndex(ctx.app.dataBase);
+      nearby = createNearby(ctx.app);
+      compare = createCompare({ map: mapInstance, basemap: ctx.app.manifest.basemap,
+        dataBase: ctx.app.dataBase, layerById: ctx.layerById, look: lookNow }); // prettier-ignore
+      fillPaletteSelect($('palette-select'));
+      const choices = ctx.app.manifest.layers.map((l) => option(l.id, l.label || l.id));
+      $('compare-select').replaceChildren(option('', 'no comparison'), ...choices);
+      describe(ctx.app.manifest);
+      wireControls();
+    },
+    /** Draw `layer` (after a layer switch) with the current look. */
+    showLayer(layer) {
+      resolved = showLayer(map(), layer, lookNow(), ctx.app.dataBase);
+      showOutlines(map(), layer, ctx.app.dataBase, look.units);
+      afterStyle(layer, false);
+      if (look.cmp && compare && !compare.map) setCompare(look.cmp);
+    },
+    setPalette(name) {
+      ctx.state.palette = palettes[name] ? name : null;
+      redraw();
+    },
+    /** The selected point's series is known: offer its nearest points in the other layers
+     * (loaded on request: each layer costs a chunk index and a chunk or two). */
+    pointShown(layer, series) {
+      nearbyToken += 1;
+      const token = nearbyToken;
+      lastNearby = null;
+      if (series.lon === null || series.lon === undefined || ctx.app.manifest.layers.length < 2) return;
+      const section = nearbySection();
+      const ask = document.createElement('button');
+      ask.type = 'button';
+      ask.id = 'nearby-find';
+      ask.textContent = `Points of other layers within ${DEFAULT_RADIUS_M} m`;
+      ask.addEventListener('click', async () => {
+        ask.disabled = true;
+        ask.textContent = 'Searching other layers…';
+        const results = await nearby.around(layer.id, series.lon, series.lat, DEFAULT_RADIUS_M);
+        if (token !== nearbyToken) return;
+        lastNearby = results;
+        renderNearby(section, results, DEFAULT_RADIUS_M, ctx.addToChart);
+      });
+      section.replaceChildren(ask);
+      section.hidden = false;
+    },
+    pointClosed() {
+      nearbyToken += 1;
+      lastNearby = null;
+      const section = $('nearby');
+      if (section) section.hidden = true;
+    },
+    /** Escape: fold the map settings if focus is inside them; true if it did. */
+    escape() {
+      if (!$('legend-settings').hidden && $('legend-settings').contains(document.activeElement)) {
+        toggleSettings(false);
+        $('legend-settings-toggle').focus();
+        return true;
+      }
+      return false;
+    },
+    highlight: (id) => highlight(map(), id),
+    api: {
+      search,
+      setCompare,
+      setRange,
+      setOutlines,
+      findPid: (layer, pid) => pids.find(layer, pid),
+      get look() {
+        return { ...lookNow() };
+      },
+      get resolved() {
+        return resolved;
+      },
+      get nearby() {
+        return lastNearby;
+      },
+      get compareMap() {
+        return compare && compare.map;
+      },
+      defaultRange,
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// Nearest points of the OTHER layers around a selected point (chunk index bboxes + chunk
+// lon/lat at full resolution), listed in the info panel with a button that adds the series.
+import { decodeChunk } from './chunks.js';
+
+export const DEFAULT_RADIUS_M = 30;
+const EARTH_RADIUS_M = 6371008.8; // IUGG mean radius
+const METRES_PER_DEGREE = (Math.PI / 180) * EARTH_RADIUS_M;
+
+/** Great-circle distance in metres (haversine). */
+export function haversine(lon1, lat1, lon2, lat2) {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const a =
+    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** Chunk rows [chunk, unit, w, s, e, n, points] whose bbox comes within `radius` m of a point. */
+export function chunksNear(index, lon, lat, radius) {
+  const dLat = radius / METRES_PER_DEGREE;
+  const dLon = radius / (METRES_PER_DEGREE * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+  return index.chunks.filter(
+    ([, , w, s, e, n]) => lon >= w - dLon && lon <= e + dLon && lat >= s - dLat && lat <= n + dLat,
+  );
+}
+
+/** Nearest-point search over the layers of a manifest, with cached indexes and chunks. */
+export function createNearby(app) {
+  const indexes = new Map();
+
+  function fetchJson(url) {
+    if (!indexes.has(url)) {
+      const promise = fetch(url).then(async (response) => {
+        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+        return decodeChunk(await response.arrayBuffer());
+      });
+      promise.catch(() => indexes.delete(url));
+      indexes.set(url, promise);
+    }
+    return indexes.get(url);
+  }
+
+  function chunk(layer, number) {
+    if (app.chunks.chunk) return app.chunks.chunk(layer, number);
+    return fetchJson(new URL(layer.chunks.path.replace('{chunk}', String(number)), app.dataBase).href);
+  }
+
+  /** The nearest point of `layer` within `radius` m of (lon, lat), or null. */
+  async function nearestIn(layer, lon, lat, radius = DEFAULT_RADIUS_M) {
+    if (!layer.index) return null;
+    const index = await fetchJson(new URL(layer.index, app.dataBase).href);
+    let best = null;
+    for (const [number] of chunksNear(index, lon, lat, radius)) {
+      const data = await chunk(layer, number);
+      if (!data.lon || !data.lat) continue;
+      for (let row = 0; row < data.lon.length; row += 1) {
+        const distance = haversine(lon, lat, data.lon[row], data.lat[row]);
+        if (distance <= radius && (best === null || distance < best.distance)) {
+          best = { layerId: layer.id, label: layer.label || layer.id, featureId: data.first_id + row,
+            pid: data.pid[row], lon: data.lon[row], lat: data.lat[row], distance }; // prettier-ignore
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Nearest point of every layer but `layerId` (null where none is within `radius`). */
+  async function around(layerId, lon, lat, radius = DEFAULT_RADIUS_M) {
+    const others = app.manifest.layers.filter((layer) => layer.id !== layerId);
+    const found = await Promise.all(others.map((layer) => nearestIn(layer, lon, lat, radius)));
+    return others.map((layer, i) => ({ layerId: layer.id, label: layer.label || layer.id, point: found[i] }));
+  }
+
+  return { nearestIn, around };
+}
+
+/** The panel section listing `results`; `onAdd(layerId, featureId)` adds a series to the chart. */
+export function renderNearby(section, results, radius, onAdd) {
+  const title = document.createElement('h3');
+  title.className = 'panel-subtitle';
+  title.id = 'nearby-title';
+  title.textContent = `Other layers within ${radius} m`;
+  const list = document.createElement('ul');
+  list.className = 'nearby-list';
+  for (const { label, point } of results) {
+    const item = document.createElement('li');
+    const name = document.createElement('span');
+    name.textContent = `${label}: `;
+    item.append(name);
+    if (point === null) {
+      const none = document.createElement('span');
+      none.className = 'nearby-none';
+      none.textContent = 'no point';
+      item.append(none);
+    } else {
+      const what = document.createElement('span');
+      what.className = 'nearby-point';
+      what.dataset.layer = point.layerId;
+      what.dataset.id = String(point.featureId);
+      what.dataset.distance = point.distance.toFixed(2);
+      what.textContent = `${point.pid}, ${point.distance.toFixed(1)} m `;
+      const add = document.createElement('button');
+      add.type = 'button';
+      add.className = 'nearby-add';
+      add.textContent = 'Add to chart';
+      add.setAttribute('aria-label', `Add ${point.pid} (${label}) to the chart`);
+      add.addEventListener('click', () => onAdd(point.layerId, point.featureId));
+      item.append(what, add);
+    }
+    list.append(item);
+  }
+  section.setAttribute('aria-labelledby', 'nearby-title');
+  section.replaceChildren(title, list);
+  section.hidden = false;
+}
