@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pytest
 from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiler import egms, pid
@@ -74,6 +74,7 @@ def test_the_documented_burst_code() -> None:
     assert pid.encode_l2(pid.L2Pid(1, 22, 845, 2, "VV", 1217, 4670)) == "166ax5Ofja"
 
 
+@settings(deadline=None)  # busy CI machines
 @given(L2_PIDS)
 def test_l2_round_trip(value: pid.L2Pid) -> None:
     text = pid.encode_l2(value)
@@ -81,6 +82,7 @@ def test_l2_round_trip(value: pid.L2Pid) -> None:
     assert pid.decode_l2(text) == value
 
 
+@settings(deadline=None)  # busy CI machines
 @given(L3_PIDS)
 def test_l3_round_trip(value: pid.L3Pid) -> None:
     text = pid.encode_l3(value)
@@ -88,6 +90,7 @@ def test_l3_round_trip(value: pid.L3Pid) -> None:
     assert pid.decode_l3(text) == value
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.integers(0, 62**10 - 1), st.integers(0, 62**10 - 1))
 def test_base62_round_trip_keeps_width_and_order(value: int, other: int) -> None:
     text = pid.to_base62(value, 10)
@@ -95,6 +98,7 @@ def test_base62_round_trip_keeps_width_and_order(value: int, other: int) -> None
     assert (text < pid.to_base62(other, 10)) == (value < other)  # the alphabet is in ASCII order
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.lists(L2_PIDS.filter(lambda p: p.track <= 175), min_size=1, max_size=20))
 def test_vectorised_l2_encoding_equals_the_scalar_one(values: list[pid.L2Pid]) -> None:
     first = values[0]
@@ -123,6 +127,7 @@ def test_vectorised_l2_encoding_equals_the_scalar_one(values: list[pid.L2Pid]) -
     assert list(position) == [(v.line << 16) + v.pixel for v in values]
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.lists(L3_PIDS, min_size=1, max_size=20), FACILITIES)
 def test_vectorised_l3_encoding_equals_the_scalar_one(values: list[pid.L3Pid], who: int) -> None:
     easting = np.array([v.easting + 50 for v in values])  # cell centres
@@ -135,6 +140,7 @@ def test_vectorised_l3_encoding_equals_the_scalar_one(values: list[pid.L3Pid], w
     assert list(east * 100) == [v.easting for v in values]
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.text(max_size=12))
 def test_decoding_never_accepts_what_is_not_a_pid(text: str) -> None:
     valid = len(text) == 10 and all(c in pid.ALPHABET for c in text)

@@ -132,16 +132,10 @@ def by_name(written: list[Written]) -> dict[str, Written]:
 
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory: pytest.TempPathFactory) -> list[Written]:
-    """Every level × release: two bursts per orbit (L2) or two tiles (L3), 300 points each."""
+    """Every level × release: a burst per orbit (L2) or a tile's U and E (L3), 300 points."""
     out = tmp_path_factory.mktemp("variants")
     options = SampleOptions(
-        out,
-        levels=("L2a", "L2b", "L3"),
-        periods=PERIODS,
-        points=300,
-        bursts=2,
-        orbit="both",
-        seed=7,
+        out, levels=("L2a", "L2b", "L3"), periods=PERIODS, points=300, orbit="both", seed=7
     )
     return generate(options)
 
@@ -223,6 +217,7 @@ def test_file_names_follow_the_egms_grammar(
             assert 1 <= info.track <= 175 and info.polarisation == "VV"  # type: ignore[operator]
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.floats(34.0, 71.0), st.booleans(), st.floats(29.0, 46.0), st.booleans())
 def test_orbit_from_angles(latitude: float, ascending: bool, incidence: float, egeos: bool) -> None:
     heading = layout._heading(latitude, ascending)
@@ -261,6 +256,7 @@ def test_l2_dates_follow_the_sentinel1_cadence(
     assert 180 <= len(found) <= 290
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.sampled_from(PERIODS), st.text(min_size=1, max_size=6), st.integers(0, 99))
 def test_l3_dates_are_on_the_6_day_grid(period: tuple[int, int], tile: str, seed: int) -> None:
     found = dates.l3_dates(seed, period, tile)
@@ -269,6 +265,7 @@ def test_l3_dates_are_on_the_6_day_grid(period: tuple[int, int], tile: str, seed
     assert len(found) > 100
 
 
+@settings(deadline=None)  # busy CI machines
 @given(st.integers(1, 10_000_000), st.integers(0, 3000))
 def test_any_burst_holds_exactly_its_points(count: int, burst: int) -> None:
     first = burst * layout.STRIDE // layout.STRIP
@@ -307,7 +304,7 @@ def test_every_variant_reads_with_its_counts_and_layer(
         if egms.parse_name(w.path.name).level == level  # type: ignore[union-attr]
         and egms.parse_name(w.path.name).period == period
     ]  # type: ignore[union-attr]
-    assert len(mine) == 4  # 2 bursts × asc/desc, or 2 tiles × U/E
+    assert len(mine) == 2  # asc and desc bursts, or a tile's U and E
     geometries = {"L3": {"up", "east"}}.get(level, {"asc", "desc"})
     found = set()
     for written in mine:

@@ -13,7 +13,7 @@ from .dates import Acquisition
 from .plan import FileSpec
 from .seeds import rng
 
-BLOCK = 10_000  # rows formatted at once: large enough for numpy, small enough for the CPU cache
+BLOCK = 5000  # rows formatted at once: numpy-sized, cache-friendly, ~150 MB peak RSS in all
 
 
 @dataclass(slots=True)
@@ -40,13 +40,17 @@ def burst_blocks(spec: FileSpec, acquisitions: list[Acquisition]) -> Iterator[Bl
     context = _context(spec, acquisitions)
     for strip in burst.strips:
         count = points.strip_count(spec.points, strip)
-        found = points.strip_points(
-            spec.seed, spec.period, burst.track, strip, count, context.towns
-        )
-        for k, start in enumerate(range(0, count, BLOCK)):
-            part = {name: values[start : start + BLOCK] for name, values in found.items()}
-            noise = rng(spec.seed, *spec.period, "noise", burst.track.number, burst.index, strip, k)
-            yield _block(context, part, noise)
+        track = burst.track
+        bands = points.strip_points(spec.seed, spec.period, track, strip, count, context.towns)
+        for band, found in enumerate(bands):
+            for k, start in enumerate(range(0, found["line"].size, BLOCK)):
+                part = {name: values[start : start + BLOCK] for name, values in found.items()}
+                # the scatterers of a strip are the same in both bursts that hold it, not the noise
+                key = (track.number, track.swath, strip, band, k)
+                scatterers = rng(spec.seed, *spec.period, "scatterers", *key)
+                part.update(points.scatterers(scatterers, spec.seed, part, points.L2_SIGMA))
+                noise = rng(spec.seed, *spec.period, "noise", burst.index, *key)
+                yield _block(context, part, noise)
 
 
 def _context(spec: FileSpec, acquisitions: list[Acquisition]) -> Context:

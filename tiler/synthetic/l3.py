@@ -31,9 +31,8 @@ def tile_blocks(spec: FileSpec, days: list[date]) -> Iterator[Block]:
         northing = south + row * points.L3_CELL + points.L3_CELL // 2
         props = rng(spec.seed, *spec.period, "l3-props", tile.name, k)
         here = {name: values[start : start + BLOCK] for name, values in local.items()}
-        part = points.scatterers(
-            props, spec.seed, easting.astype(float), northing.astype(float), here, points.L3_SIGMA
-        )
+        here.update(x=easting.astype(float), y=northing.astype(float))
+        part = points.scatterers(props, spec.seed, here, points.L3_SIGMA)
         noise = rng(spec.seed, *spec.period, "l3-noise", tile.name, str(spec.component), k)
         yield _block(spec, model, part, easting, northing, noise)
 

@@ -10,6 +10,7 @@ displacement series in `series`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -22,6 +23,7 @@ Points = dict[str, np.ndarray]
 CELL_LINES, CELL_PIXELS = 10, 40  # cells in which an L2 strip's points are counted
 CELL_SIZE = CELL_LINES * CELL_PIXELS
 FILL = 0.5  # at most this share of a cell's pixels become points
+BAND = 50_000  # points made at once in a strip: bounds memory for bursts of millions
 L3_CELL, L3_SIDE = 100, TILE // 100
 L2_SIGMA, L3_SIGMA = (1.0, 3.7), (0.5, 3.0)  # noise level ranges, mm (L3 cells average points)
 
@@ -34,8 +36,12 @@ def strip_count(points_per_burst: int, strip: int) -> int:
 
 def strip_points(
     seed: int, period: tuple[int, int], track: Track, strip: int, count: int, towns: field.Towns
-) -> Points:
-    """The `count` points of one strip of a track, ordered by line then pixel."""
+) -> Iterator[Points]:
+    """The `count` points of one strip of a track, in bands of range cells of at most about
+    BAND points (memory stays flat whatever the burst size), each ordered by line then pixel.
+
+    Positions and the local density and town motion; `scatterers` adds the rest per block.
+    """
     draw = rng(seed, *period, "strip", track.number, track.swath, strip)
     shape = (STRIP // CELL_LINES, track.pixels // CELL_PIXELS)
     line, pixel = track.frame(towns.x, towns.y)
@@ -43,22 +49,29 @@ def strip_points(
     grids = field.grids(
         towns, (line - strip * STRIP) / CELL_LINES, pixel / CELL_PIXELS, scale, shape
     )
-    share = grids.density.ravel() / grids.density.sum()
-    cell, offset = np.divmod(_distinct(draw, _allocate(draw, count, share), CELL_SIZE), CELL_SIZE)
-    lines = strip * STRIP + (cell // shape[1]) * CELL_LINES + offset // CELL_PIXELS
-    pixels = (cell % shape[1]) * CELL_PIXELS + offset % CELL_PIXELS
-    order = np.argsort(lines * (1 << 16) + pixels, kind="stable")
-    lines, pixels, cell = lines[order], pixels[order], cell[order]
-    jitter = draw.uniform(-0.5, 0.5, (2, count))  # scatterers are not on the pixel centres
-    x, y = track.ground(lines + jitter[0], pixels + jitter[1])
-    local = {name: values.ravel()[cell] for name, values in _fields(grids).items()}
-    return {
-        "line": lines,
-        "pixel": pixels,
-        "x": x,
-        "y": y,
-        **scatterers(draw, seed, x, y, local, L2_SIGMA),
-    }
+    counts = _allocate(draw, count, grids.density.ravel() / grids.density.sum()).reshape(shape)
+    for band, (first, last) in enumerate(_bands(counts.sum(axis=0))):
+        band_draw = rng(seed, *period, "band", track.number, track.swath, strip, band)
+        cells, offset = np.divmod(
+            _distinct(band_draw, counts[:, first:last].ravel(), CELL_SIZE), CELL_SIZE
+        )
+        row, column = np.divmod(cells, last - first)
+        lines = strip * STRIP + row * CELL_LINES + offset // CELL_PIXELS
+        pixels = (first + column) * CELL_PIXELS + offset % CELL_PIXELS
+        order = np.argsort(lines * (1 << 16) + pixels, kind="stable")
+        lines, pixels, cell = lines[order], pixels[order], (row * shape[1] + first + column)[order]
+        jitter = band_draw.uniform(-0.5, 0.5, (2, lines.size))  # not on the pixel centres
+        x, y = track.ground(lines + jitter[0], pixels + jitter[1])
+        local = {name: values.ravel()[cell] for name, values in _fields(grids).items()}
+        yield {"line": lines, "pixel": pixels, "x": x, "y": y, **local}
+
+
+def _bands(per_column: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive column ranges holding about BAND points each (at least one range)."""
+    total = int(per_column.sum())
+    cuts = np.searchsorted(np.cumsum(per_column), np.arange(BAND, total, BAND), side="right")
+    edges = sorted({0, per_column.size, *(int(c) for c in cuts if 0 < c < per_column.size)})
+    return list(zip(edges[:-1], edges[1:], strict=False))
 
 
 def _fields(grids: field.Grids) -> dict[str, np.ndarray]:
@@ -94,17 +107,13 @@ def max_points(pixels: int) -> int:
 
 
 def scatterers(
-    draw: np.random.Generator,
-    seed: int,
-    x: np.ndarray,
-    y: np.ndarray,
-    local: dict[str, np.ndarray],
-    sigma: tuple[float, float],
+    draw: np.random.Generator, seed: int, local: Points, sigma: tuple[float, float]
 ) -> Points:
-    """Height, motion, seasonality and noise level of points at (x, y).
+    """Height, motion, seasonality and noise level of points.
 
-    `local`: density and town motion (up, east) at the points, from `field.grids`.
+    `local`: their position (x, y) and density and town motion (up, east) from `field.grids`.
     """
+    x, y = local["x"], local["y"]
     n = x.size
     built = local["density"] > 5 * field.BACKGROUND
     outlier = draw.random(n) < 0.01
