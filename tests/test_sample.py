@@ -726,3 +726,17 @@ def test_memory_stays_flat_when_points_grow(tmp_path: Path) -> None:
 
     small, large = peak(20_000), peak(200_000)
     assert large - small < 80, (small, large)  # ten times the points, about the same memory
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tiler.synthetic import report
+
+    monkeypatch.setattr(report, "LOG_EVERY", 0.0)
+    with report.SampleReport(total_points=400, files=1) as progress:
+        progress.rows(100)
+    assert "generating: 100 of 400 points (25%)" in capsys.readouterr().err
+    with report.SampleReport(total_points=400, files=1, quiet=True) as progress:
+        progress.rows(100)
+    assert capsys.readouterr().err == ""

@@ -101,11 +101,6 @@ def _distinct(draw: np.random.Generator, counts: np.ndarray, size: int) -> np.nd
     return keys
 
 
-def max_points(pixels: int) -> int:
-    """The most points a burst of a swath with `pixels` range pixels can hold."""
-    return int(FILL * CELL_SIZE) * (STRIP // CELL_LINES) * (pixels // CELL_PIXELS) * 10
-
-
 def scatterers(
     draw: np.random.Generator, seed: int, local: Points, sigma: tuple[float, float]
 ) -> Points:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from types import TracebackType
 
 from rich.console import Console
@@ -10,12 +11,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .writer import Written
 
+LOG_EVERY = 30.0  # seconds between progress lines when stderr is not a terminal
+
 
 class SampleReport:
     def __init__(self, total_points: int, files: int, quiet: bool = False) -> None:
         self.quiet = quiet
         self.console = Console(stderr=True, highlight=False)
         self.files = files
+        self.total = total_points
+        self.done_points = 0
+        self._logged = time.monotonic()
         self.written: list[Written] = []
         live = not quiet and sys.stderr.isatty()
         self._progress = (
@@ -47,8 +53,17 @@ class SampleReport:
             self._progress.stop()
 
     def rows(self, count: int) -> None:
+        self.done_points += count
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task, count)
+        elif not self.quiet and time.monotonic() - self._logged >= LOG_EVERY:
+            self._logged = time.monotonic()
+            share = self.done_points / max(self.total, 1)
+            self.console.print(
+                f"generating: {self.done_points:,} of {self.total:,} points ({share:.0%})",
+                markup=False,
+                soft_wrap=True,
+            )
 
     def done(self, written: Written) -> None:
         self.written.append(written)
