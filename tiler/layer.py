@@ -6,6 +6,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,7 +23,13 @@ from .outlines import unit_outline, write_outlines
 from .pidindex import write_pid_index
 from .spatial import Bounds
 from .stats import AttributeStats
-from .timeseries import ChunkSpec, chunk_path_template, chunks_needed, write_unit_chunks
+from .timeseries import (
+    ChunkSpec,
+    UnitChunks,
+    chunk_path_template,
+    chunks_needed,
+    write_unit_chunks,
+)
 from .unit import PointFilter, StagedUnit, stage
 
 ATTRIBUTION = (
@@ -68,39 +75,47 @@ class LayerJob:
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
-    """Stream every unit of the layer, write its chunks, indexes and features, then tile.
+    """Build one layer in two passes over its files.
 
-    None when no point is left (all outside the --clip area).
+    Pass 1 reads the small columns of every unit, assigns ids and writes the tile features;
+    tippecanoe then tiles them in the background while pass 2 reads the series and writes the
+    chunks. None when no point is left (all outside the --clip area).
     """
     layer_dir = job.data_dir / job.key.id
     (layer_dir / "ts").mkdir(parents=True)
     features_path = job.scratch_dir / f"{job.key.id}.geojsonl"
     state = _LayerState()
     with open(features_path, "wb") as features:
-        for number, source in enumerate(job.sources):
-            scratch = job.scratch_dir / f"{job.key.id}-{number}.series"
-            unit = stage(source, scratch, job.on_rows, job.keep)
+        for source in job.sources:
+            unit = stage(source, job.on_rows, job.keep)
             state.warnings += unit.warnings
             if unit.rows:
-                _add_unit(job, state, len(state.units), unit, layer_dir, features)
-            scratch.unlink()
+                _add_unit(job, state, len(state.units), unit, features)
     if not state.units:
         shutil.rmtree(layer_dir)
         return None
     tiles = layer_dir / "tiles.pmtiles"
-    tippecanoe.run(
-        tippecanoe.TileOptions(
-            source=features_path,
-            output=tiles,
-            layer=SOURCE_LAYER,
-            name=f"EGMS {job.key.label}",
-            attribution=ATTRIBUTION,
-            temp_dir=job.scratch_dir,
-            cwd=job.data_dir.parent,
-        )
+    options = tippecanoe.TileOptions(
+        source=features_path,
+        output=tiles,
+        layer=SOURCE_LAYER,
+        name=f"EGMS {job.key.label}",
+        attribution=ATTRIBUTION,
+        temp_dir=job.scratch_dir,
+        cwd=job.data_dir.parent,
     )
+    state.recipe = tippecanoe.tile_points(options, partial(_write_chunks, job, state, layer_dir))
     features_path.unlink()
     return state.finish(job, layer_dir, tiles)
+
+
+def _write_chunks(job: LayerJob, state: _LayerState, layer_dir: Path) -> None:
+    """Pass 2: every unit's series into its chunks (runs while tippecanoe tiles)."""
+    for index, unit in enumerate(state.pending):
+        spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
+        scratch = job.scratch_dir / f"{job.key.id}-{index}.series"
+        state.index_rows += write_unit_chunks(unit, spec, scratch)
+    state.pending.clear()
 
 
 class _LayerState:
@@ -117,6 +132,8 @@ class _LayerState:
         self.columns: set[str] = set()
         self.dates: set[str] = set()
         self.warnings: list[InputWarning] = []
+        self.pending: list[UnitChunks] = []  # units whose chunks pass 2 writes
+        self.recipe = ""
 
     def covered(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Points on ground that an earlier unit of the layer already covers (burst overlaps)."""
@@ -147,9 +164,9 @@ class _LayerState:
 
 
 def _add_unit(
-    job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, layer_dir: Path,
-    features: BinaryIO,
-) -> None:  # fmt: skip
+    job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, features: BinaryIO
+) -> None:
+    """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats."""
     covered = state.covered(unit.lon, unit.lat)
     order = unit.curve_order()
     if job.dedupe:
@@ -165,8 +182,10 @@ def _add_unit(
         static["overlap"] = np.where(covered[order], 1.0, np.nan)
     lon, lat = unit.lon[order], unit.lat[order]
     write_lines(geojson_lines(ids, lon, lat, pids, static, index), features)
-    spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
-    state.index_rows += write_unit_chunks(unit, order, first_id, spec)
+    velocity = static.get("mean_velocity", np.full(count, np.nan))
+    state.pending.append(
+        UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows[order])
+    )
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
     state.points += count
     state.bounds.add(lon, lat)

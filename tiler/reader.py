@@ -252,14 +252,28 @@ def static_columns(source: Source) -> dict[str, str]:
     return {name: by_internal[name] for name in STATIC_FIELDS if name in by_internal}
 
 
-def iter_batches(source: Source, block_size: int = BLOCK_SIZE) -> Iterator[Batch]:
-    """Stream a source's rows: bounded memory whatever the file size."""
+def iter_batches(
+    source: Source, block_size: int = BLOCK_SIZE, series: bool = True
+) -> Iterator[Batch]:
+    """Stream a source's rows: bounded memory whatever the file size.
+
+    `series=False` reads only the static columns (no displacement): the fast first pass.
+    """
     statics = static_columns(source)
-    include = ["pid", *statics.values(), *source.dates]
+    include = ["pid", *statics.values(), *(source.dates if series else ())]
     line = 2
     with open_csv_bytes(source.path, source.member) as stream:
         for record in _records(source, stream, include, block_size):
-            yield _to_batch(source, record, statics, line)
+            yield _to_batch(source, record, statics, line, series)
+            line += record.num_rows
+
+
+def iter_series(source: Source, block_size: int = BLOCK_SIZE) -> Iterator[np.ndarray]:
+    """Stream only the displacement columns: int32 (rows, dates) blocks in 0.1 mm."""
+    line = 2
+    with open_csv_bytes(source.path, source.member) as stream:
+        for record in _records(source, stream, list(source.dates), block_size):
+            yield _series(source, record, line)
             line += record.num_rows
 
 
@@ -273,15 +287,24 @@ def _records(
 
 
 def _to_batch(
-    source: Source, record: pa.RecordBatch, statics: dict[str, str], first_line: int
-) -> Batch:
+    source: Source, record: pa.RecordBatch, statics: dict[str, str], first_line: int,
+    series: bool = True,
+) -> Batch:  # fmt: skip
     static = {name: _floats(record.column(column)) for name, column in statics.items()}
+    if series:
+        displacement = _series(source, record, first_line)
+    else:
+        displacement = np.zeros((record.num_rows, 0), dtype=np.int32)
+    lon, lat = _lonlat(static)
+    return Batch(first_line, record.column("pid"), static, displacement, lon, lat)
+
+
+def _series(source: Source, record: pa.RecordBatch, first_line: int) -> np.ndarray:
     dates = np.empty((record.num_rows, len(source.dates)), dtype=np.float64)
     for index, name in enumerate(source.dates):
         dates[:, index] = _floats(record.column(name))
     _check_range(source, dates, first_line)
-    lon, lat = _lonlat(static)
-    return Batch(first_line, record.column("pid"), static, to_tenths(dates), lon, lat)
+    return to_tenths(dates)
 
 
 def _check_range(source: Source, dates: np.ndarray, first_line: int) -> None:

@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .egms import iso_date
+from .model import Source
 from .reader import MISSING
-from .unit import StagedUnit, read_rows
+from .unit import read_rows, spool_series
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
 CHUNK_SUFFIX = ".json.gz"
@@ -44,31 +45,42 @@ def chunks_needed(points: int, size: int) -> int:
     return -(-points // size)
 
 
-def write_unit_chunks(
-    unit: StagedUnit, order: np.ndarray, first_id: int, spec: ChunkSpec
-) -> list[list[float | int]]:
-    """Write the unit's rows, in `order`, as chunks from `first_id` (a chunk boundary).
+@dataclass(frozen=True, slots=True)
+class UnitChunks:
+    """What pass 2 needs to write one unit's chunks, every array in id order."""
+
+    source: Source
+    first_id: int  # a chunk boundary
+    pids: pa.Array
+    lon: np.ndarray
+    lat: np.ndarray
+    velocity: np.ndarray
+    file_rows: np.ndarray  # the file's data-row number of each id
+
+
+def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[list[float | int]]:
+    """Read the unit's series (pass 2) and write its chunks.
 
     Returns the chunk index rows: [chunk, unit, west, south, east, north, points].
     """
-    assert first_id % spec.size == 0, "a processing unit must start a new chunk"
+    assert unit.first_id % spec.size == 0, "a processing unit must start a new chunk"
     dates = [iso_date(column) for column in unit.source.dates]
-    pids = unit.pid.take(pa.array(order))
-    lon, lat = unit.lon[order], unit.lat[order]
-    velocity = unit.static.get("mean_velocity", np.full(unit.rows, np.nan))[order]
+    row_bytes = spool_series(unit.source, scratch)
     index_rows: list[list[float | int]] = []
-    fd = os.open(unit.series_path, os.O_RDONLY)
+    fd = os.open(scratch, os.O_RDONLY)
     try:
-        for start in range(0, len(order), spec.size):
+        for start in range(0, len(unit.file_rows), spec.size):
             part = slice(start, start + spec.size)
-            block = read_rows(fd, order[part], unit.row_bytes, len(dates))
-            chunk = (first_id + start) // spec.size
-            columns = {"lon": (lon[part], 6), "lat": (lat[part], 6), "v": (velocity[part], 1)}
-            text = chunk_json(spec, first_id + start, dates, pids[part], columns, block)
+            block = read_rows(fd, unit.file_rows[part], row_bytes, len(dates))
+            chunk = (unit.first_id + start) // spec.size
+            lon, lat = unit.lon[part], unit.lat[part]
+            columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (unit.velocity[part], 1)}
+            text = chunk_json(spec, unit.first_id + start, dates, unit.pids[part], columns, block)
             write_gzip(spec.directory / f"{chunk}{CHUNK_SUFFIX}", text)
-            index_rows.append([chunk, spec.unit, *box(lon[part], lat[part]), len(block)])
+            index_rows.append([chunk, spec.unit, *box(lon, lat), len(block)])
     finally:
         os.close(fd)
+        scratch.unlink()
     return index_rows
 
 

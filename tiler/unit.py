@@ -1,8 +1,9 @@
-"""One processing unit (a burst or an L3 tile), streamed once from its CSV.
+"""One processing unit (a burst or an L3 tile), read in two passes.
 
-The small per-point columns (pid, coordinates, velocity, ...) are kept in memory; the
-displacement series, the bulk of the file, go row by row into a scratch file of int32 so that
-chunks can later be written in space-filling-curve order without holding them in memory.
+Pass 1 (`stage`) reads only the small per-point columns (pid, coordinates, velocity, ...): fast,
+and enough to assign ids and start tiling. Pass 2 (`spool_series`) reads the displacement
+series, the bulk of the file, while tippecanoe runs, row by row into a scratch file of int32 so
+chunks can be written in space-filling-curve order without holding the series in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 
 from .errors import InputError, InputWarning
 from .model import Source
-from .reader import Batch, iter_batches
+from .reader import Batch, iter_batches, iter_series
 from .spatial import hilbert_order
 
 SERIES_DTYPE = np.dtype("<i4")
@@ -31,16 +32,12 @@ class StagedUnit:
     static: dict[str, np.ndarray]
     lon: np.ndarray
     lat: np.ndarray
-    series_path: Path  # rows × dates int32, little-endian, in file order
+    file_rows: np.ndarray  # the file's data-row number (0-based) of each staged point
     warnings: list[InputWarning] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return len(self.pid)
-
-    @property
-    def row_bytes(self) -> int:
-        return len(self.source.dates) * SERIES_DTYPE.itemsize
 
     def curve_order(self) -> np.ndarray:
         """Row indices along a Hilbert curve: consecutive ids are neighbours on the ground."""
@@ -52,44 +49,66 @@ PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> ke
 
 def stage(
     source: Source,
-    scratch: Path,
     on_rows: Callable[[int], None] | None = None,
     keep: PointFilter | None = None,
 ) -> StagedUnit:
-    """Stream `source` once: static columns to memory, series to `scratch`.
+    """Pass 1: the static columns of `source` in memory (no series).
 
     `keep` drops the points it returns false for (the --clip area).
     """
+    parts: dict[str, list[np.ndarray]] = {"lon": [], "lat": [], "file_rows": []}
     pids: list[pa.Array] = []
     static: dict[str, list[np.ndarray]] = {}
-    lons: list[np.ndarray] = []
-    lats: list[np.ndarray] = []
     bad_places = BadCoordinates(source)
-    with open(scratch, "wb") as series:
-        for read in iter_batches(source):
-            batch = read.select(bad_places.keep(read))
-            batch = batch.select(keep(batch.lon, batch.lat)) if keep else batch
-            pids.append(batch.pid)
-            for name, values in batch.static.items():
-                static.setdefault(name, []).append(values)
-            lons.append(batch.lon)
-            lats.append(batch.lat)
-            series.write(batch.displacement.astype(SERIES_DTYPE, copy=False).tobytes())
-            if on_rows:
-                on_rows(read.rows)
+    seen = 0
+    for read in iter_batches(source, series=False):
+        mask = bad_places.keep(read)
+        if keep is not None:
+            mask &= keep(read.lon, read.lat)
+        batch = read.select(mask)
+        pids.append(batch.pid)
+        for name, values in batch.static.items():
+            static.setdefault(name, []).append(values)
+        parts["lon"].append(batch.lon)
+        parts["lat"].append(batch.lat)
+        parts["file_rows"].append(seen + np.flatnonzero(mask))
+        seen += read.rows
+        if on_rows:
+            on_rows(read.rows)
     unit = StagedUnit(
         source=source,
         pid=pa.concat_arrays(pids) if pids else pa.array([], pa.string()),
-        static={name: np.concatenate(parts) for name, parts in static.items()},
-        lon=_concat(lons),
-        lat=_concat(lats),
-        series_path=scratch,
+        static={name: np.concatenate(values) for name, values in static.items()},
+        lon=_concat(parts["lon"]),
+        lat=_concat(parts["lat"]),
+        file_rows=_concat(parts["file_rows"]).astype(np.int64),
     )
     if bad_places.count and unit.rows == 0 and keep is None:
         raise InputError(source.display, "no point has valid coordinates",
                          "check the latitude/longitude (or easting/northing) columns")  # fmt: skip
     unit.warnings += bad_places.warnings() + duplicate_pids(unit)
     return unit
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+
+
+def spool_series(source: Source, scratch: Path) -> int:
+    """Pass 2: every row's series into `scratch` (int32, file order); returns bytes per row."""
+    with open(scratch, "wb") as out:
+        for block in iter_series(source):
+            out.write(block.astype(SERIES_DTYPE, copy=False).tobytes())
+    return len(source.dates) * SERIES_DTYPE.itemsize
+
+
+def read_rows(fd: int, rows: np.ndarray, row_bytes: int, columns: int) -> np.ndarray:
+    """The series rows `rows` (any order) from a scratch file, by positioned reads."""
+    out = np.empty((len(rows), columns), dtype=SERIES_DTYPE)
+    for position, row in enumerate(rows.tolist()):
+        data = os.pread(fd, row_bytes, row * row_bytes)
+        out[position] = np.frombuffer(data, dtype=SERIES_DTYPE)
+    return out
 
 
 class BadCoordinates:
@@ -123,16 +142,3 @@ def duplicate_pids(unit: StagedUnit) -> list[InputWarning]:
     repeated = unit.rows - unique
     problem = f"{repeated} point id(s) appear more than once; each row is kept as its own point"
     return [InputWarning(unit.source.display, problem, "check the file for pasted rows")]
-
-
-def _concat(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
-
-
-def read_rows(fd: int, rows: np.ndarray, row_bytes: int, columns: int) -> np.ndarray:
-    """The series rows `rows` (any order) from a scratch file, by positioned reads."""
-    out = np.empty((len(rows), columns), dtype=SERIES_DTYPE)
-    for position, row in enumerate(rows.tolist()):
-        data = os.pread(fd, row_bytes, row * row_bytes)
-        out[position] = np.frombuffer(data, dtype=SERIES_DTYPE)
-    return out
