@@ -45,7 +45,7 @@ FAILS = {
 WARNS = {
     "off_the_globe": r"off_the_globe/\S+\.csv, line 21: 2 point\(s\) without valid coordinates",
     "duplicate_pid": r"duplicate_pid/\S+\.csv: 1 point id\(s\) appear more than once",
-    "same_file_twice": r"same_file_twice/b/\S+\.zip: same content as \S+/a/\S+\.zip; read once",
+    "same_file_twice": r"same_file_twice/b/\S+\.zip: same data as \S+/a/\S+\.zip; read once",
 }
 PASSES = ["null_tokens", "crlf", "bom", "unicode_and_spaces"]
 
@@ -215,3 +215,14 @@ def test_full_disk_keeps_the_previous_site(previous_site: Path) -> None:
 
 def test_l2_name_constant_matches_the_sample() -> None:
     assert l2_rows(1)[0][0] == "pid" and L2_NAME in str(L2B_ASC.parent / f"{L2_NAME}.zip")
+
+
+def test_zip_and_its_extracted_csv_are_read_once(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(L3_UP) as archive:
+        extracted = Path(archive.extract(f"{L3_UP.stem}.csv", tmp_path))
+    code, stderr = run("build", L3_UP, extracted, "-o", tmp_path / "site", "-q")
+    assert code == 0, stderr
+    assert f"same data as {L3_UP}; read once" in stderr or f"same data as {extracted}" in stderr
+    assert sd.manifest(tmp_path / "site")["layers"][0]["points"] == 522

@@ -106,11 +106,12 @@ def read_inputs(
     for path in discover((str(item) for item in inputs), warnings.append):
         source = scan(path)
         digest = digests[path] = file_digest(path)
-        if digest in seen:
-            warnings.append(InputWarning(str(path), f"same content as {seen[digest]}; read once",
+        twin = seen.get(digest) or seen.get(source.stem)
+        if twin is not None:
+            warnings.append(InputWarning(str(path), f"same data as {twin}; read once",
                                          "remove one of the copies"))  # fmt: skip
             continue
-        seen[digest] = path
+        seen[digest] = seen[source.stem] = path
         sources.append(source)
         if source.unknown_columns:
             names = ", ".join(source.unknown_columns[:5])
