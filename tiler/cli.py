@@ -102,6 +102,39 @@ def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
     run_serve(site, host=host, port=port, open_browser=open_browser)
 
 
+@main.command()
+@click.argument("site", type=click.Path(path_type=Path), default=DEFAULT_OUT, required=False)
+@click.option("--view", default="", metavar="HASH",
+              help="The view: a permalink's hash (#zoom/lat/lon&layer=...&pt=...) or the whole "
+              "URL [default: the first layer's extent].")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Image to write (PNG; PDF with --pdf).")  # fmt: skip
+@click.option("--width", type=click.IntRange(200, 8000), default=1200, show_default=True,
+              help="Width in CSS pixels.")  # fmt: skip
+@click.option("--height", type=click.IntRange(200, 8000), default=800, show_default=True,
+              help="Height in CSS pixels.")  # fmt: skip
+@click.option("--chart", is_flag=True,
+              help="Show the selected point's chart too (the view must have pt=ID).")  # fmt: skip
+@click.option("--pdf", is_flag=True, help="Write a one-page PDF of that size instead of a PNG.")
+@click.option("--chromium", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Chromium executable [default: /usr/bin/chromium].")  # fmt: skip
+@reports_errors
+def snapshot(site: Path, output: Path, **options: Any) -> None:
+    """Render a view of a built SITE to a PNG (or PDF) with headless Chromium, for reports.
+
+    The view is shown as in embed mode (map, attribution and, with --chart, the chart).
+
+    \b
+    Example:
+      egms-tiler snapshot build/site -o map.png --width 1600 --height 1000 \\
+        --view '#14/38.7058/13.1696&layer=l2b-2020-2024-desc&pt=7' --chart
+    """
+    from .snapshot import snapshot as run_snapshot
+
+    run_snapshot(site, output, **options)
+    click.echo(f"Wrote {output}", err=True)
+
+
 PERIOD_CHOICES = ("2018-2022", "2019-2023", "2020-2024")
 
 

@@ -41,6 +41,10 @@ class ServeError(TilerError):
     """The local server cannot start or cannot serve the given directory."""
 
 
+class SnapshotError(TilerError):
+    """A view could not be rendered to an image (no Chromium, no site, a view that never draws)."""
+
+
 @dataclass(frozen=True, slots=True)
 class InputWarning:
     """Something odd in an input that the build worked around (fatal with --strict)."""

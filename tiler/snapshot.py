@@ -1,0 +1,129 @@
+"""`egms-tiler snapshot`: one view of a built site as a PNG (or PDF) for reports.
+
+The site is served by `tiler.serve`'s app on a free loopback port in a thread; headless Chromium
+(driven by Playwright, never downloaded: the system's browser) opens the view in embed mode
+(map and chart, no toolbar), waits until the map is idle and, with `chart`, the selected point's
+chart is drawn, and writes the page at exactly width × height.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from .errors import SnapshotError
+from .serve import bind, make_app, site_url
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 30_000
+CHART_KEYS = ("pt", "sel")  # hash keys that open the chart panel
+
+JS_IDLE = "() => new Promise(r => { egms.map.once('idle', r); egms.map.triggerRepaint(); })"
+JS_CHART = (
+    "() => document.getElementById('panel-pid')?.textContent"
+    " && document.body.dataset.chartPoints !== undefined"
+)
+
+
+def snapshot(
+    site: Path, output: Path, view: str = "", width: int = 1200, height: int = 800,
+    chart: bool = False, pdf: bool = False, chromium: Path | None = None,
+) -> Path:  # fmt: skip
+    """Render `view` (a permalink hash or URL) of the site in `site` to `output`."""
+    executable = find_chromium(chromium)
+    fragment = view_hash(view, chart)
+    sync_playwright = load_playwright()
+    with served(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(TIMEOUT_MS)
+            open_view(page, url + fragment, chart)
+            if pdf:
+                page.pdf(path=str(output), width=f"{width}px", height=f"{height}px",
+                         print_background=True, page_ranges="1")  # fmt: skip
+            else:
+                page.screenshot(path=str(output))
+        finally:
+            browser.close()
+    return output
+
+
+def find_chromium(chromium: Path | None) -> Path:
+    path = chromium or CHROMIUM
+    if not path.is_file():
+        raise SnapshotError(
+            f"Chromium not found at {path}; install it (Debian/Ubuntu: `sudo apt-get install "
+            "chromium`, or `make system-deps`) or give its path with --chromium"
+        )
+    return path
+
+
+def load_playwright() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise SnapshotError(
+            "snapshot needs Playwright for Python: pip install 'playwright>=1.45' (no browser "
+            "download needed: it drives the system Chromium)"
+        ) from None
+    return sync_playwright
+
+
+def view_hash(view: str, chart: bool) -> str:
+    """The URL fragment to open: `view`'s hash in embed mode; without `chart`, no panel."""
+    params = [p for p in view.split("#", 1)[-1].split("&") if p]
+    if chart and not any(p.split("=")[0] in CHART_KEYS for p in params):
+        raise SnapshotError("--chart needs a view with a selected point (pt=ID in the hash)")
+    if not chart:
+        params = [p for p in params if p.split("=")[0] not in CHART_KEYS]
+    params = [p for p in params if p != "embed=1"] + ["embed=1"]
+    return "#" + "&".join(params)
+
+
+def open_view(page: Any, url: str, chart: bool) -> None:
+    """Load the view and wait until everything it shows is drawn."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.goto(url)
+        page.wait_for_function("() => window.egms !== undefined")
+        page.evaluate("() => egms.ready.then(() => true)")
+        page.evaluate(JS_IDLE)
+        if chart:
+            page.wait_for_function(JS_CHART)
+            page.evaluate(JS_IDLE)  # the panel's opening resized the map
+    except PlaywrightError as exc:
+        message = str(exc).splitlines()[0]
+        raise SnapshotError(f"the view {url} did not finish drawing: {message}") from None
+
+
+@contextmanager
+def served(site: Path) -> Iterator[str]:
+    """The site served on a free loopback port in a thread; yields its URL."""
+    app = make_app(site)
+    sock = bind("127.0.0.1", 0)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield site_url(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
