@@ -11,16 +11,22 @@ import gzip
 import http.client
 import inspect
 import json
+import os
 import select
 import signal
+import socket
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.exceptions import StarletteDeprecationWarning
 
 from tiler.errors import ServeError, TilerError
@@ -351,3 +357,152 @@ def test_ctrl_c_stops_cleanly(site: Path) -> None:
     code, err = stop_server(server)
     assert code == 0, err
     assert "Traceback" not in err, err
+
+
+# --- more of HTTP: several ranges, conditional requests on chunks -------------------------------
+
+
+def multipart_parts(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """(Content-Range, bytes) of each part of a multipart/byteranges body."""
+    boundary = content_type.split("boundary=", 1)[1].encode()
+    parts = []
+    for part in body.split(b"--" + boundary)[1:-1]:
+        head, _, data = part.strip(b"\r\n").partition(b"\r\n\r\n")
+        fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n"))
+        parts.append((fields["Content-Range"], data))
+    return parts
+
+
+def test_several_ranges_are_answered_as_multipart(client: TestClient) -> None:
+    r = client.get(PMTILES, headers={"Range": "bytes=0-9,20-29,-4"})
+    assert r.status_code == 206
+    assert r.headers["content-type"].startswith("multipart/byteranges; boundary=")
+    assert r.headers["content-length"] == str(len(r.content))
+    assert multipart_parts(r.headers["content-type"], r.content) == [
+        (f"bytes 0-9/{SIZE}", TILES[0:10]),
+        (f"bytes 20-29/{SIZE}", TILES[20:30]),
+        (f"bytes {SIZE - 4}-{SIZE - 1}/{SIZE}", TILES[-4:]),
+    ]
+
+
+def test_overlapping_ranges_become_one(client: TestClient) -> None:
+    r = client.get(PMTILES, headers={"Range": "bytes=0-9,5-15"})
+    assert r.status_code == 206
+    assert r.headers["content-range"] == f"bytes 0-15/{SIZE}"
+    assert r.content == TILES[:16]
+
+
+@pytest.mark.parametrize("header", ["bytes=abc", "items=0-1", "bytes=9-2"])
+def test_malformed_range_is_refused_or_ignored(client: TestClient, header: str) -> None:
+    r = client.get(PMTILES, headers={"Range": header})
+    assert r.status_code in (200, 400), (header, r.status_code)
+    assert r.status_code == 400 or r.content == TILES
+
+
+def test_chunk_revalidation_by_etag_and_date(client: TestClient) -> None:
+    first = client.get(CHUNK_GZ)
+    by_etag = client.get(CHUNK_GZ, headers={"If-None-Match": first.headers["etag"]})
+    by_date = client.get(CHUNK_GZ, headers={"If-Modified-Since": first.headers["last-modified"]})
+    changed = client.get(CHUNK_GZ, headers={"If-None-Match": '"another"'})
+    assert (by_etag.status_code, by_date.status_code, changed.status_code) == (304, 304, 200)
+    assert by_etag.content == b"" and changed.content == first.content
+    assert by_etag.headers["etag"] == first.headers["etag"]
+
+
+# --- more of the live server: hostile paths found by a fuzzer, concurrency, --open -------------
+
+SEGMENTS = [
+    "..", ".", "%2e%2e", "%2E%2e", ".%2e", "%2e.", "%252e%252e", "%c0%ae%c0%ae", "..%00",
+    "%2f", "%2F", "%5c", "\\", "..\\..", "%252f", "", "data", "secret", "up", "leak", "site",
+    "etc", "passwd", "%00", "..;", "tiles-link.pmtiles", "l2a-2019-2023-asc", "%u002e%u002e",
+]  # fmt: skip
+MORE_HOSTILE = [
+    "/%252e%252e/secret",
+    "/%c0%ae%c0%ae/secret",
+    "/..%00/secret",
+    "/./../secret",
+    "/data/..;/..;/secret",
+    "/etc/passwd",
+    "/up%2fsecret",
+    "/up/%2e%2e/secret",
+    "http://127.0.0.1/../secret",
+    "/%2e%2e%5c%2e%2e%5csecret",
+]
+SERVED = {
+    "/": b"<!doctype html>",
+    "/index.html": b"<!doctype html>",
+    "/tiles-link.pmtiles": TILES,
+    PMTILES: TILES,
+}
+
+
+def assert_no_escape(live: Live, path: str) -> None:
+    status, headers, body = live.get(path)
+    assert SECRET not in body and b"root:" not in body, path
+    if status == 307:  # a directory of the root without its slash: redirected, on this host
+        assert headers["location"].startswith(f"http://127.0.0.1:{live.port}/"), headers
+        return
+    if status == 200:  # only files of the root; which one depends on how the path normalises
+        assert any(body.startswith(prefix) for prefix in SERVED.values()) or body in (
+            b"export const x = 1;\n",
+            b'{"schema": 1, "layers": []}\n',
+        ), (path, body[:100])
+    else:
+        assert status in (400, 404, 405), (path, status)
+
+
+@pytest.mark.parametrize("path", MORE_HOSTILE)
+def test_live_more_hostile_paths(live: Live, path: str) -> None:
+    assert_no_escape(live, path)
+
+
+@settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=7), st.sampled_from(["/", "//"]))
+def test_live_fuzzed_paths_never_escape(live: Live, segments: list[str], lead: str) -> None:
+    assert_no_escape(live, lead + "/".join(segments))
+
+
+def test_live_serves_while_a_client_stalls(live: Live) -> None:
+    """A half-sent request (a slow or stuck client) does not hold up anyone else."""
+    stalled = socket.create_connection(("127.0.0.1", live.port), timeout=10)
+    try:
+        stalled.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n")  # no blank line: unfinished
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            results = list(pool.map(lambda _: live.get(PMTILES, {"Range": "bytes=1-8"}), range(48)))
+        assert time.monotonic() - started < 10
+        assert all(status == 206 and body == TILES[1:9] for status, _, body in results)
+    finally:
+        stalled.close()
+
+
+def test_open_launches_the_browser_on_the_site(site: Path, tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    fake.chmod(0o755)
+    argv = [sys.executable, "-m", "tiler", "serve", str(site), "--port", "0", "--open"]
+    proc = subprocess.Popen(argv, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "BROWSER": str(fake)})  # fmt: skip
+    assert proc.stderr is not None
+    banner = proc.stderr.readline()
+    server = Live(proc, int(banner.rsplit(":", 1)[1].split("/")[0]), banner.strip())
+    try:
+        deadline = time.monotonic() + 10
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text().strip() == f"http://127.0.0.1:{server.port}/"
+    finally:
+        code, err = stop_server(server)
+    assert code == 0, err
+
+
+def test_cli_port_taken_is_one_line(live: Live, site: Path) -> None:
+    argv = [sys.executable, "-m", "tiler", "serve", str(site), "--port", str(live.port)]
+    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: port {live.port} on 127.0.0.1 is in use; pick another with --port\n"
+    )
