@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +13,7 @@ from browser_support import (
     PAGE_TIMEOUT_MS,
     VIEWPORT,
     Viewer,
-    free_port,
-    wait_until_up,
+    serving,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,19 +41,8 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site_url(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The built site served by the real CLI in a subprocess."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
-    argv = [sys.executable, "-m", "tiler", "serve", str(built_site), "--port", str(port)]
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
-    url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url, process, log)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with serving(built_site, tmp_path_factory.mktemp("serve")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
