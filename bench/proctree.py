@@ -1,0 +1,119 @@
+"""Run a command and sample the resident memory of its whole process tree from /proc.
+
+Every `interval` seconds the sampler maps parent → children over /proc/*/stat, walks the tree
+below the command's pid and sums each process's resident set (statm). The peak of that sum is
+what the benchmark reports: tippecanoe children, worker processes and threads all count. Pages
+shared between processes are counted once per process (a sum of RSS, not PSS), so a tree of
+forked workers reads a little high.
+
+CPU time (user + system) comes from `wait4` on the command: the kernel adds every descendant
+its parent reaped, so it covers the whole tree. On a shared machine it moves much less than
+wall time when other jobs compete for the cores.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+INTERVAL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    argv: list[str]
+    seconds: float
+    cpu_seconds: float  # user + system of the whole (reaped) tree
+    peak_rss: int  # bytes, sum over the process tree at its largest sample
+    samples: int
+    returncode: int
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: fields start after the last ')'
+        ppid = int(text[text.rindex(b")") + 2 :].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants, now."""
+    tree = _children()
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += _rss(pid)
+        stack.extend(tree.get(pid, ()))
+    return total
+
+
+class PeakSampler:
+    """Samples `tree_rss(pid)` on a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = INTERVAL) -> None:
+        self.pid, self.interval = pid, interval
+        self.peak = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self.pid))
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Measured:
+    """Run `argv` (stdout and stderr to `log`), timing it and sampling its tree's memory."""
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        with PeakSampler(process.pid) as sampler:
+            while True:
+                try:
+                    _pid, status, usage = os.wait4(process.pid, 0)
+                    break
+                except InterruptedError:
+                    continue
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(argv, seconds, cpu, sampler.peak, sampler.samples, process.returncode)
+
+
+def check(result: Measured, log: Path) -> Measured:
+    if result.returncode != 0:
+        tail = log.read_text(errors="replace")[-3000:]
+        raise SystemExit(f"{' '.join(result.argv)} exited {result.returncode}; log {log}:\n{tail}")
+    return result

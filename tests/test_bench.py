@@ -1,0 +1,49 @@
+"""The benchmark harness still runs end to end (tiny burst, one run, no browser)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_bench_quick_writes_results(tmp_path: Path) -> None:
+    argv = [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--skip-viewer",
+            "--points", "20000", "--out", str(tmp_path / "out"),
+            "--cache", str(tmp_path / "cache")]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {"command", "machine", "sizes", "targets", "load_average_end"} <= results.keys()
+    assert {"cpu", "cores", "ram_bytes", "python", "pyarrow", "tippecanoe", "date"} <= set(
+        results["machine"]
+    )
+    entry = results["sizes"]["20k"]
+    assert entry["points"] == 20_000
+    assert {"csv_bytes", "zip_bytes", "csv_gzip_bytes"} <= entry["input"].keys()
+    assert {"subset_mb_s", "all_float_mb_s", "all_float_1thread_mb_s"} <= entry["parse"].keys()
+    hand, build = entry["hand"], entry["build"]
+    assert {"extract", "tile", "seconds", "points_per_s", "peak_rss", "pmtiles_bytes"} <= set(hand)
+    assert {
+        "seconds",
+        "points_per_s",
+        "peak_rss",
+        "pmtiles_bytes",
+        "site_bytes",
+        "cpu_seconds",
+    } <= set(build)
+    assert {"largest_chunk_bytes", "chunks", "tiles"} <= build.keys()
+    assert build["tiles"]["largest_bytes"] > 0 and build["largest_chunk_bytes"] > 0
+    assert hand["peak_rss"] > 0 and build["peak_rss"] > 0
+    assert entry["ratio_build_hand"] == pytest.approx(build["seconds"] / hand["seconds"])
+    assert "viewer" not in results
+    assert all({"target", "goal", "measured", "pass"} <= t.keys() for t in results["targets"])
+    markdown = (tmp_path / "out" / "results.md").read_text()
+    assert "## Targets (issue 8)" in markdown and "egms-tiler build" in markdown
