@@ -77,7 +77,9 @@ def days(iso: str) -> int:
 
 
 def numpy_velocity(dates: list[str], values: list[float | None], t0: str, t1: str) -> float:
-    pairs = [(days(d), v) for d, v in zip(dates, values, strict=True) if t0 <= d <= t1 and v is not None]
+    pairs = [
+        (days(d), v) for d, v in zip(dates, values, strict=True) if t0 <= d <= t1 and v is not None
+    ]
     t = np.array([p[0] for p in pairs], dtype=float) / 365.25
     y = np.array([p[1] for p in pairs])
     return float(np.polyfit(t, y, 1)[0])
@@ -105,7 +107,9 @@ def cluster(site: Path, rows: dict[str, dict[str, str]], count: int) -> list[dic
         gaps = [math.hypot((p["lon"] - x) * scale, (p["lat"] - y) * 111_320.0) for p in chosen]
         if not all(25 < gap < 150 for gap in gaps):
             continue
-        chosen.append({"id": chunk["first_id"] + offset, "pid": pid, "lon": x, "lat": y, "row": row})
+        chosen.append(
+            {"id": chunk["first_id"] + offset, "pid": pid, "lon": x, "lat": y, "row": row}
+        )
         if len(chosen) == count:
             return chosen
     raise AssertionError(f"no cluster of {count} isolated points in chunk 0")
@@ -180,7 +184,7 @@ def open_cluster(viewer: Viewer, points: list[dict[str, Any]], zoom: float = 17)
     viewer.idle()
 
 
-# --- tests ------------------------------------------------------------------------------------------
+# --- tests -------------------------------------------------------------------------------------
 
 
 def test_chart_hover_zoom_reset_and_every_attribute(
@@ -271,7 +275,9 @@ def points_inside(ring: list[list[float]], rows: dict[str, dict[str, str]]) -> l
     return [
         pid
         for pid, row in rows.items()
-        if polygon.contains(Point(round(float(row["longitude"]), 6), round(float(row["latitude"]), 6)))
+        if polygon.contains(
+            Point(round(float(row["longitude"]), 6), round(float(row["latitude"]), 6))
+        )
     ]
 
 
@@ -308,11 +314,16 @@ def test_drawn_polygon_gives_the_mean_of_every_point_inside(
     [area] = [s for s in summary["series"] if s["kind"] == "area"]
     dates, mean, low, high = python_mean(inside, desc_rows)
     assert area["dates"] == dates
-    assert_series([None if v is None else round(v, 9) for v in area["values"]], [None if v is None else round(v, 9) for v in mean])
+    assert_series(
+        [None if v is None else round(v, 9) for v in area["values"]],
+        [None if v is None else round(v, 9) for v in mean],
+    )
     assert_series(area["min"], low)
     assert_series(area["max"], high)
     assert summary["area"]["chunks"] < manifest_layer(built_site, CLICK_LAYER)["points"] / 256
-    assert f"Area mean ({len(inside)} points)" in viewer.page.locator("#series-table").text_content()
+    assert (
+        f"Area mean ({len(inside)} points)" in viewer.page.locator("#series-table").text_content()
+    )
     assert "poly=" in viewer.js("() => location.hash")
     screenshot(viewer, "polygon-mean")
     viewer.assert_no_errors()
@@ -386,7 +397,9 @@ def test_date_window_velocity_and_fits_match_numpy(
     slope = numpy_velocity(dates, values, t0, t1)
     fit = summary["series"][0]["fit"]
     assert fit["slope"] == pytest.approx(slope, abs=0.01)
-    inside = [(days(d), v) for d, v in zip(dates, values, strict=True) if t0 <= d <= t1 and v is not None]
+    inside = [
+        (days(d), v) for d, v in zip(dates, values, strict=True) if t0 <= d <= t1 and v is not None
+    ]
     assert fit["n"] == len(inside)
     t = (np.array([p[0] for p in inside], dtype=float) - inside[0][0]) / 365.25
     y = np.array([p[1] for p in inside])
@@ -434,7 +447,7 @@ def test_permalink_restores_the_whole_analysis(
     ]
     asc = {row["pid"]: row for row in source_rows(ASC_SAMPLE)}
     asc_series = first["series"][2]
-    assert asc_series["layer"] == ASC_LAYER and not asc_series["referenced"] is None
+    assert asc_series["layer"] == ASC_LAYER and asc_series["referenced"] is not None
     _, asc_values = csv_series(asc[asc_series["pid"]])
     _, ref_values = csv_series(points[1]["row"])
     asc_dates, _ = csv_series(asc[asc_series["pid"]])
@@ -471,7 +484,11 @@ def test_exports_csv_png_svg_and_map(
     text = Path(info.value.path()).read_text(encoding="utf-8")
     comments = [line for line in text.splitlines() if line.startswith("#")]
     assert comments[0] == "# reference: none, values as published"
-    table = list(csv.DictReader(io.StringIO("\n".join(l for l in text.splitlines() if not l.startswith("#")))))
+    table = list(
+        csv.DictReader(
+            io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))
+        )
+    )
     assert list(table[0]) == ["layer", "pid", "date", "value_mm"]
     for point in points:
         got = [r for r in table if r["pid"] == point["pid"]]
@@ -507,7 +524,7 @@ def test_embed_mode_and_embed_code(
     viewer.wait_for_chart(point["pid"])
     viewer.page.get_by_role("button", name="Copy embed code").click()
     code = html.unescape(viewer.page.locator("#embed-code").input_value())
-    assert code.startswith("<iframe src=\"") and code.endswith("</iframe>")
+    assert code.startswith('<iframe src="') and code.endswith("</iframe>")
     src = code.split('"')[1]
     assert src.endswith("&embed=1") and f"pt={point['id']}" in src
     viewer.page.keyboard.press("Escape")
@@ -538,7 +555,8 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
     probes = [[1, 1], [2, 2.5], [3, 1], [5, 1], [2, 1.4], [2, 1.6]]
     got = viewer.js(
         """async ([t, y, ring, probes]) => {
-             const a = await import(new URL('analysis.js', document.querySelector('script[type=module]').src));
+             const main = document.querySelector('script[type=module]').src;
+             const a = await import(new URL('analysis.js', main));
              const pairs = t.map((v, i) => [v, y[i]]);
              return {
                lin: a.linearFit(pairs), seas: a.seasonalFit(pairs),
@@ -550,9 +568,12 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
                                     {dates: ['d3', 'd1'], values: [2, 1]}),
                csv: a.seriesCsv([{layer: 'l', pid: 'p,1', dates: ['2020-01-01', '2020-01-07'],
                                   values: [1.25, null]}], ['ref: none']),
-               l2a: [a.canRereference({level: 'L2a', layerId: 'x', unit: 0}, {level: 'L2a', layerId: 'x', unit: 0}),
-                     a.canRereference({level: 'L2a', layerId: 'x', unit: 0}, {level: 'L2a', layerId: 'x', unit: 1}),
-                     a.canRereference({level: 'L2b', layerId: 'x', unit: 0}, {level: 'L2b', layerId: 'y', unit: 1})],
+               l2a: [a.canRereference({level: 'L2a', layerId: 'x', unit: 0},
+                                      {level: 'L2a', layerId: 'x', unit: 0}),
+                     a.canRereference({level: 'L2a', layerId: 'x', unit: 0},
+                                      {level: 'L2a', layerId: 'x', unit: 1}),
+                     a.canRereference({level: 'L2b', layerId: 'x', unit: 0},
+                                      {level: 'L2b', layerId: 'y', unit: 1})],
              };
            }""",
         [t.tolist(), y.tolist(), ring, probes],
@@ -561,7 +582,9 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
     assert got["lin"]["slope"] == pytest.approx(slope, abs=1e-9)
     assert got["lin"]["intercept"] == pytest.approx(intercept, abs=1e-9)
     design = np.column_stack([np.ones_like(t), t, np.sin(2 * np.pi * t), np.cos(2 * np.pi * t)])
-    assert got["seas"]["coefficients"] == pytest.approx(np.linalg.lstsq(design, y, rcond=None)[0], abs=1e-9)
+    assert got["seas"]["coefficients"] == pytest.approx(
+        np.linalg.lstsq(design, y, rcond=None)[0], abs=1e-9
+    )
     polygon = Polygon(ring)
     assert got["inside"] == [polygon.contains(Point(p)) for p in probes]
     assert got["mean"] == {
@@ -569,7 +592,10 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
         "mean": [2, 4, 6], "min": [1, 4, 6], "max": [3, 4, 6], "count": [2, 1, 1],
     }  # fmt: skip
     assert got["reref"] == [4, None, 5]
-    assert got["csv"] == '# ref: none\nlayer,pid,date,value_mm\nl,"p,1",2020-01-01,1.25\nl,"p,1",2020-01-07,\n'
+    assert (
+        got["csv"]
+        == '# ref: none\nlayer,pid,date,value_mm\nl,"p,1",2020-01-01,1.25\nl,"p,1",2020-01-07,\n'
+    )
     assert got["l2a"] == [True, False, True]
     viewer.assert_no_errors()
 
@@ -635,13 +661,19 @@ def test_l2a_reference_stays_inside_one_unit(
     _, va = csv_series(rows[pa])
     _, vb = csv_series(rows[pb])
     _, vc = csv_series(rows[pc])
-    assert_series(by_pid[pa]["values"], [None if x is None or y is None else x - y for x, y in zip(va, vb, strict=True)])
+    assert_series(
+        by_pid[pa]["values"],
+        [None if x is None or y is None else x - y for x, y in zip(va, vb, strict=True)],
+    )
     assert by_pid[pa]["referenced"] and not by_pid[pc]["referenced"]
     assert_series(by_pid[pc]["values"], vc)
     assert summary["warnings"] == [pc]
     warning = viewer.page.locator("#ref-warning")
     assert warning.is_visible() and "L2a" in warning.text_content() and pc in warning.text_content()
-    assert summary["mapReference"] == {"velocity": pytest.approx(float(rows[pb]["mean_velocity"])), "unit": 0}
+    assert summary["mapReference"] == {
+        "velocity": pytest.approx(float(rows[pb]["mean_velocity"])),
+        "unit": 0,
+    }
     assert "only in unit" in viewer.page.locator("#map-ref-warning").text_content()
     screenshot(viewer, "l2a-warning")
     viewer.assert_no_errors()
