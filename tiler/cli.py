@@ -61,8 +61,11 @@ def main() -> None:
               help="Background map: 'offline' (Natural Earth land and borders, built in; the "
               "default), 'none', an online MapLibre style URL (https://.../style.json) or a "
               "PMTiles file copied into the site.")  # fmt: skip
+@click.option("--dedupe", is_flag=True,
+              help="Drop points of a burst on ground an earlier burst of the same layer covers "
+              "(overlap duplicates; kept and marked `overlap` by default).")  # fmt: skip
 @click.option("--strict", is_flag=True,
-              help="Fail on warnings (rows left out, duplicate ids, unknown columns, ...).")  # fmt: skip
+              help="Fail on warnings (rows left out, duplicate ids, unknown columns).")  # fmt: skip
 @click.option("--rebuild", is_flag=True,
               help="Re-tile every layer, even those whose inputs did not change.")  # fmt: skip
 @click.option("--single-file", is_flag=True,
