@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .cache import link_or_copy
 from .errors import BuildError
 
 Position = tuple[float, float]
@@ -230,9 +231,17 @@ def area_around(bounds: Sequence[float], margin: float = MARGIN_DEGREES) -> list
 
 
 def install(
-    choice: Basemap, data_dir: Path, bounds: Sequence[float], scratch: Path
+    choice: Basemap,
+    data_dir: Path,
+    bounds: Sequence[float],
+    scratch: Path,
+    previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Put the basemap into `data_dir` (the site's data/); return its manifest entry."""
+    """Put the basemap into `data_dir` (the site's data/); return its manifest entry.
+
+    `previous` is the manifest entry of the site being replaced (its data/ beside `data_dir`'s
+    parent): an identical offline basemap is taken from it instead of being tiled again.
+    """
     if choice.kind == "none":
         return {"kind": "none"}
     if choice.kind == "style":
@@ -242,10 +251,15 @@ def install(
         shutil.copyfile(choice.value, target)
         return {"kind": "pmtiles", "tiles": FILE_NAME, **archive_facts(target)}
     area = area_around(bounds)
-    _tile_offline(area, target, scratch)
-    return {"kind": "offline", "tiles": FILE_NAME, "layers": list(SOURCE_LAYERS),
-            "source": f"Natural Earth 1:10m ({world_atlas_version()})",
-            "attribution": OFFLINE_ATTRIBUTION, "area": area}  # fmt: skip
+    entry = {"kind": "offline", "tiles": FILE_NAME, "layers": list(SOURCE_LAYERS),
+             "source": f"Natural Earth 1:10m ({world_atlas_version()})",
+             "attribution": OFFLINE_ATTRIBUTION, "area": area}  # fmt: skip
+    old_file = Path(previous.get("file", "")) if previous else None
+    if previous and old_file and previous.get("entry") == entry and old_file.is_file():
+        link_or_copy(str(old_file), str(target))
+    else:
+        _tile_offline(area, target, scratch)
+    return entry
 
 
 def _tile_offline(area: list[float], target: Path, scratch: Path) -> None:

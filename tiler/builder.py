@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import basemap, manifest, singlefile
-from .cache import file_digest, layer_key, previous_layers, reuse
+from .cache import file_digest, layer_key, previous_basemap, previous_layers, reuse
 from .clip import inside, load_area
 from .discover import discover
 from .errors import BuildError, InputWarning
@@ -89,7 +89,7 @@ def build(
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, stage, config, reporter)
         check_warnings([*warnings, *built_warnings], config.strict, reporter)
-        document = write_outputs(stage, layers, config, backdrop)
+        document = write_outputs(stage, layers, config, backdrop, out)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
@@ -219,11 +219,12 @@ def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
 
 def write_outputs(
     stage: Path, layers: list[dict[str, Any]], config: BuildOptions,
-    backdrop: basemap.Basemap | None = None,
+    backdrop: basemap.Basemap | None = None, output: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     title = config.title or DEFAULT_TITLE
     backdrop = backdrop or basemap.parse(config.basemap)
-    viewer = viewer_fields(stage, layers, config, backdrop)
+    previous = None if config.rebuild or output is None else previous_basemap(output)
+    viewer = viewer_fields(stage, layers, config, backdrop, previous)
     document = manifest.manifest(title, layers, viewer)
     manifest.write(stage / "data" / "manifest.json", document)
     render_site(stage, title, online=backdrop.origin)
@@ -233,14 +234,15 @@ def write_outputs(
 
 
 def viewer_fields(
-    stage: Path, layers: list[dict[str, Any]], config: BuildOptions, backdrop: basemap.Basemap
-) -> dict[str, Any]:
+    stage: Path, layers: list[dict[str, Any]], config: BuildOptions, backdrop: basemap.Basemap,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """The viewer's optional manifest fields: `description` and `basemap` (written here)."""
     corners = [layer["bounds"] for layer in layers]
     bounds = [min(c[0] for c in corners), min(c[1] for c in corners),
               max(c[2] for c in corners), max(c[3] for c in corners)]  # fmt: skip
     with tempfile.TemporaryDirectory(dir=stage, prefix=".basemap-") as scratch:
-        entry = basemap.install(backdrop, stage / "data", bounds, Path(scratch))
+        entry = basemap.install(backdrop, stage / "data", bounds, Path(scratch), previous)
     return {"description": config.description or "", "basemap": entry}
 
 

@@ -37,18 +37,31 @@ def layer_key(sources: list[Source], digests: dict[Path, str], options: dict[str
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def previous_layers(output: Path) -> dict[str, dict[str, Any]]:
-    """Layer entries of the site at `output` by build key (empty when there is none)."""
+def previous_manifest(output: Path) -> dict[str, Any]:
+    """The manifest of the site at `output` ({} when there is none or it is unreadable)."""
     try:
         document = json.loads((output / "data" / "manifest.json").read_text(encoding="utf-8"))
-        layers = document.get("layers", []) if document.get("schema") == 1 else []
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         return {}
+    return document if isinstance(document, dict) and document.get("schema") == 1 else {}
+
+
+def previous_layers(output: Path) -> dict[str, dict[str, Any]]:
+    """Layer entries of the site at `output` by build key (empty when there is none)."""
+    layers = previous_manifest(output).get("layers", [])
     return {
         entry["build_key"]: entry
         for entry in layers
         if isinstance(entry, dict) and "build_key" in entry
     }
+
+
+def previous_basemap(output: Path) -> dict[str, Any] | None:
+    """The previous site's basemap entry and file, for `basemap.install` to reuse."""
+    entry = previous_manifest(output).get("basemap")
+    if not isinstance(entry, dict) or "tiles" not in entry:
+        return None
+    return {"entry": entry, "file": str(output / "data" / entry["tiles"])}
 
 
 def reuse(previous: Path, target: Path) -> bool:
