@@ -150,8 +150,7 @@ def ascii_pids(pids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def report(source: Source, tally: Tally) -> dict[str, Any]:
     layer = source.layer
     dates = source.dates
-    codes = np.concatenate(tally.codes) if tally.codes else np.zeros(0, dtype=np.int64)
-    duplicates = int(codes.size - np.unique(codes).size)
+    duplicates = count_duplicates(tally.codes)
     missing = missing_columns(source)
     return {
         "path": str(source.path),
@@ -187,6 +186,14 @@ def report(source: Source, tally: Tally) -> dict[str, Any]:
         "duplicate_pids": duplicates,
         "problems": problems(source, tally, duplicates, missing),
     }
+
+
+def count_duplicates(chunks: list[np.ndarray]) -> int:
+    """Repeated values over all chunks: one sort in place, 8 bytes per pid (chunks are freed)."""
+    codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+    chunks.clear()
+    codes.sort()
+    return int(np.count_nonzero(codes[1:] == codes[:-1]))
 
 
 def missing_columns(source: Source) -> list[str]:
