@@ -31,6 +31,7 @@ from .timeseries import (
     write_unit_chunks,
 )
 from .unit import PointFilter, StagedUnit, stage
+from .zooms import point_max_zoom
 
 ATTRIBUTION = (
     "Contains modified Copernicus Sentinel data processed by the European Ground Motion Service "
@@ -104,7 +105,9 @@ def build_layer(job: LayerJob) -> LayerResult | None:
         temp_dir=job.scratch_dir,
         cwd=job.data_dir.parent,
     )
-    state.recipe = tippecanoe.tile_points(options, partial(_write_chunks, job, state, layer_dir))
+    zoom = point_max_zoom(*state.all_points())
+    chunks = partial(_write_chunks, job, state, layer_dir)
+    state.recipe = tippecanoe.tile_points(options, chunks, zoom)
     features_path.unlink()
     return state.finish(job, layer_dir, tiles)
 
@@ -134,6 +137,13 @@ class _LayerState:
         self.warnings: list[InputWarning] = []
         self.pending: list[UnitChunks] = []  # units whose chunks pass 2 writes
         self.recipe = ""
+
+    def all_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """Longitudes and latitudes of every point staged so far."""
+        return (
+            np.concatenate([unit.lon for unit in self.pending]),
+            np.concatenate([unit.lat for unit in self.pending]),
+        )
 
     def covered(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Points on ground that an earlier unit of the layer already covers (burst overlaps)."""

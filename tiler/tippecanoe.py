@@ -38,8 +38,9 @@ EXIT_MEANINGS = {
 # tippecanoe's documented recipe for large point sets: never fails on a dense tile, but the
 # *-as-needed checks cost ~35 % even when they drop nothing.
 POINT_RECIPE = ("--maximum-zoom=g", "--drop-densest-as-needed", "--extend-zooms-if-still-dropping")
-# The same zooms and drop rate without those checks: a tile over the limits is then an error
-# (exit 110, nothing written) instead of dropped points, so it is tried first, with a fallback.
+# Without those checks (and with a maximum zoom chosen in advance, see tiler/zooms.py) a tile
+# over the limits is an error (exit 110, nothing written) instead of dropped points, so this
+# is tried first, with a fallback to the documented recipe.
 FAST_POINT_RECIPE = ("--maximum-zoom=g",)
 
 
@@ -169,12 +170,15 @@ def run(options: TileOptions) -> None:
     Tiling(options).check()
 
 
-def tile_points(options: TileOptions, meanwhile: Callable[[], None]) -> str:
+def tile_points(
+    options: TileOptions, meanwhile: Callable[[], None], max_zoom: int | None = None
+) -> str:
     """Tile points (every one kept at max zoom) while `meanwhile` runs on this thread.
 
     Returns the recipe that made the archive: "fast", or "documented" after a fallback.
     """
-    fast = Tiling(replace(options, recipe=FAST_POINT_RECIPE))
+    recipe = FAST_POINT_RECIPE if max_zoom is None else (f"--maximum-zoom={max_zoom}",)
+    fast = Tiling(replace(options, recipe=recipe))
     try:
         meanwhile()
     except BaseException:

@@ -1,0 +1,98 @@
+"""Choosing the maximum zoom before tiling, and the fast tippecanoe recipe with its fallback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sitedata as sd
+from conftest import L2B_ASC
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tiler import tippecanoe
+from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
+
+coordinates = st.lists(
+    st.tuples(st.floats(-179.9, 179.9), st.floats(-80, 80)), min_size=2, max_size=300
+)
+
+
+def lonlat(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    array = np.array(points, dtype=np.float64)
+    return array[:, 0], array[:, 1]
+
+
+@settings(max_examples=50, deadline=None)
+@given(coordinates, st.integers(min_value=1, max_value=50))
+def test_density_zoom_is_the_first_zoom_under_the_limit(
+    points: list[tuple[float, float]], limit: int
+) -> None:
+    lon, lat = lonlat(points)
+    zoom = density_zoom(lon, lat, limit)
+    wx, wy = world_xy(lon, lat)
+
+    def densest(z: int) -> int:
+        keys = [(int(x) >> (32 - z), int(y) >> (32 - z)) for x, y in zip(wx, wy, strict=True)]
+        return max(keys.count(k) for k in set(keys))
+
+    if zoom < 18:
+        assert densest(zoom) <= limit
+    if 0 < zoom < 18:
+        assert densest(zoom - 1) > limit
+
+
+def features(points: list[tuple[float, float]], path: Path, pids: bool = False) -> Path:
+    with open(path, "w") as out:
+        for index, (lon, lat) in enumerate(points):
+            geometry = {"type": "Point", "coordinates": [lon, lat]}
+            properties = (
+                {"pid": f"{index * 7919:010x}", "velocity": index % 97 / 10} if pids else {}
+            )
+            out.write(json.dumps({"type": "Feature", "id": index, "geometry": geometry,
+                                  "properties": properties}) + "\n")  # fmt: skip
+    return path
+
+
+def sample_points(source: Path) -> list[tuple[float, float]]:
+    return [(float(r["longitude"]), float(r["latitude"])) for r in sd.csv_rows(source)]
+
+
+def test_guess_equals_tippecanoe_zg(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    sets = [
+        sample_points(L2B_ASC),
+        list(zip(rng.uniform(5, 6, 3000), rng.uniform(45, 46, 3000), strict=True)),
+        list(zip(rng.normal(10, 0.001, 2000), rng.normal(50, 0.001, 2000), strict=True)),
+    ]
+    for number, points in enumerate(sets):
+        out = tmp_path / f"{number}.pmtiles"
+        options = tippecanoe.TileOptions(features(points, tmp_path / f"{number}.json"), out)
+        tippecanoe.run(options)  # the documented recipe, -zg
+        header = sd.pmtiles_header(out)
+        lon, lat = lonlat(points)
+        assert guessed_zoom(lon, lat) == header["max_zoom"], number
+
+
+@pytest.mark.slow
+def test_too_dense_fast_run_falls_back_to_the_documented_recipe(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    points = list(
+        zip(rng.uniform(13.15, 13.2, 40_000), rng.uniform(38.69, 38.72, 40_000), strict=True)
+    )
+    source = features(points, tmp_path / "points.json", pids=True)
+    options = tippecanoe.TileOptions(source, tmp_path / "out.pmtiles", string_attributes=())
+    ran: list[str] = []
+    assert tippecanoe.tile_points(options, lambda: ran.append("chunks"), max_zoom=0) == (
+        "documented"
+    )
+    assert ran == ["chunks"]
+    assert sd.pmtiles_header(options.output)["max_zoom"] >= 14
+    fast = tippecanoe.TileOptions(source, tmp_path / "fast.pmtiles", string_attributes=())
+    lon, lat = lonlat(points)
+    zoom = point_max_zoom(lon, lat)
+    assert zoom > guessed_zoom(lon, lat), "dense points: the density decides"
+    assert tippecanoe.tile_points(fast, lambda: None, zoom) == "fast"
+    assert len(sd.features_at_zoom(fast.output, zoom)) == len(points)
