@@ -80,7 +80,7 @@ def test_guess_equals_tippecanoe_zg(tmp_path: Path) -> None:
 def test_too_dense_fast_run_falls_back_to_the_documented_recipe(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     points = list(
-        zip(rng.uniform(13.15, 13.2, 40_000), rng.uniform(38.69, 38.72, 40_000), strict=True)
+        zip(rng.uniform(13.15, 13.2, 60_000), rng.uniform(38.69, 38.72, 60_000), strict=True)
     )
     source = features(points, tmp_path / "points.json", pids=True)
     options = tippecanoe.TileOptions(source, tmp_path / "out.pmtiles", string_attributes=())
