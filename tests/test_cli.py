@@ -12,7 +12,7 @@ from conftest import L3_UP
 
 from tiler.cli import main
 
-COMMANDS = ["build", "serve"]
+COMMANDS = ["build", "serve", "sample", "inspect", "snapshot"]
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
