@@ -29,16 +29,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "data" / "egms"
 PALETTES_JS = REPO / "site" / "app" / "palettes.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CIRCLE_LAYER = "egms-velocity"
 CLICK_LAYER = "l2b-2020-2024-desc"
 CLICK_SAMPLE = SAMPLES / "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"

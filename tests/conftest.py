@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PAGE_TIMEOUT_MS,
     VIEWPORT,
     Viewer,
     serving,
 )
+
+from tiler.snapshot import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "data" / "egms"

@@ -15,7 +15,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CLICK_LAYER, REPO, isolated_point, manifest_layer, vik_stops
+from browser_support import CLICK_LAYER, REPO, isolated_point, manifest_layer, vik_stops
+
+from tiler.snapshot import CHROMIUM
 
 pytestmark = pytest.mark.browser
 

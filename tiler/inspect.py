@@ -23,45 +23,8 @@ from .reader import MISSING, iter_batches, scan
 from .spatial import Bounds
 
 # Static columns each release writes (EGMS_FORMAT.md §4), by internal name (egms.canonical).
-L2_STATIC = (
-    "pid",
-    "mp_type",
-    "latitude",
-    "longitude",
-    "easting",
-    "northing",
-    "height",
-    "height_ellipsoid",
-    "line",
-    "pixel",
-    "rmse",
-    "temporal_coherence",
-    "amplitude_dispersion",
-    "incidence_angle",
-    "track_angle",
-    "los_east",
-    "los_north",
-    "los_up",
-    "mean_velocity",
-    "mean_velocity_std",
-    "acceleration",
-    "acceleration_std",
-    "seasonality",
-    "seasonality_std",
-)
-L3_STATIC = (
-    "pid",
-    "easting",
-    "northing",
-    "height",
-    "rmse",
-    "mean_velocity",
-    "mean_velocity_std",
-    "acceleration",
-    "acceleration_std",
-    "seasonality",
-    "seasonality_std",
-)
+L2_STATIC = tuple(egms.canonical(name) for name in egms.L2_STATIC_OLD)
+L3_STATIC = tuple(egms.canonical(name) for name in egms.L3_STATIC_OLD)
 
 
 @dataclass(slots=True)

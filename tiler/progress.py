@@ -5,13 +5,31 @@ from __future__ import annotations
 import sys
 import threading
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 
-class Reporter:
+class LiveProgress:
+    """A rich progress display, or none (`_progress` is None): a context manager either way."""
+
+    _progress: Progress | None = None
+
+    def __enter__(self) -> Self:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+class Reporter(LiveProgress):
     """Thread-safe progress of layers being built (layers run in parallel)."""
 
     def __init__(self, quiet: bool = False) -> None:
@@ -25,17 +43,6 @@ class Reporter:
             console=self.console, transient=True,
         ) if self._live else None  # fmt: skip
         self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> Reporter:
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
     def log(self, message: str) -> None:
         if not self.quiet:

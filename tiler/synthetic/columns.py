@@ -6,48 +6,13 @@ EGMS_FORMAT.md §4 (names and order) and §5 (precision). Values are produced un
 
 from __future__ import annotations
 
+from .. import egms
+
 NEW_NAMES_FROM = 2020  # first period start year with the renamed columns (2020-2024)
 RENAMED = {"height": "height_ortho", "height_wgs84": "height_ellipse", "rmse": "rmse_ts"}
 
-L2_OLD = (
-    "pid",
-    "mp_type",
-    "latitude",
-    "longitude",
-    "easting",
-    "northing",
-    "height",
-    "height_wgs84",
-    "line",
-    "pixel",
-    "rmse",
-    "temporal_coherence",
-    "amplitude_dispersion",
-    "incidence_angle",
-    "track_angle",
-    "los_east",
-    "los_north",
-    "los_up",
-    "mean_velocity",
-    "mean_velocity_std",
-    "acceleration",
-    "acceleration_std",
-    "seasonality",
-    "seasonality_std",
-)
-L3_OLD = (
-    "pid",
-    "easting",
-    "northing",
-    "height",
-    "rmse",
-    "mean_velocity",
-    "mean_velocity_std",
-    "acceleration",
-    "acceleration_std",
-    "seasonality",
-    "seasonality_std",
-)
+L2_OLD = egms.L2_STATIC_OLD
+L3_OLD = egms.L3_STATIC_OLD
 
 DECIMALS = {
     "cluster_label": 0,

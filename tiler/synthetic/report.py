@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 import time
-from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..progress import LiveProgress
 from .writer import Written
 
 LOG_EVERY = 30.0  # seconds between progress lines when stderr is not a terminal
 
 
-class SampleReport:
+class SampleReport(LiveProgress):
     def __init__(self, total_points: int, files: int, quiet: bool = False) -> None:
         self.quiet = quiet
         self.console = Console(stderr=True, highlight=False)
@@ -40,17 +40,6 @@ class SampleReport:
         self._task = (
             self._progress.add_task("points", total=total_points) if self._progress else None
         )
-
-    def __enter__(self) -> SampleReport:
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
     def rows(self, count: int) -> None:
         self.done_points += count
