@@ -25,7 +25,7 @@ from .unit import read_rows, spool_series
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
 CHUNK_SUFFIX = ".json.gz"
-GZIP_LEVEL = 6
+GZIP_LEVEL = 4  # 5x faster than 6 here for 9 % larger chunks (measured on the samples)
 
 
 @dataclass(frozen=True, slots=True)
