@@ -46,45 +46,16 @@ KNOWN_STATIC = {
 }  # fmt: skip
 # Static columns of releases up to 2019-2023 (EGMS_FORMAT.md §4.1, §4.3), in file order; L2a
 # adds `cluster_label` after pid, 2020-2024 renames some (see CANONICAL) and adds GNSS ones.
+MODEL_COLUMNS = (
+    "mean_velocity", "mean_velocity_std", "acceleration", "acceleration_std", "seasonality",
+    "seasonality_std",
+)  # fmt: skip
 L2_STATIC_OLD = (
-    "pid",
-    "mp_type",
-    "latitude",
-    "longitude",
-    "easting",
-    "northing",
-    "height",
-    "height_wgs84",
-    "line",
-    "pixel",
-    "rmse",
-    "temporal_coherence",
-    "amplitude_dispersion",
-    "incidence_angle",
-    "track_angle",
-    "los_east",
-    "los_north",
-    "los_up",
-    "mean_velocity",
-    "mean_velocity_std",
-    "acceleration",
-    "acceleration_std",
-    "seasonality",
-    "seasonality_std",
-)
-L3_STATIC_OLD = (
-    "pid",
-    "easting",
-    "northing",
-    "height",
-    "rmse",
-    "mean_velocity",
-    "mean_velocity_std",
-    "acceleration",
-    "acceleration_std",
-    "seasonality",
-    "seasonality_std",
-)
+    "pid", "mp_type", "latitude", "longitude", "easting", "northing", "height", "height_wgs84",
+    "line", "pixel", "rmse", "temporal_coherence", "amplitude_dispersion", "incidence_angle",
+    "track_angle", "los_east", "los_north", "los_up", *MODEL_COLUMNS,
+)  # fmt: skip
+L3_STATIC_OLD = ("pid", "easting", "northing", "height", "rmse", *MODEL_COLUMNS)
 REQUIRED_L2 = ("pid", "latitude", "longitude", "mean_velocity")
 REQUIRED_L3 = ("pid", "easting", "northing", "mean_velocity")
 L3_COMPONENTS = {"U": "up", "E": "east"}
