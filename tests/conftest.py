@@ -66,10 +66,16 @@ def viewer(browser: Any, site_url: str) -> Iterator[Viewer]:
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     view = Viewer(page, site_url)
-    page.on("console", lambda m: m.type == "error" and view.errors.append(m.text))
+    page.on("console", lambda m: m.type == "error" and view.errors.append(console_text(m)))
     page.on("pageerror", lambda e: view.errors.append(f"uncaught: {e}"))
     page.on("requestfailed", lambda r: view.errors.append(f"request failed: {r.url}"))
     page.on("response", lambda r: r.status >= 400 and view.errors.append(f"{r.status} {r.url}"))
     page.on("request", lambda r: view.requests.append(r.url))
     yield view
     context.close()
+
+
+def console_text(message: Any) -> str:
+    """A console message with where it came from (a bare "Error" says little)."""
+    where = message.location or {}
+    return f"{message.text} [{where.get('url', '?')}:{where.get('lineNumber', '?')}]"

@@ -68,12 +68,23 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
     canvasContextAttributes: { preserveDrawingBuffer: true },
     ...options,
   });
+  map.on('error', reportMapError);
   if (options.interactive !== false) {
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   }
   const loaded = new Promise((resolve) => map.once('load', resolve));
   return { map, loaded };
+}
+
+/**
+ * MapLibre logs every error it has no listener for; requests cancelled because the view moved
+ * or the page is leaving are routine, so only real failures reach the console.
+ */
+function reportMapError(event) {
+  const error = event && event.error;
+  if (!error || error.name === 'AbortError' || /abort/i.test(String(error.message))) return;
+  console.error(error);
 }
 
 /** Resolve when the map has rendered everything it currently needs. */
