@@ -184,16 +184,24 @@ def open_cluster(viewer: Viewer, points: list[dict[str, Any]], zoom: float = 17)
     viewer.idle()
 
 
+def open_one_point(
+    viewer: Viewer, built_site: Path, desc_rows: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """Open the viewer on one isolated point, click it and wait for its chart."""
+    [point] = cluster(built_site, desc_rows, 1)
+    open_cluster(viewer, [point])
+    click_point(viewer, point)
+    viewer.wait_for_chart(point["pid"])
+    return point
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 
 def test_chart_hover_zoom_reset_and_every_attribute(
     viewer: Viewer, built_site: Path, desc_rows: dict[str, dict[str, str]]
 ) -> None:
-    [point] = cluster(built_site, desc_rows, 1)
-    open_cluster(viewer, [point])
-    click_point(viewer, point)
-    viewer.wait_for_chart(point["pid"])
+    point = open_one_point(viewer, built_site, desc_rows)
     dates, want = csv_series(point["row"])
     assert_series(viewer.js("() => egms.chart.data[1]"), want)
 
@@ -380,10 +388,7 @@ def test_reference_point_rereferences_chart_and_map(
 def test_date_window_velocity_and_fits_match_numpy(
     viewer: Viewer, built_site: Path, desc_rows: dict[str, dict[str, str]]
 ) -> None:
-    [point] = cluster(built_site, desc_rows, 1)
-    open_cluster(viewer, [point])
-    click_point(viewer, point)
-    viewer.wait_for_chart(point["pid"])
+    point = open_one_point(viewer, built_site, desc_rows)
     over = chart_box(viewer)
     viewer.page.mouse.move(over["x"] + over["width"] * 0.2, over["y"] + 30)
     viewer.page.mouse.down()
@@ -518,10 +523,7 @@ def test_exports_csv_png_svg_and_map(
 def test_embed_mode_and_embed_code(
     viewer: Viewer, built_site: Path, desc_rows: dict[str, dict[str, str]]
 ) -> None:
-    [point] = cluster(built_site, desc_rows, 1)
-    open_cluster(viewer, [point])
-    click_point(viewer, point)
-    viewer.wait_for_chart(point["pid"])
+    point = open_one_point(viewer, built_site, desc_rows)
     viewer.page.get_by_role("button", name="Copy embed code").click()
     code = html.unescape(viewer.page.locator("#embed-code").input_value())
     assert code.startswith('<iframe src="') and code.endswith("</iframe>")
