@@ -18,7 +18,7 @@ def tiles_of(path: Path) -> dict[tuple[int, int, int], bytes]:
 
 def metadata_of(path: Path) -> dict[str, object]:
     with open(path, "rb") as stream:
-        return Reader(MmapSource(stream)).metadata()  # type: ignore[no-any-return]
+        return Reader(MmapSource(stream)).metadata()
 
 
 @pytest.fixture(scope="module")

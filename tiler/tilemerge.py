@@ -16,6 +16,7 @@ from typing import Any
 
 from pmtiles.tile import (
     Entry,
+    HeaderDict,
     deserialize_directory,
     deserialize_header,
     tileid_to_zxy,
@@ -47,7 +48,7 @@ class _Run:
     length: int
 
 
-def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> HeaderDict:
     """Write `output` from the tiles of `parts`; the first part's header gives bounds and type.
 
     Two parts holding the same tile is an error: the caller cut them on tile boundaries.
@@ -89,9 +90,7 @@ def _runs(parts: Sequence[Part], sources: Sequence[mmap.mmap]) -> Iterator[_Run]
                 yield _Run(run.tile_id, run.run_length, index, entry.offset, entry.length)
 
 
-def _entries(
-    source: mmap.mmap, header: dict[str, Any], offset: int, length: int
-) -> Iterator[Entry]:
+def _entries(source: mmap.mmap, header: HeaderDict, offset: int, length: int) -> Iterator[Entry]:
     """Every tile entry of an archive, leaf directories followed."""
     for entry in deserialize_directory(source[offset : offset + length]):
         if entry.run_length > 0:
@@ -142,13 +141,11 @@ def _copy_tiles(
 
 
 def _finish(
-    header: dict[str, Any], entries: list[Entry], contents: int, metadata: dict[str, Any],
+    header: HeaderDict, entries: list[Entry], contents: int, metadata: dict[str, Any],
     data_length: int,
 ) -> tuple[bytes, bytes, bytes, bytes]:  # fmt: skip
     if not entries:
         raise ToolError("no tiles to merge")
     addressed = sum(entry.run_length for entry in entries)
     clustered = True  # tiles were copied in tile-id order
-    return finalize_header(  # type: ignore[no-any-return]
-        header, addressed, entries, contents, metadata, clustered, data_length
-    )
+    return finalize_header(header, addressed, entries, contents, metadata, clustered, data_length)
