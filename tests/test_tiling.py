@@ -1,8 +1,9 @@
-"""Choosing the maximum zoom before tiling, and the fast tippecanoe recipe with its fallback."""
+"""Choosing the maximum zoom before tiling, the per-zoom runs and their fallback."""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from conftest import L2B_ASC
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler import tippecanoe
+from tiler import pyramid, tippecanoe
+from tiler.pointtiles import Pyramid, tile_layer
 from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
 
 coordinates = st.lists(
@@ -76,23 +78,57 @@ def test_guess_equals_tippecanoe_zg(tmp_path: Path) -> None:
         assert guessed_zoom(lon, lat) == header["max_zoom"], number
 
 
+def pyramid_of(source: Path, lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> Pyramid:
+    """The feature lines of `source` split into files by point as a layer build does."""
+    keys = pyramid.file_keys(lon, lat, np.arange(len(lon)))
+    files: dict[tuple[int, int], Path] = {}
+    lines = source.read_text().splitlines(keepends=True)
+    for key in np.unique(keys):
+        path = source.with_name(f"{source.stem}-{max_zoom}-{key}.json")
+        path.write_text("".join(lines[i] for i in np.flatnonzero(keys == key)))
+        files[divmod(int(key), pyramid.BANDS)] = path
+    first_bands = pyramid.zoom_bands(pyramid.densest_per_zoom(lon, lat, max_zoom))
+    return Pyramid(files, max_zoom, first_bands)
+
+
 @pytest.mark.slow
-def test_too_dense_fast_run_falls_back_to_the_documented_recipe(tmp_path: Path) -> None:
+def test_a_failed_run_falls_back_to_the_documented_recipe(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     points = list(
         zip(rng.uniform(13.15, 13.2, 60_000), rng.uniform(38.69, 38.72, 60_000), strict=True)
     )
     source = features(points, tmp_path / "points.json", pids=True)
-    options = tippecanoe.TileOptions(source, tmp_path / "out.pmtiles", string_attributes=())
+    lon, lat = lonlat(points)
+    options = tippecanoe.TileOptions((), tmp_path / "out.pmtiles", string_attributes=())
     ran: list[str] = []
-    assert tippecanoe.tile_points(options, lambda: ran.append("chunks"), max_zoom=0) == (
-        "documented"
-    )
+    too_low = pyramid_of(source, lon, lat, max_zoom=0)  # 60k points in one tile: over 500 KB
+    assert tile_layer(options, too_low, lambda: ran.append("chunks")) == "documented"
     assert ran == ["chunks"]
     assert sd.pmtiles_header(options.output)["max_zoom"] >= 14
-    fast = tippecanoe.TileOptions(source, tmp_path / "fast.pmtiles", string_attributes=())
-    lon, lat = lonlat(points)
+
+    fast = tippecanoe.TileOptions((), tmp_path / "fast.pmtiles", string_attributes=())
     zoom = point_max_zoom(lon, lat)
     assert zoom > guessed_zoom(lon, lat), "dense points: the density decides"
-    assert tippecanoe.tile_points(fast, lambda: None, zoom) == "fast"
+    assert tile_layer(fast, pyramid_of(source, lon, lat, zoom), lambda: None) == "fast"
     assert len(sd.features_at_zoom(fast.output, zoom)) == len(points)
+    assert not list(tmp_path.glob("*-z*.pmtiles")), "the runs' archives are merged and removed"
+
+
+def test_lower_zooms_keep_one_point_in_2_5_a_zoom_out_and_every_place(built_site: Path) -> None:
+    for entry in sd.manifest(built_site)["layers"]:
+        tiles = built_site / "data" / entry["id"] / "tiles.pmtiles"
+        header = sd.pmtiles_header(tiles)
+        top, points = header["max_zoom"], entry["points"]
+        assert header["min_zoom"] == 0, "the place is visible from the whole-world view"
+        everywhere = {
+            (f["lonlat"].lng // 1, f["lonlat"].lat // 1) for f in sd.features_at_zoom(tiles, top)
+        }
+        for zoom in range(top - 4, top):
+            shown = sd.features_at_zoom(tiles, zoom)
+            expected = points * 0.4 ** (top - zoom)
+            assert abs(len(shown) - expected) < 4 * math.sqrt(expected) + 4**zoom, (
+                entry["id"],
+                zoom,
+            )
+        assert len(sd.features_at_zoom(tiles, 0)) >= 1
+        assert everywhere

@@ -6,6 +6,7 @@ GeoJSON, which it can read in parallel (-P) and where a missing value is simply 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -83,3 +84,24 @@ def write_lines(lines: pa.Array, out: BinaryIO) -> None:
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
     start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
     out.write(memoryview(lines.buffers()[2])[start:end])
+
+
+class FeatureFiles:
+    """A layer's GeoJSON lines, split into one file per key (see tiler/pyramid.py)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.paths: dict[int, Path] = {}
+
+    def write(self, keys: np.ndarray, lines: pa.Array) -> None:
+        """Append each line to its key's file, keeping their order within a file."""
+        order = np.argsort(keys, kind="stable")
+        starts = np.flatnonzero(np.diff(keys[order])) + 1
+        for part in np.split(order, starts):
+            if len(part) == 0:
+                continue
+            key = int(keys[part[0]])
+            path = self.paths.setdefault(key, self.directory / f"{key}.geojsonl")
+            with open(path, "ab") as out:
+                write_lines(lines.take(pa.array(part)), out)

@@ -8,16 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import shapely
 
-from . import tippecanoe
+from . import pointtiles, pyramid, tippecanoe
 from .egms import iso_date
 from .errors import InputWarning
-from .features import SOURCE_LAYER, geojson_lines, tile_attributes, write_lines
+from .features import SOURCE_LAYER, FeatureFiles, geojson_lines, tile_attributes
 from .model import LayerKey, Source
 from .outlines import unit_outline, write_outlines
 from .pidindex import write_pid_index
@@ -84,20 +84,20 @@ def build_layer(job: LayerJob) -> LayerResult | None:
     """
     layer_dir = job.data_dir / job.key.id
     (layer_dir / "ts").mkdir(parents=True)
-    features_path = job.scratch_dir / f"{job.key.id}.geojsonl"
+    features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
     state = _LayerState()
-    with open(features_path, "wb") as features:
-        for source in job.sources:
-            unit = stage(source, job.on_rows, job.keep)
-            state.warnings += unit.warnings
-            if unit.rows:
-                _add_unit(job, state, len(state.units), unit, features)
+    for source in job.sources:
+        unit = stage(source, job.on_rows, job.keep)
+        state.warnings += unit.warnings
+        if unit.rows:
+            _add_unit(job, state, len(state.units), unit, features)
     if not state.units:
+        shutil.rmtree(features.directory)
         shutil.rmtree(layer_dir)
         return None
     tiles = layer_dir / "tiles.pmtiles"
     options = tippecanoe.TileOptions(
-        source=features_path,
+        source=(),
         output=tiles,
         layer=SOURCE_LAYER,
         name=f"EGMS {job.key.label}",
@@ -105,11 +105,18 @@ def build_layer(job: LayerJob) -> LayerResult | None:
         temp_dir=job.scratch_dir,
         cwd=job.data_dir.parent,
     )
-    zoom = point_max_zoom(*state.all_points())
     chunks = partial(_write_chunks, job, state, layer_dir)
-    state.recipe = tippecanoe.tile_points(options, chunks, zoom)
-    features_path.unlink()
+    state.recipe = pointtiles.tile_layer(options, _pyramid(state, features), chunks)
+    shutil.rmtree(features.directory)
     return state.finish(job, layer_dir, tiles)
+
+
+def _pyramid(state: _LayerState, features: FeatureFiles) -> pointtiles.Pyramid:
+    lon, lat = state.all_points()
+    zoom = point_max_zoom(lon, lat)
+    first_bands = pyramid.zoom_bands(pyramid.densest_per_zoom(lon, lat, zoom))
+    files = {divmod(key, pyramid.BANDS): path for key, path in features.paths.items()}
+    return pointtiles.Pyramid(files, zoom, first_bands)
 
 
 def _write_chunks(job: LayerJob, state: _LayerState, layer_dir: Path) -> None:
@@ -174,7 +181,7 @@ class _LayerState:
 
 
 def _add_unit(
-    job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, features: BinaryIO
+    job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, features: FeatureFiles
 ) -> None:
     """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats."""
     covered = state.covered(unit.lon, unit.lat)
@@ -191,7 +198,8 @@ def _add_unit(
     if covered.any() and not job.dedupe:
         static["overlap"] = np.where(covered[order], 1.0, np.nan)
     lon, lat = unit.lon[order], unit.lat[order]
-    write_lines(geojson_lines(ids, lon, lat, pids, static, index), features)
+    lines = geojson_lines(ids, lon, lat, pids, static, index)
+    features.write(pyramid.file_keys(lon, lat, ids), lines)
     velocity = static.get("mean_velocity", np.full(count, np.nan))
     state.pending.append(
         UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows[order])

@@ -12,8 +12,7 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,17 +37,13 @@ EXIT_MEANINGS = {
 # tippecanoe's documented recipe for large point sets: never fails on a dense tile, but the
 # *-as-needed checks cost ~35 % even when they drop nothing.
 POINT_RECIPE = ("--maximum-zoom=g", "--drop-densest-as-needed", "--extend-zooms-if-still-dropping")
-# Without those checks (and with a maximum zoom chosen in advance, see tiler/zooms.py) a tile
-# over the limits is an error (exit 110, nothing written) instead of dropped points, so this
-# is tried first, with a fallback to the documented recipe.
-FAST_POINT_RECIPE = ("--maximum-zoom=g",)
 
 
 @dataclass(frozen=True, slots=True)
 class TileOptions:
     """What one tippecanoe run makes: every point kept at the maximum zoom."""
 
-    source: Path  # newline-delimited GeoJSON features
+    source: Path | tuple[Path, ...]  # newline-delimited GeoJSON features, one layer
     output: Path  # .pmtiles
     layer: str = "points"
     name: str = ""
@@ -128,7 +123,8 @@ def argv(options: TileOptions) -> list[str]:
     if options.temp_dir is not None:
         args.append(f"--temporary-directory={rel(options.temp_dir)}")
     args += [f"--attribute-type={name}:string" for name in options.string_attributes]
-    args.append(rel(options.source))
+    sources = options.source if isinstance(options.source, tuple) else (options.source,)
+    args += [rel(source) for source in sources]
     return args
 
 
@@ -168,26 +164,6 @@ class Tiling:
 def run(options: TileOptions) -> None:
     """Make one PMTiles archive; a failure raises `ToolError` with tippecanoe's last words."""
     Tiling(options).check()
-
-
-def tile_points(
-    options: TileOptions, meanwhile: Callable[[], None], max_zoom: int | None = None
-) -> str:
-    """Tile points (every one kept at max zoom) while `meanwhile` runs on this thread.
-
-    Returns the recipe that made the archive: "fast", or "documented" after a fallback.
-    """
-    recipe = FAST_POINT_RECIPE if max_zoom is None else (f"--maximum-zoom={max_zoom}",)
-    fast = Tiling(replace(options, recipe=recipe))
-    try:
-        meanwhile()
-    except BaseException:
-        fast.kill()
-        raise
-    if fast.wait() == 0:
-        return "fast"
-    run(replace(options, recipe=POINT_RECIPE))
-    return "documented"
 
 
 def failure_message(code: int, options: TileOptions, stderr_tail: str) -> str:
