@@ -27,8 +27,9 @@ import shapely
 from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import deserialize_header, serialize_header
 
-from . import __version__, partition, tippecanoe
+from . import __version__, partition, pyramid, tippecanoe
 from .errors import InputWarning, TilerError
+from .features import FeatureFiles, write_lines
 from .layer import LayerJob, _add_unit, _LayerState
 from .model import LayerKey, Source
 from .outlines import unit_outline
@@ -178,20 +179,27 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     state.outlines, state.next_id = list(plan.earlier), plan.first_id
     job = LayerJob(plan.key, [plan.source], plan.layer_dir.parent, plan.scratch, plan.chunk_size,
                    dedupe=plan.dedupe)  # fmt: skip
-    lines_path = plan.scratch / f"u{plan.index}.{os.getpid()}.geojsonl"
-    try:
-        with open(lines_path, "w+b") as lines:
-            _add_unit(job, state, plan.index, unit, lines)
-            chunks = state.pending.pop()
-            ids = state.ids[0]
-            own, near = split_features(plan, chunks.lon, chunks.lat, ids, lines)
-    finally:
-        lines_path.unlink(missing_ok=True)
+    lines = UnitLines()
+    _add_unit(job, state, plan.index, unit, lines)
+    chunks = state.pending.pop()
+    own, near = split_features(plan, chunks.lon, chunks.lat, state.ids[0], lines.lines)
     spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
     series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
     state.index_rows = write_unit_chunks(chunks, spec, series)
     state.outlines = state.outlines[len(plan.earlier) :]
     return UnitDone(state, own, near)
+
+
+class UnitLines(FeatureFiles):
+    """Stands in for the layer's feature files in `_add_unit`: keeps the unit's lines in id
+    order, to be split by partition instead."""
+
+    def __init__(self) -> None:  # no directory: nothing is written
+        self.paths = {}
+        self.lines = pa.array([], pa.string())
+
+    def write(self, keys: np.ndarray, lines: pa.Array) -> None:
+        self.lines = lines
 
 
 def part_file(scratch: Path, key: int, index: int, kind: str) -> Path:
@@ -200,30 +208,34 @@ def part_file(scratch: Path, key: int, index: int, kind: str) -> Path:
 
 
 def split_features(
-    plan: UnitPlan, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray, lines: BinaryIO
+    plan: UnitPlan, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray, lines: pa.Array
 ) -> tuple[list[int], list[int]]:
     """Write the unit's feature lines by partition: its own points, and neighbours' copies."""
-    lines.flush()
-    with Lines(lines) as text:
-        owners = partition.own_keys(lon, lat, plan.zoom)
-        for key in np.unique(owners).tolist():
-            rows = np.flatnonzero(owners == key)
-            text.write(rows, part_file(plan.scratch, key, plan.index, "own.geojsonl"))
-            path = part_file(plan.scratch, key, plan.index, "own.npz")
-            with atomic(path) as temporary, open(temporary, "wb") as out:
-                np.savez(out, lon=lon[rows], lat=lat[rows], id=ids[rows])
-        near_rows, near_keys = partition.neighbour_pairs(lon, lat, plan.zoom)
-        for key in np.unique(near_keys).tolist():
-            rows = near_rows[near_keys == key]
-            text.write(rows, part_file(plan.scratch, key, plan.index, "near.geojsonl"))
+    owners = partition.own_keys(lon, lat, plan.zoom)
+    near_rows, near_keys = partition.neighbour_pairs(lon, lat, plan.zoom)
+    for key in np.unique(owners).tolist():
+        rows = np.flatnonzero(owners == key)
+        write_rows(lines, rows, part_file(plan.scratch, key, plan.index, "own.geojsonl"))
+        path = part_file(plan.scratch, key, plan.index, "own.npz")
+        with atomic(path) as temporary, open(temporary, "wb") as out:
+            np.savez(out, lon=lon[rows], lat=lat[rows], id=ids[rows])
+    for key in np.unique(near_keys).tolist():
+        rows = near_rows[near_keys == key]
+        write_rows(lines, rows, part_file(plan.scratch, key, plan.index, "near.geojsonl"))
     return np.unique(owners).tolist(), np.unique(near_keys).tolist()
 
 
-class Lines:
-    """The lines of a text file, mapped: write any subset of them to another file."""
+def write_rows(lines: pa.Array, rows: np.ndarray, path: Path) -> None:
+    with atomic(path) as temporary, open(temporary, "wb") as out:
+        write_lines(lines.take(pa.array(rows)), out)
 
-    def __init__(self, stream: BinaryIO) -> None:
-        self.data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+
+class Lines:
+    """The lines of a feature file, mapped, to copy some of them to another file."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as stream:
+            self.data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
         self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == ord("\n")) + 1
         self.starts = np.r_[0, self.ends[:-1]]
 
@@ -233,15 +245,9 @@ class Lines:
     def __exit__(self, *exc: object) -> None:
         self.data.close()
 
-    def write(self, rows: np.ndarray, path: Path, out: BinaryIO | None = None) -> None:
-        """Lines `rows` into `path` (atomically), or appended to `out` when given."""
+    def copy(self, rows: np.ndarray, out: BinaryIO) -> None:
         pieces = zip(self.starts[rows].tolist(), self.ends[rows].tolist(), strict=True)
-        text = b"".join(self.data[start:end] for start, end in pieces)
-        if out is not None:
-            out.write(text)
-            return
-        with atomic(path) as temporary:
-            temporary.write_bytes(text)
+        out.write(b"".join(self.data[start:end] for start, end in pieces))
 
 
 # --- per partition ---------------------------------------------------------------------------
@@ -265,12 +271,12 @@ def sample_partition(
     The partition's lowest-ranked point is always kept, so no occupied tile of the overview's
     zooms is left empty.
     """
-    ranks = [partition.ranks(np.load(points)["id"]) for _, points in files]
+    ranks = [pyramid.ranks(np.load(points)["id"]) for _, points in files]
     floor = min(float(rank.min()) for rank in ranks)
     with atomic(output) as temporary, open(temporary, "wb") as out:
         for (lines, _), rank in zip(files, ranks, strict=True):
-            with open(lines, "rb") as stream, Lines(stream) as text:
-                text.write(np.flatnonzero((rank < share) | (rank == floor)), lines, out)
+            with Lines(lines) as text:
+                text.copy(np.flatnonzero((rank < share) | (rank == floor)), out)
     return output
 
 
@@ -285,23 +291,12 @@ class TileJob:
 
 def tile(job: TileJob) -> Path:
     """Run tippecanoe over the sources at the job's zooms; drop densest points only if needed."""
-    output = job.options.output
-    joined = output.with_suffix(f".{os.getpid()}.geojsonl")
-    try:
-        with open(joined, "wb") as out:
-            for source in job.sources:
-                with open(source, "rb") as stream:
-                    while block := stream.read(1 << 22):
-                        out.write(block)
-        with atomic(output) as temporary:
-            zooms = (f"--minimum-zoom={job.zooms[0]}", f"--maximum-zoom={job.zooms[1]}")
-            options = replace(job.options, source=joined, output=temporary)
-            run = tippecanoe.Tiling(replace(options, recipe=zooms))
-            if run.wait() != 0:
-                tippecanoe.run(replace(options, recipe=(*zooms, "--drop-densest-as-needed")))
-    finally:
-        joined.unlink(missing_ok=True)
-    return output
+    with atomic(job.options.output) as temporary:
+        zooms = (f"--minimum-zoom={job.zooms[0]}", f"--maximum-zoom={job.zooms[1]}")
+        options = replace(job.options, source=job.sources, output=temporary)
+        if tippecanoe.Tiling(replace(options, recipe=zooms)).wait() != 0:
+            tippecanoe.run(replace(options, recipe=(*zooms, "--drop-densest-as-needed")))
+    return job.options.output
 
 
 # --- per layer -------------------------------------------------------------------------------

@@ -74,16 +74,6 @@ def above(zoom: int) -> TileFilter:
     return lambda z, x, y: z < zoom
 
 
-def ranks(ids: np.ndarray) -> np.ndarray:
-    """A uniform, deterministic number in [0, 1) per feature id (splitmix64 finaliser)."""
-    with np.errstate(over="ignore"):
-        z = ids.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-
-
 @dataclass(frozen=True, slots=True)
 class ZoomStats:
     """What one partition's points say about the layer's maximum zoom."""
