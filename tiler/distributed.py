@@ -75,7 +75,7 @@ def cluster(options: ClusterOptions, scratch: Path) -> Iterator[Cluster]:
         from distributed import Client, LocalCluster
     except ImportError:
         raise BuildError(f"--dask-local and --scheduler need Dask distributed: {EXTRA}") from None
-    root = Path(tempfile.mkdtemp(prefix="dask-", dir=options.shared_dir or scratch))
+    root = scratch_root(options.shared_dir or scratch)
     try:
         if options.scheduler is not None:
             with connected(Client, options.scheduler) as client:
@@ -89,6 +89,17 @@ def cluster(options: ClusterOptions, scratch: Path) -> Iterator[Cluster]:
             yield Cluster(client, options, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def scratch_root(base: Path) -> Path:
+    """This build's own directory in the shared scratch space."""
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="dask-", dir=base))
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write into {base}: {exc.strerror}; choose another --shared-dir"
+        ) from None
 
 
 @contextmanager
