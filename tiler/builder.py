@@ -226,7 +226,7 @@ def run_layer_jobs(
 
     jobs = config.jobs or (len(groups) if config.distributed else os.cpu_count()) or 1
     try:
-        with layer_builder(config, scratch) as build_one, ThreadPoolExecutor(
+        with layer_builder(config, scratch, reporter) as build_one, ThreadPoolExecutor(
             max_workers=max(1, min(jobs, len(groups)))
         ) as pool:  # fmt: skip
             return [result for result in pool.map(one, groups.items()) if result is not None]
@@ -236,7 +236,7 @@ def run_layer_jobs(
 
 @contextmanager
 def layer_builder(
-    config: BuildOptions, scratch: Path
+    config: BuildOptions, scratch: Path, reporter: Reporter
 ) -> Iterator[Callable[[LayerJob], LayerResult | None]]:
     """How a layer is built: here, or on a Dask cluster (--scheduler, --dask-local)."""
     if not config.distributed:
@@ -245,7 +245,9 @@ def layer_builder(
     from .distributed import ClusterOptions, cluster
 
     shared = None if config.shared_dir is None else Path(config.shared_dir).absolute()
-    options = ClusterOptions(config.scheduler, config.dask_local, shared, config.partition_zoom)
+    options = ClusterOptions(
+        config.scheduler, config.dask_local, shared, config.partition_zoom, reporter.log
+    )
     with cluster(options, scratch) as dask:
         yield dask.build_layer
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ class ClusterOptions:
     local_workers: int | None = None  # or a LocalCluster of this many worker processes
     shared_dir: Path | None = None  # scratch every worker sees [default: the build's own]
     partition_zoom: int = partition.PARTITION_ZOOM
+    log: Callable[[str], None] = print  # one line per layer: the wall time of its phases
 
 
 @contextmanager
@@ -126,6 +128,7 @@ class Cluster:
         self.client = client
         self.options = options
         self.root = root
+        self.log = options.log
         self.token = uuid.uuid4().hex[:8]
         self.check_workers()
 
@@ -144,9 +147,11 @@ class Cluster:
                     "filesystem at the same path (--shared-dir, -o)"
                 )
 
-    def submit(self, task: Callable[..., Any], *args: Any) -> Any:
+    def submit(self, task: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
         key = f"{task.__name__}-{self.token}-{uuid.uuid4().hex[:12]}"
-        return self.client.submit(guarded, task, *args, key=key, retries=RETRIES, pure=False)
+        return self.client.submit(
+            guarded, task, *args, key=key, retries=RETRIES, pure=False, priority=priority
+        )
 
     def value(self, future: Any, what: str) -> Any:
         """The task's result; a failure becomes a BuildError naming `what` was being done."""
@@ -175,7 +180,9 @@ class Cluster:
         layer_dir = job.data_dir / job.key.id
         (layer_dir / "ts").mkdir(parents=True)
         state = _LayerState()
+        clock = Clock()
         plans = self.plan_units(job, scratch, layer_dir, state)
+        clock.mark("read")
         if not plans:
             shutil.rmtree(layer_dir)
             return None
@@ -183,8 +190,12 @@ class Cluster:
                             for plan in plans])  # fmt: skip
         for unit in done:
             absorb(state, unit.state)
-        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles").make(done)
-        return state.finish(job, layer_dir, tiles)
+        clock.mark("ids+chunks")
+        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles").make(done, clock)
+        result = state.finish(job, layer_dir, tiles)
+        clock.mark("indexes")
+        self.log(f"{job.key.id} on Dask: {clock}")
+        return result
 
     def plan_units(
         self, job: LayerJob, scratch: Path, layer_dir: Path, state: _LayerState
@@ -281,7 +292,7 @@ class LayerTiles:
         lines, points = self.files(own, key, "own.geojsonl"), self.files(own, key, "own.npz")
         return list(zip(lines, points, strict=True))
 
-    def make(self, done: list[UnitDone]) -> Path:
+    def make(self, done: list[UnitDone], clock: Clock) -> Path:
         own: dict[int, list[int]] = {}
         near: dict[int, list[int]] = {}
         for index, unit in enumerate(done):
@@ -295,43 +306,69 @@ class LayerTiles:
             for key in sorted(own)
         ])  # fmt: skip
         top = partition.max_zoom(stats, self.zoom)
+        clock.mark("zoom")
         if top < self.zoom:  # a sparse layer: one run over every point
             sources = [path for key in sorted(own) for path in self.files(own, key, "own.geojsonl")]
-            return self.run_tile(self.output, sources, (0, top), "tiling the layer")
-        parts = self.partitions(sorted(set(own) | set(near)), own, near, top)
-        parts.insert(0, (self.overview(stats, own, top), None))
+            self.run_tile(self.output, sources, (0, top), "tiling the layer")
+            clock.mark("tiles (one run)")
+            return self.output
+        samples = self.samples(stats, own, top)
+        keys = sorted(set(own) | set(near))
+        tiling = self.partitions(keys, own, near, top)
+        overview = self.run_tile(
+            self.scratch / "overview.pmtiles", self.cluster.values(samples), (0, self.zoom - 1),
+            "tiling the overview",
+        )  # fmt: skip
+        parts = [(overview, None), *zip(self.cluster.values(tiling), keys, strict=True)]
+        clock.mark(f"tiles ({len(keys)} partitions + overview)")
         future = self.cluster.submit(merge_tiles, parts, self.output, self.zoom, top)
         self.cluster.value(future, f"merging the tiles of {self.output.parent.name}")
+        clock.mark("merge")
         return self.output
 
     def run_tile(
         self, output: Path, sources: list[Path], zooms: tuple[int, int], what: str
     ) -> Path:
         job = TileJob(replace(self.options, output=output), tuple(sources), zooms)
-        path: Path = self.cluster.value(self.cluster.submit(tile, job), what)
+        path: Path = self.cluster.value(self.cluster.submit(tile, job, priority=1), what)
         return path
 
-    def overview(
+    def samples(
         self, stats: list[partition.ZoomStats], own: dict[int, list[int]], top: int
-    ) -> Path:
+    ) -> list[tuple[Any, str]]:
+        """The overview's sample of every partition (submitted first: they are quick)."""
         densest = partition.densest_per_zoom(stats, self.zoom)[self.zoom - 1]
         share = partition.overview_share(top, self.zoom, densest)
-        samples = self.cluster.values([
+        return [
             (self.cluster.submit(sample_partition, self.sample_files(own, key), share,
-                                 self.scratch / "overview" / f"{key}.geojsonl"),
+                                 self.scratch / "overview" / f"{key}.geojsonl", priority=1),
              f"sampling {self.where(key)} for the overview")
             for key in sorted(own)
-        ])  # fmt: skip
-        output = self.scratch / "overview.pmtiles"
-        return self.run_tile(output, samples, (0, self.zoom - 1), "tiling the overview")
+        ]  # fmt: skip
 
     def partitions(
         self, keys: list[int], own: dict[int, list[int]], near: dict[int, list[int]], top: int
-    ) -> list[tuple[Path, int | None]]:
+    ) -> list[tuple[Any, str]]:
         futures = []
         for key in keys:
             sources = self.files(own, key, "own.geojsonl") + self.files(near, key, "near.geojsonl")
             job = TileJob(replace(self.options, output=self.scratch / f"p{key}.pmtiles"),
                           tuple(sources), (self.zoom, top))  # fmt: skip
             futures.append((self.cluster.submit(tile, job), f"tiling {self.where(key)}"))
-        return [(path, key) for path, key in zip(self.cluster.values(futures), keys, strict=True)]
+        return futures
+
+
+class Clock:
+    """Wall time of a layer's phases, for one log line."""
+
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+        self.last = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases.append(f"{phase} {now - self.last:.1f} s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(self.phases)
