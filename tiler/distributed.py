@@ -86,7 +86,7 @@ def cluster(options: ClusterOptions, scratch: Path) -> Iterator[Cluster]:
         settings = {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
         with dask.config.set(settings), LocalCluster(
             n_workers=options.local_workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address=":0", silence_logs=logging.ERROR,
         ) as local, Client(local) as client:  # fmt: skip
             yield Cluster(client, options, root)
     finally:
