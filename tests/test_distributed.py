@@ -19,7 +19,7 @@ import pytest
 import sitedata as sd
 from click.testing import CliRunner
 
-from tiler import build, partition, zooms
+from tiler import build, distributed, partition, zooms
 from tiler.cli import main
 from tiler.disttasks import FAULT_ENV
 from tiler.errors import BuildError
@@ -74,10 +74,11 @@ def assert_same_site(expected: Path, actual: Path) -> None:
 
 
 def test_local_cluster_build_equals_the_single_machine_build(
-    inputs: Path, single: Path, tmp_path: Path
+    inputs: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At partition zoom 9 the L2b layer (max zoom 10) is tiled in partitions plus an overview,
-    the L3 layers (max zoom 6) in one run each."""
+    the L3 layers (max zoom 6) in one run each; the pid index is written one bucket a task."""
+    monkeypatch.setattr(distributed, "PID_GROUP", 1)
     out = tmp_path / "site"
     build([inputs], out, partition_zoom=9, **LOCAL)
     assert_same_site(single, out)

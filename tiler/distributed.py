@@ -42,21 +42,25 @@ from .disttasks import (
     merge_tiles,
     part_file,
     partition_stats,
+    pid_file,
     sample_partition,
     stage_unit,
     tile,
     worker_view,
+    write_pid_group,
     write_unit,
 )
 from .errors import BuildError, TilerError
 from .features import SOURCE_LAYER
 from .layer import ATTRIBUTION, LayerJob, LayerResult, _LayerState
 from .model import Source
+from .pidindex import bucket_count, pid_manifest
 from .timeseries import chunks_needed
 
 EXTRA = "pip install 'egms-tiler[distributed]'"
 RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
 LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
+PID_GROUP = 256  # pid-index buckets per task (~1M points)
 UNCHANGED = "the build stopped and the previous site is unchanged"
 
 
@@ -191,11 +195,23 @@ class Cluster:
         for unit in done:
             absorb(state, unit.state)
         clock.mark("ids+chunks")
+        pid_index = self.pid_index(job, plans, layer_dir / "pid")
         tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles").make(done, clock)
-        result = state.finish(job, layer_dir, tiles)
+        self.values(pid_index)
+        result = state.finish(job, layer_dir, tiles, pid_manifest(job.key.id, plans[0].buckets))
         clock.mark("indexes")
         self.log(f"{job.key.id} on Dask: {clock}")
         return result
+
+    def pid_index(self, job: LayerJob, plans: list[UnitPlan], folder: Path) -> list[Any]:
+        """The pid index's buckets, written by groups on the workers (while tiles are made)."""
+        buckets = plans[0].buckets
+        files = [pid_file(plan.scratch, plan.index) for plan in plans]
+        return [
+            (self.submit(write_pid_group, files, range(first, min(first + PID_GROUP, buckets)),
+                         buckets, folder), f"writing the pid index of {job.key.id}")
+            for first in range(0, buckets, PID_GROUP)
+        ]  # fmt: skip
 
     def plan_units(
         self, job: LayerJob, scratch: Path, layer_dir: Path, state: _LayerState
@@ -208,7 +224,7 @@ class Cluster:
         ])  # fmt: skip
         plans: list[UnitPlan] = []
         outlines: list[shapely.Geometry | None] = []
-        next_id = 0
+        next_id = points = 0
         for source, path, unit in zip(job.sources, paths, staged, strict=True):
             if job.on_rows:
                 job.on_rows(unit.rows)
@@ -224,7 +240,8 @@ class Cluster:
                                   self.options.partition_zoom))  # fmt: skip
             outlines.append(outline)
             next_id += chunks_needed(count, job.chunk_size) * job.chunk_size
-        return plans
+            points += count
+        return [replace(plan, buckets=bucket_count(points)) for plan in plans]
 
     def kept(
         self, job: LayerJob, source: Source, path: Path, unit: Staged,

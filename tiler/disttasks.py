@@ -33,6 +33,7 @@ from .features import FeatureFiles, write_lines
 from .layer import LayerJob, _add_unit, _LayerState
 from .model import LayerKey, Source
 from .outlines import unit_outline
+from .pidindex import buckets_of, write_buckets
 from .tilemerge import HEADER_BYTES, Part, merge
 from .timeseries import ChunkSpec, write_unit_chunks
 from .unit import PointFilter, StagedUnit, stage
@@ -163,6 +164,7 @@ class UnitPlan:
     layer_dir: Path
     scratch: Path
     zoom: int  # partition zoom
+    buckets: int = 1  # of the layer's pid index
 
 
 @dataclass(slots=True)
@@ -183,6 +185,7 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     _add_unit(job, state, plan.index, unit, lines)
     chunks = state.pending.pop()
     own, near = split_features(plan, chunks.lon, chunks.lat, state.ids[0], lines.lines)
+    save_pids(plan, state.pids.pop(), state.ids.pop())
     spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
     series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
     state.index_rows = write_unit_chunks(chunks, spec, series)
@@ -248,6 +251,31 @@ class Lines:
     def copy(self, rows: np.ndarray, out: BinaryIO) -> None:
         pieces = zip(self.starts[rows].tolist(), self.ends[rows].tolist(), strict=True)
         out.write(b"".join(self.data[start:end] for start, end in pieces))
+
+
+def save_pids(plan: UnitPlan, pids: pa.Array, ids: np.ndarray) -> None:
+    """The unit's (pid, id) pairs by pid-index bucket, for `write_pid_group`."""
+    bucket = buckets_of(pids, plan.buckets)
+    order = np.argsort(bucket, kind="stable")
+    table = pa.table({"bucket": bucket[order], "pid": pids.take(pa.array(order)), "id": ids[order]})
+    with atomic(pid_file(plan.scratch, plan.index)) as temporary:
+        feather.write_feather(table, temporary, compression="uncompressed")
+
+
+def pid_file(scratch: Path, index: int) -> Path:
+    return scratch / "pids" / f"u{index}.arrow"
+
+
+def write_pid_group(files: Sequence[Path], which: range, buckets: int, folder: Path) -> None:
+    """Buckets `which` of the pid index, from every unit's pairs (`files` in unit order)."""
+    pids, ids = [], []
+    for path in files:
+        table = feather.read_table(path, memory_map=True)
+        lo, hi = np.searchsorted(table.column("bucket").to_numpy(), [which.start, which.stop])
+        pids.append(table.column("pid").slice(lo, hi - lo).combine_chunks())
+        ids.append(table.column("id").slice(lo, hi - lo).to_numpy())
+    folder.mkdir(parents=True, exist_ok=True)
+    write_buckets(folder, pa.concat_arrays(pids), np.concatenate(ids), which, buckets)
 
 
 # --- per partition ---------------------------------------------------------------------------
