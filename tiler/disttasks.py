@@ -181,10 +181,14 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     state.outlines, state.next_id = list(plan.earlier), plan.first_id
     job = LayerJob(plan.key, [plan.source], plan.layer_dir.parent, plan.scratch, plan.chunk_size,
                    dedupe=plan.dedupe)  # fmt: skip
-    lines = UnitLines()
-    _add_unit(job, state, plan.index, unit, lines)
-    chunks = state.pending.pop()
-    own, near = split_features(plan, chunks.lon, chunks.lat, state.ids[0], lines.lines)
+    lines = UnitLines(plan.scratch / f"u{plan.index}.{os.getpid()}.geojsonl")
+    try:
+        _add_unit(job, state, plan.index, unit, lines)
+        del unit
+        chunks = state.pending.pop()
+        own, near = split_features(plan, chunks.lon, chunks.lat, state.ids[0], lines.path)
+    finally:
+        lines.path.unlink(missing_ok=True)
     save_pids(plan, state.pids.pop(), state.ids.pop())
     spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
     series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
@@ -194,15 +198,18 @@ def write_unit(plan: UnitPlan) -> UnitDone:
 
 
 class UnitLines(FeatureFiles):
-    """Stands in for the layer's feature files in `_add_unit`: keeps the unit's lines in id
-    order, to be split by partition instead."""
+    """Stands in for the layer's feature files in `_add_unit`: one file of the unit's lines in
+    id order, to be split by partition instead."""
 
-    def __init__(self) -> None:  # no directory: nothing is written
+    def __init__(self, path: Path) -> None:
         self.paths = {}
-        self.lines = pa.array([], pa.string())
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
 
     def write(self, keys: np.ndarray, lines: pa.Array) -> None:
-        self.lines = lines
+        with open(self.path, "ab") as out:
+            write_lines(lines, out)
 
 
 def part_file(scratch: Path, key: int, index: int, kind: str) -> Path:
@@ -211,26 +218,22 @@ def part_file(scratch: Path, key: int, index: int, kind: str) -> Path:
 
 
 def split_features(
-    plan: UnitPlan, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray, lines: pa.Array
+    plan: UnitPlan, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray, lines: Path
 ) -> tuple[list[int], list[int]]:
     """Write the unit's feature lines by partition: its own points, and neighbours' copies."""
     owners = partition.own_keys(lon, lat, plan.zoom)
     near_rows, near_keys = partition.neighbour_pairs(lon, lat, plan.zoom)
-    for key in np.unique(owners).tolist():
-        rows = np.flatnonzero(owners == key)
-        write_rows(lines, rows, part_file(plan.scratch, key, plan.index, "own.geojsonl"))
-        path = part_file(plan.scratch, key, plan.index, "own.npz")
-        with atomic(path) as temporary, open(temporary, "wb") as out:
-            np.savez(out, lon=lon[rows], lat=lat[rows], id=ids[rows])
-    for key in np.unique(near_keys).tolist():
-        rows = near_rows[near_keys == key]
-        write_rows(lines, rows, part_file(plan.scratch, key, plan.index, "near.geojsonl"))
+    with Lines(lines) as text:
+        for key in np.unique(owners).tolist():
+            rows = np.flatnonzero(owners == key)
+            text.save(rows, part_file(plan.scratch, key, plan.index, "own.geojsonl"))
+            path = part_file(plan.scratch, key, plan.index, "own.npz")
+            with atomic(path) as temporary, open(temporary, "wb") as out:
+                np.savez(out, lon=lon[rows], lat=lat[rows], id=ids[rows])
+        for key in np.unique(near_keys).tolist():
+            rows = near_rows[near_keys == key]
+            text.save(rows, part_file(plan.scratch, key, plan.index, "near.geojsonl"))
     return np.unique(owners).tolist(), np.unique(near_keys).tolist()
-
-
-def write_rows(lines: pa.Array, rows: np.ndarray, path: Path) -> None:
-    with atomic(path) as temporary, open(temporary, "wb") as out:
-        write_lines(lines.take(pa.array(rows)), out)
 
 
 class Lines:
@@ -251,6 +254,10 @@ class Lines:
     def copy(self, rows: np.ndarray, out: BinaryIO) -> None:
         pieces = zip(self.starts[rows].tolist(), self.ends[rows].tolist(), strict=True)
         out.write(b"".join(self.data[start:end] for start, end in pieces))
+
+    def save(self, rows: np.ndarray, path: Path) -> None:
+        with atomic(path) as temporary, open(temporary, "wb") as out:
+            self.copy(rows, out)
 
 
 def save_pids(plan: UnitPlan, pids: pa.Array, ids: np.ndarray) -> None:
