@@ -47,6 +47,18 @@ def single(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def bursts(inputs: Path) -> list[Path]:
+    return sorted(inputs.glob("EGMS_L2b_*.zip"))
+
+
+@pytest.fixture(scope="module")
+def single_bursts(bursts: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("single-bursts") / "site"
+    build(bursts, out, **QUICK)
+    return out
+
+
 def data_files(site: Path) -> dict[str, str]:
     """Every data file but the tiles, by content."""
     return {
@@ -86,33 +98,34 @@ def test_local_cluster_build_equals_the_single_machine_build(
     assert layers["l2b-2020-2024-asc"]["maxzoom"] > 9 > layers["l3-2020-2024-up"]["maxzoom"]
 
 
-def test_dedupe_on_dask_equals_the_single_machine_dedupe(inputs: Path, tmp_path: Path) -> None:
-    bursts = sorted(inputs.glob("EGMS_L2b_*.zip"))
+def test_dedupe_on_dask_equals_the_single_machine_dedupe(
+    bursts: list[Path], tmp_path: Path
+) -> None:
     build(bursts, tmp_path / "single", dedupe=True, **QUICK)
     build(bursts, tmp_path / "dask", dedupe=True, partition_zoom=8, **LOCAL)
     assert_same_site(tmp_path / "single", tmp_path / "dask")
 
 
 def test_a_worker_killed_mid_build_is_replaced_and_the_site_is_the_same(
-    inputs: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bursts: list[Path], single_bursts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     marker = tmp_path / "killed-once"
     monkeypatch.setenv(FAULT_ENV, f"kill-once:write_unit:{marker}")
-    build([inputs], tmp_path / "site", partition_zoom=9, **LOCAL)
+    build(bursts, tmp_path / "site", partition_zoom=9, **LOCAL)
     assert marker.exists(), "no worker was killed"
-    assert_same_site(single, tmp_path / "site")
+    assert_same_site(single_bursts, tmp_path / "site")
 
 
 def test_a_task_killing_every_worker_fails_clearly_and_keeps_the_previous_site(
-    inputs: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bursts: list[Path], single_bursts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
-    shutil.copytree(single, out)
+    shutil.copytree(single_bursts, out)
     before = data_files(out)
     monkeypatch.setenv(FAULT_ENV, "kill-always:merge_tiles")
     message = r"^merging the tiles of l2b-2020-2024-asc: the Dask worker running it died"
     with pytest.raises(BuildError, match=message):
-        build([inputs], out, partition_zoom=9, rebuild=True, **LOCAL)
+        build(bursts, out, partition_zoom=9, rebuild=True, **LOCAL)
     assert data_files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "leftovers beside OUT"
 
