@@ -68,7 +68,7 @@ class BuildOptions:
     scheduler: str | None = None
     dask_local: int | None = None
     shared_dir: str | os.PathLike[str] | None = None
-    partition_zoom: int = 8
+    partition_zoom: int | None = None  # None: 8, finer for small layers
 
     def check(self) -> None:
         if self.chunk_size < 1:
@@ -86,7 +86,7 @@ class BuildOptions:
             raise BuildError("give --scheduler ADDRESS or --dask-local N, not both")
         if self.dask_local is not None and self.dask_local < 1:
             raise BuildError(f"--dask-local must be at least 1, not {self.dask_local}")
-        if not 1 <= self.partition_zoom <= 14:
+        if self.partition_zoom is not None and not 1 <= self.partition_zoom <= 14:
             raise BuildError(f"--partition-zoom must be 1 to 14, not {self.partition_zoom}")
         if self.shared_dir is not None and not self.distributed:
             raise BuildError("--shared-dir is for --scheduler or --dask-local builds")

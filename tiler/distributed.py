@@ -69,7 +69,7 @@ class ClusterOptions:
     scheduler: str | None = None  # tcp://host:port of a running Dask scheduler
     local_workers: int | None = None  # or a LocalCluster of this many worker processes
     shared_dir: Path | None = None  # scratch every worker sees [default: the build's own]
-    partition_zoom: int = partition.PARTITION_ZOOM
+    partition_zoom: int | None = None  # None: chosen per layer (partition.auto_zoom)
     log: Callable[[str], None] = print  # one line per layer: the wall time of its phases
 
 
@@ -196,7 +196,9 @@ class Cluster:
             absorb(state, unit.state)
         clock.mark("ids+chunks")
         pid_index = self.pid_index(job, plans, layer_dir / "pid")
-        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles").make(done, clock)
+        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles", plans[0].zoom).make(
+            done, clock
+        )
         self.values(pid_index)
         result = state.finish(job, layer_dir, tiles, pid_manifest(job.key.id, plans[0].buckets))
         clock.mark("indexes")
@@ -236,12 +238,17 @@ class Cluster:
             if count == 0:
                 continue
             plans.append(UnitPlan(job.key, source, path, len(plans), next_id, earlier,
-                                  job.dedupe, job.chunk_size, layer_dir, scratch,
-                                  self.options.partition_zoom))  # fmt: skip
+                                  job.dedupe, job.chunk_size, layer_dir, scratch, 0))  # fmt: skip
             outlines.append(outline)
             next_id += chunks_needed(count, job.chunk_size) * job.chunk_size
             points += count
-        return [replace(plan, buckets=bucket_count(points)) for plan in plans]
+        zoom = self.options.partition_zoom or partition.auto_zoom(
+            [o.bounds for o in outlines if o is not None], self.workers()
+        )
+        return [replace(plan, buckets=bucket_count(points), zoom=zoom) for plan in plans]
+
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def kept(
         self, job: LayerJob, source: Source, path: Path, unit: Staged,
@@ -289,11 +296,13 @@ def absorb(total: _LayerState, part: _LayerState) -> None:
 class LayerTiles:
     """A layer's tiles: statistics, overview sample and tippecanoe per partition, merge."""
 
-    def __init__(self, cluster: Cluster, job: LayerJob, scratch: Path, output: Path) -> None:
+    def __init__(
+        self, cluster: Cluster, job: LayerJob, scratch: Path, output: Path, zoom: int
+    ) -> None:
         self.cluster = cluster
         self.scratch = scratch
         self.output = output
-        self.zoom = cluster.options.partition_zoom
+        self.zoom = zoom
         self.options = tippecanoe.TileOptions(
             source=Path(), output=output, layer=SOURCE_LAYER, name=f"EGMS {job.key.label}",
             attribution=ATTRIBUTION, temp_dir=scratch, cwd=scratch,

@@ -1,6 +1,7 @@
 """How a distributed build cuts a layer into partitions, and what it learns from them (pure).
 
-A partition is one tile at the partition zoom (8 by default, ~110 km at 45°N): it owns that
+A partition is one tile at the partition zoom (8, ~110 km at 45°N, or finer for a small
+layer so that every worker gets several partitions: `auto_zoom`): it owns that
 tile and every tile below it, so no two partitions share a tile at or above the partition zoom.
 Its tippecanoe run reads its own points plus its neighbours' points within MARGIN of its edge
 (more than tippecanoe's 5-pixel buffer at any of those zooms), so its edge tiles get the same
@@ -27,6 +28,23 @@ PARTITION_ZOOM = 8
 MARGIN = 1 / 32  # of a partition tile; tippecanoe's buffer is 5/256 of a tile
 KEEP_RATE = 0.4  # tippecanoe's default drop rate (-r2.5): the share of points kept a zoom out
 TileFilter = Callable[[int, int, int], bool]
+
+
+def auto_zoom(
+    boxes: Sequence[tuple[float, float, float, float]], workers: int, most: int = 12
+) -> int:
+    """The partition zoom: PARTITION_ZOOM, or finer (up to `most`) until the units' bounding
+    boxes cover at least 4 partitions a worker, so every worker has tiling to do."""
+    for zoom in range(PARTITION_ZOOM, most):
+        tiles: set[tuple[int, int]] = set()
+        for west, south, east, north in boxes:
+            x0, y0 = tile_xy(np.array([west]), np.array([north]), zoom)
+            x1, y1 = tile_xy(np.array([east]), np.array([south]), zoom)
+            tiles.update(product(range(int(x0[0]), int(x1[0]) + 1),
+                                 range(int(y0[0]), int(y1[0]) + 1)))  # fmt: skip
+        if len(tiles) >= 4 * workers:
+            return zoom
+    return most
 
 
 def tile_xy(lon: np.ndarray, lat: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
