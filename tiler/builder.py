@@ -226,9 +226,10 @@ def run_layer_jobs(
 
     jobs = config.jobs or (len(groups) if config.distributed else os.cpu_count()) or 1
     try:
-        with layer_builder(config, scratch, reporter) as build_one, ThreadPoolExecutor(
-            max_workers=max(1, min(jobs, len(groups)))
-        ) as pool:  # fmt: skip
+        # the builder closes first: on a failure or Ctrl-C a Dask cluster's tasks stop at once
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool, layer_builder(
+            config, scratch, reporter
+        ) as build_one:  # fmt: skip
             return [result for result in pool.map(one, groups.items()) if result is not None]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
