@@ -103,6 +103,11 @@ def main(
     for points in sizes:
         entry = bench_size(points, cache.resolve(), runs_for(points, runs), basemap_none)
         results["sizes"][data.label(points)] = entry
+    if not quick:
+        say("incremental: ten inputs in ten layers, one changed")
+        from incremental import measure_incremental
+
+        results["incremental"] = measure_incremental(cache.resolve(), cache / "runs" / "incr")
     if not skip_viewer:
         biggest = results["sizes"][data.label(sizes[-1])]
         say(f"viewer: headless Chromium on the {data.label(sizes[-1])} site")

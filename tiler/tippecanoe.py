@@ -6,6 +6,7 @@ look like success), so the binary inside the wheel is called directly when it is
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -137,8 +138,9 @@ class Tiling:
         self.tail: deque[str] = deque(maxlen=5)
         self.proc = subprocess.Popen(
             argv(options), executable=find_binary(), cwd=options.cwd, text=True,
-            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, preexec_fn=_lower_priority,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
         )  # fmt: skip
+        _lower_priority(self.proc.pid)
         self.reader = threading.Thread(target=self._drain, daemon=True)
         self.reader.start()
 
@@ -162,9 +164,13 @@ class Tiling:
         self.wait()
 
 
-def _lower_priority() -> None:
-    """tippecanoe's threads yield to the chunk writer, which would otherwise finish last alone."""
-    os.nice(NICENESS)
+def _lower_priority(pid: int) -> None:
+    """tippecanoe's threads yield to the chunk writer, which would otherwise finish last alone.
+
+    Set after the start, not in a preexec_fn, which would make Python fork instead of vfork.
+    """
+    with contextlib.suppress(OSError):  # the run already ended
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
 
 
 def run(options: TileOptions) -> None:

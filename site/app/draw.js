@@ -70,17 +70,27 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
     return { type: 'FeatureCollection', features: list };
   }
 
-  function ensure() {
-    if (!map.getSource(SOURCE)) map.addSource(SOURCE, { type: 'geojson', data: features() });
+  let shown = null; // the JSON last given to the source: setData repaints the whole map
+
+  function ensure(raise) {
+    if (!map.getSource(SOURCE)) {
+      const data = features();
+      map.addSource(SOURCE, { type: 'geojson', data });
+      shown = JSON.stringify(data);
+    }
     for (const layer of LAYERS) {
       if (!map.getLayer(layer.id)) map.addLayer({ ...layer, source: SOURCE });
-      else map.moveLayer(layer.id); // keep above the point layers
+      else if (raise) map.moveLayer(layer.id); // keep above the point layers
     }
   }
 
-  function redraw() {
-    ensure();
-    map.getSource(SOURCE).setData(features());
+  function redraw(raise = false) {
+    ensure(raise);
+    const data = features();
+    const text = JSON.stringify(data);
+    if (text === shown) return;
+    shown = text;
+    map.getSource(SOURCE).setData(data);
   }
 
   function finish(ring) {
@@ -180,6 +190,6 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
       redraw();
     },
     /** Put the overlay back on top (after the point layers were replaced). */
-    raise: redraw,
+    raise: () => redraw(true),
   };
 }

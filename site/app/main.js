@@ -168,6 +168,9 @@ async function loadSeries(layer, featureId, properties, token) {
       panel.setStatus(`Warning: time series belongs to ${series.pid}, not ${properties.pid}`);
     }
     bench.setPrimary(layer, series, properties);
+    if (Number.isFinite(series.lon) && Number.isFinite(series.lat)) {
+      highlight(app.map, [series.lon, series.lat]); // after the chart: no map work before it
+    }
     mapui.pointShown(layer, series);
     if (properties.pid === undefined || properties.pid === series.pid) panel.setStatus('');
   } catch (error) {
@@ -183,7 +186,7 @@ async function selectFeature(layerId, featureId, properties = null) {
   app.selection += 1;
   const token = app.selection;
   state.featureId = featureId;
-  highlight(app.map, featureId);
+  highlight(app.map, null);
   writeHash();
   const known = properties || loadedFeatureProperties(app.map, layer, featureId);
   panel.show(layer, known || {});

@@ -2,7 +2,7 @@
 // point size/opacity, quality filters, unit outlines, search, compare, nearby points.
 // One `look` object holds these choices; it lives in the URL hash (MAP_KEYS).
 import { createCompare } from './compare.js';
-import { applyLook, highlight, showLayer } from './layers.js';
+import { applyLook, showLayer } from './layers.js';
 import { renderLegend } from './legend.js';
 import { whenIdle } from './map.js';
 import { DEFAULT_RADIUS_M, createNearby, renderNearby } from './nearby.js';
@@ -345,7 +345,6 @@ export function createMapUi(ctx) {
       }
       return false;
     },
-    highlight: (id) => highlight(map(), id),
     api: {
       search,
       setCompare,
