@@ -10,8 +10,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -62,12 +63,33 @@ class BuildOptions:
     basemap: str | None = None
     description: str | None = None
     single_file: bool = False  # also write OUT/site.html, the whole site in one file
+    # the build on Dask distributed (tiler/distributed.py): a scheduler's address, or a local
+    # cluster of N worker processes; scratch every worker sees; the partitions' tile zoom
+    scheduler: str | None = None
+    dask_local: int | None = None
+    shared_dir: str | os.PathLike[str] | None = None
+    partition_zoom: int | None = None  # None: 8, finer for small layers
 
     def check(self) -> None:
         if self.chunk_size < 1:
             raise BuildError(f"chunk size must be at least 1, not {self.chunk_size}")
         if self.jobs is not None and self.jobs < 1:
             raise BuildError(f"--jobs must be at least 1, not {self.jobs}")
+        self.check_cluster()
+
+    @property
+    def distributed(self) -> bool:
+        return self.scheduler is not None or self.dask_local is not None
+
+    def check_cluster(self) -> None:
+        if self.scheduler is not None and self.dask_local is not None:
+            raise BuildError("give --scheduler ADDRESS or --dask-local N, not both")
+        if self.dask_local is not None and self.dask_local < 1:
+            raise BuildError(f"--dask-local must be at least 1, not {self.dask_local}")
+        if self.partition_zoom is not None and not 1 <= self.partition_zoom <= 14:
+            raise BuildError(f"--partition-zoom must be 1 to 14, not {self.partition_zoom}")
+        if self.shared_dir is not None and not self.distributed:
+            raise BuildError("--shared-dir is for --scheduler or --dask-local builds")
 
 
 def build(
@@ -200,14 +222,35 @@ def run_layer_jobs(
         job = LayerJob(
             key, sources, stage / "data", scratch, config.chunk_size, progress, keep, config.dedupe
         )
-        return build_layer(job)
+        return build_one(job)
 
-    jobs = config.jobs or os.cpu_count() or 1
+    jobs = config.jobs or (len(groups) if config.distributed else os.cpu_count()) or 1
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool:
+        # the builder closes first: on a failure or Ctrl-C a Dask cluster's tasks stop at once
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool, layer_builder(
+            config, scratch, reporter
+        ) as build_one:  # fmt: skip
             return [result for result in pool.map(one, groups.items()) if result is not None]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def layer_builder(
+    config: BuildOptions, scratch: Path, reporter: Reporter
+) -> Iterator[Callable[[LayerJob], LayerResult | None]]:
+    """How a layer is built: here, or on a Dask cluster (--scheduler, --dask-local)."""
+    if not config.distributed:
+        yield build_layer
+        return
+    from .distributed import ClusterOptions, cluster
+
+    shared = None if config.shared_dir is None else Path(config.shared_dir).absolute()
+    options = ClusterOptions(
+        config.scheduler, config.dask_local, shared, config.partition_zoom, reporter.log
+    )
+    with cluster(options, scratch) as dask:
+        yield dask.build_layer
 
 
 def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:

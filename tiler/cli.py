@@ -72,6 +72,18 @@ def main() -> None:
               help="Also write OUTPUT/site.html: the whole site in one HTML file that works "
               "from disk (file://) and as an e-mail attachment; at most 50 MB of "
               "data.")  # fmt: skip
+@click.option("--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Run the build on a local Dask cluster of N worker processes (needs "
+              "egms-tiler[distributed]).")  # fmt: skip
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the build on the Dask cluster of this scheduler (tcp://host:8786); "
+              "see docs/distributed.md.")  # fmt: skip
+@click.option("--shared-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Scratch directory every Dask worker sees at the same path [default: "
+              "beside OUTPUT].")  # fmt: skip
+@click.option("--partition-zoom", type=click.IntRange(1, 14), default=None, metavar="Z",
+              help="Dask builds: tile the layer in partitions of one tile at zoom Z each "
+              "[default: 8, finer for small layers: 4 partitions a worker].")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
 def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:
@@ -87,7 +99,8 @@ def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:
     """
     from .builder import build as run_build
 
-    run_build(inputs, output, **options)  # each option is a field of builder.BuildOptions
+    given = {name: value for name, value in options.items() if value is not None}
+    run_build(inputs, output, **given)  # each option is a field of builder.BuildOptions
 
 
 @main.command()

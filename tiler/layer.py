@@ -164,8 +164,13 @@ class _LayerState:
             return np.zeros(lon.shape, dtype=bool)
         return np.asarray(shapely.intersects_xy(shapely.union_all(earlier), lon, lat), dtype=bool)
 
-    def finish(self, job: LayerJob, layer_dir: Path, tiles: Path) -> LayerResult:
-        """Write the layer-wide files (chunk index, pid index, outlines) and sum up."""
+    def finish(
+        self, job: LayerJob, layer_dir: Path, tiles: Path, pids: dict[str, object] | None = None
+    ) -> LayerResult:
+        """Write the layer-wide files (chunk index, pid index, outlines) and sum up.
+
+        `pids`: the manifest entry of a pid index already written (a Dask build writes it).
+        """
         index = {"layer": job.key.id, "size": job.chunk_size, "chunks": self.index_rows}
         (layer_dir / "index.json").write_text(json.dumps(index, separators=(",", ":")))
         write_outlines(layer_dir / "units.geojson", self.units, self.outlines)
@@ -179,7 +184,7 @@ class _LayerState:
             chunk_size=job.chunk_size,
             chunks=len(self.index_rows),
             tiles=tiles,
-            pids=write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
+            pids=pids or write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
             dates=sorted(self.dates),
             warnings=self.warnings,
         )

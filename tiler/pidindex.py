@@ -52,20 +52,35 @@ def write_pid_index(
     )
     all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
     buckets = bucket_count(len(all_ids))
-    which = fnv1a32(all_pids) % np.uint32(buckets)
-    order = np.argsort(which, kind="stable")
-    bounds = np.searchsorted(which[order], np.arange(buckets + 1))
     folder = layer_dir / "pid"
     folder.mkdir()
-    names = all_pids.take(pa.array(order)).to_pylist()
-    sorted_ids = all_ids[order].tolist()
-    for bucket in range(buckets):
-        lo, hi = int(bounds[bucket]), int(bounds[bucket + 1])
-        mapping = dict(zip(names[lo:hi], sorted_ids[lo:hi], strict=True))
-        text = json.dumps(mapping, separators=(",", ":"), ensure_ascii=False)
-        write_gzip(folder / f"{bucket}{BUCKET_SUFFIX}", text.encode())
+    write_buckets(folder, all_pids, all_ids, range(buckets), buckets)
+    return pid_manifest(layer_id, buckets)
+
+
+def pid_manifest(layer_id: str, buckets: int) -> dict[str, object]:
     return {
         "path": f"{layer_id}/pid/{{bucket}}{BUCKET_SUFFIX}",
         "buckets": buckets,
         "hash": "fnv1a32",
     }
+
+
+def buckets_of(pids: pa.Array, buckets: int) -> np.ndarray:
+    return fnv1a32(pids) % np.uint32(buckets)
+
+
+def write_buckets(
+    folder: Path, pids: pa.Array, ids: np.ndarray, which: range, buckets: int
+) -> None:  # fmt: skip
+    """Write the buckets `which` (of `buckets`) from every pid they hold, given in id order."""
+    bucket_of = buckets_of(pids, buckets)
+    order = np.argsort(bucket_of, kind="stable")
+    bounds = np.searchsorted(bucket_of[order], np.arange(which.start, which.stop + 1))
+    names = pids.take(pa.array(order)).to_pylist()
+    sorted_ids = ids[order].tolist()
+    for position, bucket in enumerate(which):
+        lo, hi = int(bounds[position]), int(bounds[position + 1])
+        mapping = dict(zip(names[lo:hi], sorted_ids[lo:hi], strict=True))
+        text = json.dumps(mapping, separators=(",", ":"), ensure_ascii=False)
+        write_gzip(folder / f"{bucket}{BUCKET_SUFFIX}", text.encode())

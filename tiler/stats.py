@@ -42,3 +42,10 @@ class AttributeStats:
                 "max": round(self.high[attribute], 3),
             }  # fmt: skip
         return out
+
+    def merge(self, other: AttributeStats) -> None:
+        """Add the samples of `other` (another unit's) after this one's, as `add` would."""
+        for attribute, parts in other.samples.items():
+            self.samples.setdefault(attribute, []).extend(parts)
+            self.low[attribute] = min(self.low.get(attribute, np.inf), other.low[attribute])
+            self.high[attribute] = max(self.high.get(attribute, -np.inf), other.high[attribute])

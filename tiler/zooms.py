@@ -44,14 +44,24 @@ def spread_bits(v: np.ndarray) -> np.ndarray:
 
 def guessed_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
     """tippecanoe 2.x `-zg` for points: from the log-spacing of the quadkey-sorted features."""
-    wx, wy = world_xy(lon, lat)
-    index = np.sort((spread_bits(wx) << np.uint64(1)) | spread_bits(wy))
+    index = np.sort(quadkeys(lon, lat))
     gaps = np.diff(index)
     gaps = gaps[gaps > 0].astype(np.float64)
     if gaps.size == 0:
         return 0
     logs = np.log(gaps)
-    nearby = math.exp(float(logs.mean()) - 1.5 * float(logs.std()))
+    return spacing_zoom(float(logs.mean()), float(logs.std()))
+
+
+def quadkeys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """tippecanoe's feature index: the bits of x and y interleaved (a tile is a prefix)."""
+    wx, wy = world_xy(lon, lat)
+    return (spread_bits(wx) << np.uint64(1)) | spread_bits(wy)
+
+
+def spacing_zoom(mean: float, std: float) -> int:
+    """`-zg` from the mean and standard deviation of the log-gaps between sorted quadkeys."""
+    nearby = math.exp(mean - 1.5 * std)
     want = math.sqrt(nearby) / 33 / 2
     zoom = math.ceil(math.log(360 / (0.00000274 * want)) / math.log(2) - FULL_DETAIL)
     return max(0, min(zoom, 32 - FULL_DETAIL))
