@@ -105,12 +105,15 @@ def spool_series(source: Source, scratch: Path) -> int:
 class SpooledSeries:
     """A unit's spooled series, read back a chunk's rows (any order) at a time.
 
-    Memory-mapped and released after each read, so the process only holds the pages of
-    the rows it is copying.
+    Memory-mapped and released every RELEASE_EVERY reads, so the process only holds the pages
+    of the rows it recently copied (releasing walks the whole mapping: not after every read).
     """
+
+    RELEASE_EVERY = 32
 
     def __init__(self, path: Path, columns: int) -> None:
         self.columns = columns
+        self.reads = 0
         with open(path, "rb") as stream:
             self.mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
 
@@ -118,7 +121,9 @@ class SpooledSeries:
         table = np.frombuffer(self.mapping, dtype=SERIES_DTYPE).reshape(-1, self.columns)
         block = table[rows]
         del table
-        self.mapping.madvise(mmap.MADV_DONTNEED)
+        self.reads += 1
+        if self.reads % self.RELEASE_EVERY == 0:
+            self.mapping.madvise(mmap.MADV_DONTNEED)
         return block
 
     def close(self) -> None:
