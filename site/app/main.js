@@ -191,8 +191,9 @@ async function selectFeature(layerId, featureId, properties = null) {
   const known = properties || loadedFeatureProperties(app.map, layer, featureId);
   panel.show(layer, known || {});
   bench.primaryChanged();
-  if (!known) fillFromTiles(layer, featureId, token);
   await loadSeries(layer, featureId, known || {}, token);
+  // after the chart: waiting for the map to be idle draws a map frame first
+  if (!known) await fillFromTiles(layer, featureId, token);
 }
 
 function onMapClick(event) {

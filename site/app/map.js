@@ -66,6 +66,8 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
     attributionControl: attribution === null ? false : { compact: false, customAttribution: attribution },
     // keep the canvas readable so PNG snapshots/exports see what the user sees
     canvasContextAttributes: { preserveDrawingBuffer: true },
+    // no label fade: after any tile or source update it kept the map repainting for 300 ms
+    fadeDuration: 0,
     ...options,
   });
   map.on('error', reportMapError);
