@@ -1,6 +1,7 @@
 // A small polygon / box drawing tool on MapLibre events, and the analysis overlay (drawn area,
-// coloured rings around the selected points). Polygon: click adds a corner, double-click or
-// Enter finishes, Escape cancels. Box: press, drag, release.
+// coloured rings around the selected points, over the map: rings.js). Polygon: click adds a
+// corner, double-click or Enter finishes, Escape cancels. Box: press, drag, release.
+import { ringsOf } from './rings.js';
 
 const SOURCE = 'egms-analysis';
 const LAYERS = [
@@ -8,14 +9,12 @@ const LAYERS = [
     paint: { 'fill-color': '#000000', 'fill-opacity': 0.06 } },
   { id: 'egms-area-line', type: 'line', filter: ['==', ['get', 'role'], 'area'],
     paint: { 'line-color': '#111111', 'line-width': 2, 'line-dasharray': ['literal', [3, 2]] } },
-  { id: 'egms-marks', type: 'circle', filter: ['==', ['get', 'role'], 'mark'],
-    paint: { 'circle-radius': 9, 'circle-color': 'rgba(0, 0, 0, 0)',
-      'circle-stroke-width': 3, 'circle-stroke-color': ['get', 'colour'] } },
   { id: 'egms-draw-vertex', type: 'circle', filter: ['==', ['get', 'role'], 'vertex'],
     paint: { 'circle-radius': 4, 'circle-color': '#ffffff',
       'circle-stroke-width': 2, 'circle-stroke-color': '#111111' } },
 ]; // prettier-ignore
 const MIN_BOX_PIXELS = 4;
+const MARK = { radius: 9, width: 3 };
 
 function closed(ring) {
   return [...ring, ring[0]];
@@ -62,10 +61,6 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
       for (const c of corners) {
         list.push({ type: 'Feature', properties: { role: 'vertex' }, geometry: { type: 'Point', coordinates: c } });
       }
-    }
-    for (const m of marks) {
-      list.push({ type: 'Feature', properties: { role: 'mark', colour: m.colour },
-        geometry: { type: 'Point', coordinates: [m.lon, m.lat] } }); // prettier-ignore
     }
     return { type: 'FeatureCollection', features: list };
   }
@@ -186,7 +181,8 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
     /** Show the finished area (or none) and the selected points' rings [{lon, lat, colour}]. */
     show(ring, points = marks) {
       area = ring;
-      marks = points.filter((p) => Number.isFinite(p.lon) && Number.isFinite(p.lat));
+      marks = points;
+      ringsOf(map).set('marks', marks.map((p) => ({ ...p, ...MARK })));
       redraw();
     },
     /** Put the overlay back on top (after the point layers were replaced). */

@@ -1,5 +1,6 @@
 // Downloads: series CSV, chart PNG/SVG with a credit line, map PNG. Nothing here parses HTML;
 // the SVG is built with DOM calls and serialised.
+import { mapWithRings } from './rings.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const FONT = '12px system-ui, sans-serif';
@@ -57,10 +58,10 @@ export function chartPng(plot, legend, credits) {
   return canvasBlob(withCaption(plot.ctx.canvas, lines, swatches));
 }
 
-/** PNG of the map canvas (it keeps its drawing buffer) with credit lines. */
+/** PNG of the map canvas (it keeps its drawing buffer) and its rings, with credit lines. */
 export function mapPng(map, credits) {
   map.triggerRepaint();
-  return canvasBlob(withCaption(map.getCanvas(), credits));
+  return canvasBlob(withCaption(mapWithRings(map), credits));
 }
 
 function el(name, attributes = {}, text = null) {

@@ -1,7 +1,10 @@
-// The map layers of one EGMS layer: a vector source, the coloured circles, the selection ring.
+// The map layers of one EGMS layer: a vector source, the coloured circles; the selection ring
+// (drawn over the map: rings.js).
+import { hasRings, ringsOf } from './rings.js';
 import {
   attributeInfo,
   circleRadius,
+  circleRadiusAt,
   colourExpression,
   defaultRange,
   paletteByName,
@@ -9,11 +12,8 @@ import {
 
 export const SOURCE_ID = 'egms-points';
 export const CIRCLE_LAYER_ID = 'egms-velocity';
-export const SELECTED_LAYER_ID = 'egms-selected';
-// The ring is its own one-point source: changing a filter on the points' layer would make
-// MapLibre lay out every loaded tile again (~300 ms a click with 1M points, no GPU).
-const SELECTED_SOURCE_ID = 'egms-selected-point';
-const NOTHING = { type: 'FeatureCollection', features: [] };
+const RING = { colour: '#111111', width: 2.5, beyond: 4 }; // `beyond` the point's radius
+const ringScales = new WeakMap(); // map -> the point size factor its selection ring follows
 
 /** The absolute pmtiles:// URL of a layer's archive (relative to the page, any sub-path). */
 export function tilesUrl(layer, dataBase) {
@@ -21,12 +21,13 @@ export function tilesUrl(layer, dataBase) {
 }
 
 function removeLayers(map) {
-  for (const id of [SELECTED_LAYER_ID, CIRCLE_LAYER_ID]) {
-    if (map.getLayer(id)) map.removeLayer(id);
-  }
-  for (const id of [SOURCE_ID, SELECTED_SOURCE_ID]) {
-    if (map.getSource(id)) map.removeSource(id);
-  }
+  if (map.getLayer(CIRCLE_LAYER_ID)) map.removeLayer(CIRCLE_LAYER_ID);
+  if (map.getSource(SOURCE_ID)) map.removeSource(SOURCE_ID);
+}
+
+function setRingScale(map, scale) {
+  ringScales.set(map, scale);
+  if (hasRings(map)) ringsOf(map).redraw();
 }
 
 /**
@@ -95,21 +96,7 @@ export function showLayer(map, layer, look, dataBase, before = undefined) {
     },
     before,
   );
-  map.addSource(SELECTED_SOURCE_ID, { type: 'geojson', data: NOTHING });
-  map.addLayer(
-    {
-      id: SELECTED_LAYER_ID,
-      type: 'circle',
-      source: SELECTED_SOURCE_ID,
-      paint: {
-        'circle-color': 'rgba(0, 0, 0, 0)',
-        'circle-radius': circleRadius(4, resolved.size),
-        'circle-stroke-color': '#111111',
-        'circle-stroke-width': 2.5,
-      },
-    },
-    before,
-  );
+  setRingScale(map, resolved.size);
   return resolved;
 }
 
@@ -120,19 +107,22 @@ export function applyLook(map, layer, look) {
   for (const [name, value] of Object.entries(circlePaint(resolved))) {
     map.setPaintProperty(CIRCLE_LAYER_ID, name, value);
   }
-  map.setPaintProperty(SELECTED_LAYER_ID, 'circle-radius', circleRadius(4, resolved.size));
+  setRingScale(map, resolved.size);
   map.setFilter(CIRCLE_LAYER_ID, qualityFilter(layer, look));
   return resolved;
 }
 
 /** Ring the selected point at [lon, lat], or nothing for null. */
 export function highlight(map, position) {
-  const source = map.getSource(SELECTED_SOURCE_ID);
-  const key = position ? position.join(',') : '';
-  if (!source || source.ringAt === key) return; // setData repaints the map even when empty
-  source.ringAt = key;
-  const ring = { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: position } };
-  source.setData(position ? { type: 'FeatureCollection', features: [ring] } : NOTHING);
+  if (!position && !hasRings(map)) return;
+  const ring = position && {
+    lon: position[0],
+    lat: position[1],
+    colour: RING.colour,
+    width: RING.width,
+    radius: (zoom) => circleRadiusAt(zoom, RING.beyond, ringScales.get(map) ?? 1),
+  };
+  ringsOf(map).set('selected', ring ? [ring] : []);
 }
 
 /** The rendered point nearest to a screen point within `tolerance` pixels, or null. */

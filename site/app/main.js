@@ -151,30 +151,48 @@ function closePanel({ keepHash = false, all = !keepHash } = {}) {
   if (!keepHash) writeHash();
 }
 
-async function fillFromTiles(layer, featureId, token) {
-  await whenIdle(app.map);
-  const properties = loadedFeatureProperties(app.map, layer, featureId);
-  if (properties && token === app.selection) panel.show(layer, properties);
+/** Resolves once the browser has painted what is on the page now (the chart, first). */
+function nextPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
-async function loadSeries(layer, featureId, properties, token) {
+/** The status line under the chart: a warning if the tiles' pid is not the series' one. */
+function showPidCheck(properties, series) {
+  const mismatch = properties.pid !== undefined && properties.pid !== series.pid;
+  panel.setStatus(mismatch ? `Warning: time series belongs to ${series.pid}, not ${properties.pid}` : '');
+}
+
+/**
+ * The attributes of a point selected without a click (permalink, search) from the loaded tiles:
+ * after its chart, as searching them takes 20–40 ms with 1M points.
+ */
+async function fillFromTiles(layer, featureId, series, token) {
+  let properties = loadedFeatureProperties(app.map, layer, featureId);
+  if (!properties && !app.map.loaded()) {
+    await whenIdle(app.map); // its tiles are still loading (a permalink's view)
+    properties = loadedFeatureProperties(app.map, layer, featureId);
+  }
+  if (!properties || token !== app.selection) return;
+  panel.show(layer, properties);
+  bench.setProperties(layer, featureId, properties);
+  if (series) showPidCheck(properties, series);
+}
+
+/** Chart the series `request` resolves to; the series, or null if it failed or is stale. */
+async function loadSeries(layer, request, properties, token) {
   panel.setStatus('Loading time series…');
   try {
-    const series = await app.chunks.series(layer, featureId);
-    if (token !== app.selection) return;
-    if (properties.pid === undefined) {
-      panel.show(layer, { pid: series.pid, unit: series.unit });
-    } else if (properties.pid !== series.pid) {
-      panel.setStatus(`Warning: time series belongs to ${series.pid}, not ${properties.pid}`);
-    }
+    const series = await request;
+    if (token !== app.selection) return null;
+    if (properties.pid === undefined) panel.show(layer, { pid: series.pid, unit: series.unit });
     bench.setPrimary(layer, series, properties);
-    if (Number.isFinite(series.lon) && Number.isFinite(series.lat)) {
-      highlight(app.map, [series.lon, series.lat]); // after the chart: no map work before it
-    }
+    highlight(app.map, [series.lon, series.lat]); // after the chart, like everything below
     mapui.pointShown(layer, series);
-    if (properties.pid === undefined || properties.pid === series.pid) panel.setStatus('');
+    showPidCheck(properties, series);
+    return series;
   } catch (error) {
     if (token === app.selection) panel.setStatus(`Time series unavailable: ${error.message}`);
+    return null;
   }
 }
 
@@ -186,14 +204,13 @@ async function selectFeature(layerId, featureId, properties = null) {
   app.selection += 1;
   const token = app.selection;
   state.featureId = featureId;
+  const request = app.chunks.series(layer, featureId); // first: what follows overlaps it
   highlight(app.map, null);
   writeHash();
-  const known = properties || loadedFeatureProperties(app.map, layer, featureId);
-  panel.show(layer, known || {});
+  panel.show(layer, properties || {});
   bench.primaryChanged();
-  await loadSeries(layer, featureId, known || {}, token);
-  // after the chart: waiting for the map to be idle draws a map frame first
-  if (!known) await fillFromTiles(layer, featureId, token);
+  const series = await loadSeries(layer, request, properties || {}, token);
+  if (!properties) nextPaint().then(() => fillFromTiles(layer, featureId, series, token));
 }
 
 function onMapClick(event) {

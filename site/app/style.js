@@ -96,11 +96,22 @@ export function velocityColour(palette, range) {
 }
 
 const RADIUS_BY_ZOOM = [[4, 1.2], [10, 2.5], [14, 5], [18, 10]];
+const RADIUS_BASE = 1.6;
 
 /** circle-radius in pixels (times `scale`, plus `extra`), growing with zoom. */
 export function circleRadius(extra = 0, scale = 1) {
   const stops = RADIUS_BY_ZOOM.flatMap(([zoom, radius]) => [zoom, radius * scale + extra]);
-  return ['interpolate', ['exponential', 1.6], ['zoom'], ...stops];
+  return ['interpolate', ['exponential', RADIUS_BASE], ['zoom'], ...stops];
+}
+
+/** What circleRadius(extra, scale) evaluates to at `zoom` (MapLibre's exponential interpolation). */
+export function circleRadiusAt(zoom, extra = 0, scale = 1) {
+  const last = RADIUS_BY_ZOOM.length - 1;
+  const upper = RADIUS_BY_ZOOM.findIndex(([stop]) => stop > zoom);
+  if (upper === 0 || upper === -1) return RADIUS_BY_ZOOM[upper === 0 ? 0 : last][1] * scale + extra;
+  const [[z0, r0], [z1, r1]] = [RADIUS_BY_ZOOM[upper - 1], RADIUS_BY_ZOOM[upper]];
+  const t = (RADIUS_BASE ** (zoom - z0) - 1) / (RADIUS_BASE ** (z1 - z0) - 1);
+  return (r0 + (r1 - r0) * t) * scale + extra;
 }
 
 /** CSS gradient of a palette, left = low. */

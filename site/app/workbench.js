@@ -478,6 +478,11 @@ export function createWorkbench(ctx) {
       if (props && Object.keys(props).length) properties.set(pointKey(layer.id, series.featureId), props);
       render();
     },
+    /** Tile attributes of a point, found after its chart (main.js fillFromTiles): the table's. */
+    setProperties(layer, featureId, props) {
+      properties.set(pointKey(layer.id, featureId), props);
+      renderTable(last);
+    },
     /** The primary point changed or closed; `all` also drops the other points and the area. */
     primaryChanged({ all = false } = {}) {
       if (all) {
