@@ -129,6 +129,84 @@ def test_click_shows_the_point_and_its_exact_series(
     viewer.assert_no_errors()
 
 
+# Maps a click on `p` (with the panel closed first, as bench/viewer.py does) to the number of map
+# frames drawn before its chart was.
+FRAMES_BEFORE_CHART_JS = """
+async ([layerId, p]) => {
+  egms.closePanel();
+  await new Promise((r) => requestAnimationFrame(r));
+  let frames = 0;
+  const count = () => { frames += 1; };
+  egms.map.on('render', count);
+  const charted = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (document.body.dataset.chartPoints === undefined) return;
+      observer.disconnect();
+      resolve(frames);
+    });
+    observer.observe(document.body, {attributes: true, attributeFilter: ['data-chart-points']});
+  });
+  egms.selectFeature(layerId, p.id);
+  const before = await charted;
+  egms.map.off('render', count);
+  return before;
+}
+"""
+
+# Pixels of each colour within 30 px of `p` on a canvas (the ring overlay, or a PNG's image).
+RING_PIXELS_JS = """
+async ([p, colours, png]) => {
+  const ratio = egms.map.getPixelRatio();
+  const at = egms.map.project([p.lon, p.lat]);
+  let source = document.querySelector('.map-rings');
+  if (png) {
+    let blob = null;
+    const original = URL.createObjectURL;
+    URL.createObjectURL = (b) => { blob = b; return original(b); };
+    document.getElementById('export-map').click();
+    while (!blob) await new Promise((r) => setTimeout(r, 20));
+    URL.createObjectURL = original;
+    source = await createImageBitmap(blob);
+  }
+  const canvas = new OffscreenCanvas(source.width, source.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(source, 0, 0);
+  const box = 30 * ratio;
+  const data = ctx.getImageData(at.x * ratio - box, at.y * ratio - box, 2 * box, 2 * box).data;
+  return colours.map(([r, g, b]) => {
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const off = Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b);
+      if (off < 30 && data[i + 3] > 200) n += 1;
+    }
+    return n;
+  });
+}
+"""
+RING_COLOURS = [(0x11, 0x11, 0x11), (0x00, 0x72, 0xB2)]  # selection ring, first chart colour
+
+
+def test_a_selection_draws_no_map_frame_before_its_chart_and_rings_the_point(
+    viewer: Viewer, click_point: dict[str, Any]
+) -> None:
+    """The click path of issue 8: with 1M points and no GPU a map frame costs ~80 ms, so the
+    chart comes first; the rings go on a canvas over the map, and into the map PNG."""
+    point = click_point
+    viewer.open(f"#layer={CLICK_LAYER}")
+    viewer.js("p => egms.map.jumpTo({center: [p.lon, p.lat], zoom: 17})", point)
+    viewer.idle()
+    assert viewer.js(FRAMES_BEFORE_CHART_JS, [CLICK_LAYER, point]) == 0
+    viewer.wait_for_chart(point["pid"])
+    black, blue = viewer.js(RING_PIXELS_JS, [point, RING_COLOURS, False])
+    assert black > 20 and blue > 20, (black, blue)
+    black, blue = viewer.js(RING_PIXELS_JS, [point, RING_COLOURS, True])
+    assert black > 20 and blue > 20, ("map PNG", black, blue)
+
+    viewer.page.keyboard.press("Escape")
+    assert viewer.js(RING_PIXELS_JS, [point, RING_COLOURS, False]) == [0, 0]
+    viewer.assert_no_errors()
+
+
 def test_second_point_of_a_chunk_needs_no_request(viewer: Viewer, built_site: Path) -> None:
     layer = manifest_layer(built_site, CLICK_LAYER)
     chunk = read_chunk(built_site, layer, 0)
