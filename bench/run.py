@@ -3,6 +3,7 @@ synthetic L2a bursts, plus parse limits, output sizes and viewer latency. `make 
 
     python bench/run.py                      # 100k (3 runs) and 1M (1 run) + viewer
     python bench/run.py --quick --skip-viewer  # 100k, 1 run: a smoke test
+    python bench/run.py --viewer-only SITE     # viewer latency of a built site, JSON on stdout
 """
 
 from __future__ import annotations
@@ -68,6 +69,16 @@ def bench_size(points: int, cache: Path, runs: int, basemap_none: bool) -> dict[
     return entry
 
 
+def viewer_only(site: Path, work: Path, loads: int, clicks: int) -> None:
+    """Print the viewer latency of an already built site as JSON, with the load average."""
+    from viewer import measure_viewer
+
+    start = os.getloadavg()
+    result = measure_viewer(site.resolve(), work, loads, clicks)
+    result["load_average"] = {"start": start, "end": os.getloadavg()}
+    click.echo(json.dumps(result, indent=2))
+
+
 @click.command()
 @click.option("--points", "points_text", default=None, metavar="N,N,...",
               help="Burst sizes [default: 100000,1000000; --quick: 100000].")  # fmt: skip
@@ -76,6 +87,10 @@ def bench_size(points: int, cache: Path, runs: int, basemap_none: bool) -> dict[
               "--quick: 1].")  # fmt: skip
 @click.option("--quick", is_flag=True, help="100k only, 1 run, no --basemap none variant.")
 @click.option("--skip-viewer", is_flag=True, help="No headless-Chromium latency measurements.")
+@click.option("--viewer-only", "viewer_site", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Only the viewer latency of this built site: JSON on stdout, no results "
+              "files.")  # fmt: skip
 @click.option("--basemap-none/--no-basemap-none", default=None,
               help="Also time `build --basemap none` [default: yes, unless --quick].")  # fmt: skip
 @click.option("--clicks", type=click.IntRange(min=1), default=20, show_default=True,
@@ -88,9 +103,12 @@ def bench_size(points: int, cache: Path, runs: int, basemap_none: bool) -> dict[
               show_default=True, help="Where results.md and results.json go.")  # fmt: skip
 def main(
     points_text: str | None, runs: int | None, quick: bool, skip_viewer: bool,
-    basemap_none: bool | None, clicks: int, loads: int, cache: Path, out: Path,
+    viewer_site: Path | None, basemap_none: bool | None, clicks: int, loads: int, cache: Path,
+    out: Path,
 ) -> None:  # fmt: skip
     """Time the hand pipeline and `egms-tiler build` side by side; write results.md/.json."""
+    if viewer_site is not None:
+        return viewer_only(viewer_site, cache / "runs" / "viewer-only", loads, clicks)
     default = "100000" if quick else "100000,1000000"
     sizes = sorted({int(p.replace("_", "")) for p in (points_text or default).split(",")})
     runs = 1 if quick and runs is None else runs
