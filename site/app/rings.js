@@ -24,9 +24,9 @@ function createOverlay(map) {
   const canvas = document.createElement('canvas');
   canvas.className = 'map-rings';
   canvas.setAttribute('aria-hidden', 'true');
+  [canvas.width, canvas.height] = [0, 0]; // sized to the map on the first ring
   map.getCanvasContainer().append(canvas);
   const groups = new Map(GROUP_ORDER.map((name) => [name, []])); // name -> rings
-
   let blank = true; // nothing drawn: a map move has nothing to redraw
 
   function fitToMap() {
