@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .egms import iso_date
+from .memory import give_back
 from .model import Source
 from .reader import MISSING
 from .unit import SpooledSeries, spool_series
@@ -65,6 +66,7 @@ def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[
     assert unit.first_id % spec.size == 0, "a processing unit must start a new chunk"
     dates = [iso_date(column) for column in unit.source.dates]
     spool_series(unit.source, scratch)
+    give_back()  # the CSV blocks of the whole series
     index_rows: list[list[float | int]] = []
     series = SpooledSeries(scratch, len(dates))
     try:
