@@ -13,7 +13,7 @@ from conftest import L2B_ASC
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler import pyramid, tippecanoe
+from tiler import pointtiles, pyramid, tippecanoe
 from tiler.pointtiles import Pyramid, tile_layer
 from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
 
@@ -132,3 +132,25 @@ def test_lower_zooms_keep_one_point_in_2_5_a_zoom_out_and_every_place(built_site
             )
         assert len(sd.features_at_zoom(tiles, 0)) >= 1
         assert everywhere
+
+
+def test_the_shared_run_shows_each_zoom_the_same_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = sample_points(L2B_ASC)
+    source = features(points, tmp_path / "points.json", pids=True)
+    lon, lat = lonlat(points)
+    zoom = point_max_zoom(lon, lat)
+    ids_per_zoom = []
+    for shared_bytes in (0, pointtiles.SHARED_RUN_BYTES):
+        monkeypatch.setattr(pointtiles, "SHARED_RUN_BYTES", shared_bytes)
+        options = tippecanoe.TileOptions((), tmp_path / f"{shared_bytes}.pmtiles")
+        pyramid_files = pyramid_of(source, lon, lat, zoom)
+        ranges = pointtiles._zoom_ranges(pyramid_files)
+        assert len(ranges) == (zoom + 1 if shared_bytes == 0 else 2), ranges
+        assert tile_layer(options, pyramid_files, lambda: None) == "fast"
+        ids_per_zoom.append(
+            [sorted(f["id"] for f in sd.features_at_zoom(options.output, z)) for z in range(zoom)]
+        )
+    alone, shared = ids_per_zoom
+    assert shared == alone

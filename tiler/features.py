@@ -75,6 +75,14 @@ def geojson_lines(
     )
 
 
+def with_min_zoom(lines: bytes, zoom: int) -> bytes:
+    """Feature lines (each a JSON object) tagged for tippecanoe to show from `zoom` on."""
+    if not lines:
+        return lines
+    start = b'{"tippecanoe":{"minzoom":%d},' % zoom
+    return start + lines[1:].replace(b"\n{", b"\n" + start)
+
+
 def write_lines(lines: pa.Array, out: BinaryIO) -> None:
     """Write a string array's bytes as they are (each element already ends in a newline)."""
     if isinstance(lines, pa.ChunkedArray):

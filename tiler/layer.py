@@ -18,6 +18,7 @@ from . import pointtiles, pyramid, tippecanoe
 from .egms import iso_date
 from .errors import InputWarning
 from .features import SOURCE_LAYER, FeatureFiles, geojson_lines, tile_attributes
+from .memory import give_back
 from .model import LayerKey, Source
 from .outlines import unit_outline, write_outlines
 from .pidindex import write_pid_index
@@ -95,7 +96,7 @@ def build_layer(job: LayerJob) -> LayerResult | None:
         if unit.rows:
             _add_unit(job, state, len(state.units), unit, features)
         del unit
-        pa.default_memory_pool().release_unused()  # the CSV blocks' memory back to the system
+        give_back()
     if not state.units:
         shutil.rmtree(features.directory)
         shutil.rmtree(layer_dir)

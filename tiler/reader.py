@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from . import egms
 from .errors import InputError
 from .model import LayerKey, Source
 from .spatial import laea_to_lonlat
+from .zipmember import READ_SIZE, DeflatedMember, can_inflate
 
 NULL_VALUES = ["", "nan", "NaN", "NA"]
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -71,7 +73,13 @@ def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:
             with open(path, "rb") as stream:
                 yield stream
         else:
-            with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+            with zipfile.ZipFile(path) as archive:
+                info = archive.getinfo(member)
+                if not can_inflate(info):
+                    with archive.open(info) as stream:
+                        yield stream
+                    return
+            with io.BufferedReader(DeflatedMember(path, info), READ_SIZE) as stream:
                 yield stream
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise InputError(path, f"damaged ZIP archive ({exc})", "download the file again") from exc

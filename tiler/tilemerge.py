@@ -7,7 +7,7 @@ at the directory level: tile bytes are copied unchanged, only the directories ar
 
 from __future__ import annotations
 
-import mmap
+import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,17 +48,37 @@ class _Run:
     length: int
 
 
+class _Archive:
+    """An archive read with pread: a memory mapping would count every copied tile as resident."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            raise ToolError(f"cannot read tiles {path.name} to merge them: {exc}") from exc
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.fd, length, offset)
+
+    def header(self) -> HeaderDict:
+        return deserialize_header(self.read(0, HEADER_BYTES))
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> HeaderDict:
     """Write `output` from the tiles of `parts`; the first part's header gives bounds and type.
 
     Two parts holding the same tile is an error: the caller cut them on tile boundaries.
     Returns the header written.
     """
-    sources = [_open(part.path) for part in parts]
+    sources: list[_Archive] = []
     try:
+        sources += [_Archive(part.path) for part in parts]
         runs = sorted(_runs(parts, sources), key=lambda run: run.tile_id)
         _check_disjoint(runs, parts)
-        header = deserialize_header(sources[0][:HEADER_BYTES])
+        header = sources[0].header()
         with open(output, "wb") as out, open(output.with_suffix(".tiledata"), "w+b") as data:
             entries, contents = _copy_tiles(runs, sources, data)
             written = _finish(header, entries, contents, metadata, data.tell())
@@ -74,25 +94,17 @@ def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> Head
             source.close()
 
 
-def _open(path: Path) -> mmap.mmap:
-    try:
-        with open(path, "rb") as stream:
-            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as exc:
-        raise ToolError(f"cannot read tiles {path.name} to merge them: {exc}") from exc
-
-
-def _runs(parts: Sequence[Part], sources: Sequence[mmap.mmap]) -> Iterator[_Run]:
+def _runs(parts: Sequence[Part], sources: Sequence[_Archive]) -> Iterator[_Run]:
     for index, (part, source) in enumerate(zip(parts, sources, strict=True)):
-        header = deserialize_header(source[:HEADER_BYTES])
+        header = source.header()
         for entry in _entries(source, header, header["root_offset"], header["root_length"]):
             for run in _split(entry, part.keep):
                 yield _Run(run.tile_id, run.run_length, index, entry.offset, entry.length)
 
 
-def _entries(source: mmap.mmap, header: HeaderDict, offset: int, length: int) -> Iterator[Entry]:
+def _entries(source: _Archive, header: HeaderDict, offset: int, length: int) -> Iterator[Entry]:
     """Every tile entry of an archive, leaf directories followed."""
-    for entry in deserialize_directory(source[offset : offset + length]):
+    for entry in deserialize_directory(source.read(offset, length)):
         if entry.run_length > 0:
             yield entry
         else:
@@ -124,10 +136,10 @@ def _check_disjoint(runs: Sequence[_Run], parts: Sequence[Part]) -> None:
 
 
 def _copy_tiles(
-    runs: Sequence[_Run], sources: Sequence[mmap.mmap], data: Any
+    runs: Sequence[_Run], sources: Sequence[_Archive], data: Any
 ) -> tuple[list[Entry], int]:
     """Copy each distinct tile once, in tile order; returns the new entries and content count."""
-    starts = [deserialize_header(source[:HEADER_BYTES])["tile_data_offset"] for source in sources]
+    starts = [source.header()["tile_data_offset"] for source in sources]
     placed: dict[tuple[int, int], int] = {}
     entries: list[Entry] = []
     for run in runs:
@@ -135,7 +147,7 @@ def _copy_tiles(
         if key not in placed:
             placed[key] = data.tell()
             start = starts[run.part] + run.offset
-            data.write(sources[run.part][start : start + run.length])
+            data.write(sources[run.part].read(start, run.length))
         entries.append(Entry(run.tile_id, placed[key], run.length, run.run_length))
     return entries, len(placed)
 

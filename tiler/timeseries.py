@@ -8,7 +8,6 @@ pyarrow kernels, not per-value Python, and stored gzip-compressed (the viewer in
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +15,19 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from isal import igzip
 
 from .egms import iso_date
+from .memory import give_back
 from .model import Source
 from .reader import MISSING
 from .unit import SpooledSeries, spool_series
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
 CHUNK_SUFFIX = ".json.gz"
-GZIP_LEVEL = 4  # 5x faster than 6 here for 9 % larger chunks (measured on the samples)
+# ISA-L's level 2: 8x faster than zlib's level 4 for 2 % larger chunks (307 vs 38 MB/s on
+# 1M-point chunks); compressing was a quarter of the build's Python time
+GZIP_LEVEL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[
     assert unit.first_id % spec.size == 0, "a processing unit must start a new chunk"
     dates = [iso_date(column) for column in unit.source.dates]
     spool_series(unit.source, scratch)
+    give_back()  # the CSV blocks of the whole series
     index_rows: list[list[float | int]] = []
     series = SpooledSeries(scratch, len(dates))
     try:
@@ -133,4 +137,4 @@ def rows_json(block: np.ndarray) -> str:
 
 def write_gzip(path: Path, data: bytes) -> None:
     """Deterministic gzip (no name, mtime 0) so identical builds give identical bytes."""
-    path.write_bytes(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
+    path.write_bytes(igzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))

@@ -8,7 +8,7 @@ chunks can be written in space-filling-curve order without holding the series in
 
 from __future__ import annotations
 
-import mmap
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,29 +105,24 @@ def spool_series(source: Source, scratch: Path) -> int:
 class SpooledSeries:
     """A unit's spooled series, read back a chunk's rows (any order) at a time.
 
-    Memory-mapped and released every RELEASE_EVERY reads, so the process only holds the pages
-    of the rows it recently copied (releasing walks the whole mapping: not after every read).
+    Each row is read into the block with its own pread: a memory mapping would count every
+    page the kernel maps around a touched row (64 KB each) as resident until released.
     """
-
-    RELEASE_EVERY = 32
 
     def __init__(self, path: Path, columns: int) -> None:
         self.columns = columns
-        self.reads = 0
-        with open(path, "rb") as stream:
-            self.mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        self.row_bytes = columns * SERIES_DTYPE.itemsize
+        self.fd = os.open(path, os.O_RDONLY)
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
-        table = np.frombuffer(self.mapping, dtype=SERIES_DTYPE).reshape(-1, self.columns)
-        block = table[rows]
-        del table
-        self.reads += 1
-        if self.reads % self.RELEASE_EVERY == 0:
-            self.mapping.madvise(mmap.MADV_DONTNEED)
+        block = np.empty((len(rows), self.columns), dtype=SERIES_DTYPE)
+        for target, row in zip(block, rows.tolist(), strict=True):
+            if os.preadv(self.fd, [target.data], row * self.row_bytes) != self.row_bytes:
+                raise OSError(f"the spooled series ended before row {row}")
         return block
 
     def close(self) -> None:
-        self.mapping.close()
+        os.close(self.fd)
 
 
 class BadCoordinates:
