@@ -78,16 +78,21 @@ def stage(
     unit = StagedUnit(
         source=source,
         pid=pa.concat_arrays(pids) if pids else pa.array([], pa.string()),
-        static={name: np.concatenate(values) for name, values in static.items()},
-        lon=_concat(parts["lon"]),
-        lat=_concat(parts["lat"]),
-        file_rows=_concat(parts["file_rows"]).astype(np.int64),
+        static=_joined(static),
+        lon=_concat(parts.pop("lon")),
+        lat=_concat(parts.pop("lat")),
+        file_rows=_concat(parts.pop("file_rows")).astype(np.int64),
     )
     if bad_places.count and unit.rows == 0 and keep is None:
         raise InputError(source.display, "no point has valid coordinates",
                          "check the latitude/longitude (or easting/northing) columns")  # fmt: skip
     unit.warnings += bad_places.warnings() + duplicate_pids(unit)
     return unit
+
+
+def _joined(parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each column's blocks joined, a column's blocks freed before the next is joined."""
+    return {name: np.concatenate(parts.pop(name)) for name in list(parts)}
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
