@@ -90,8 +90,9 @@ def tile_layer(
 
 def _zoom_ranges(pyramid: Pyramid) -> list[tuple[int, int]]:
     """The zooms of each run: the maximum zoom first, the shared lowest zooms, the others alone."""
-    lower = [zoom for zoom in range(pyramid.max_zoom) if pyramid.sources(zoom)]
-    shared = [zoom for zoom in lower if _size(pyramid.sources(zoom)) <= SHARED_RUN_BYTES]
+    samples = {zoom: pyramid.sources(zoom) for zoom in range(pyramid.max_zoom)}
+    lower = [zoom for zoom, paths in samples.items() if paths]
+    shared = [zoom for zoom in lower if _size(samples[zoom]) <= SHARED_RUN_BYTES]
     ranges = [(pyramid.max_zoom, pyramid.max_zoom)]
     if shared:
         ranges.append((shared[0], shared[-1]))

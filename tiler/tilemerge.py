@@ -56,12 +56,14 @@ class _Archive:
             self.fd = os.open(path, os.O_RDONLY)
         except OSError as exc:
             raise ToolError(f"cannot read tiles {path.name} to merge them: {exc}") from exc
+        try:
+            self.header: HeaderDict = deserialize_header(self.read(0, HEADER_BYTES))
+        except Exception:
+            os.close(self.fd)
+            raise
 
     def read(self, offset: int, length: int) -> bytes:
         return os.pread(self.fd, length, offset)
-
-    def header(self) -> HeaderDict:
-        return deserialize_header(self.read(0, HEADER_BYTES))
 
     def close(self) -> None:
         os.close(self.fd)
@@ -78,7 +80,7 @@ def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> Head
         sources += [_Archive(part.path) for part in parts]
         runs = sorted(_runs(parts, sources), key=lambda run: run.tile_id)
         _check_disjoint(runs, parts)
-        header = sources[0].header()
+        header = sources[0].header
         with open(output, "wb") as out, open(output.with_suffix(".tiledata"), "w+b") as data:
             entries, contents = _copy_tiles(runs, sources, data)
             written = _finish(header, entries, contents, metadata, data.tell())
@@ -96,7 +98,7 @@ def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> Head
 
 def _runs(parts: Sequence[Part], sources: Sequence[_Archive]) -> Iterator[_Run]:
     for index, (part, source) in enumerate(zip(parts, sources, strict=True)):
-        header = source.header()
+        header = source.header
         for entry in _entries(source, header, header["root_offset"], header["root_length"]):
             for run in _split(entry, part.keep):
                 yield _Run(run.tile_id, run.run_length, index, entry.offset, entry.length)
@@ -139,7 +141,7 @@ def _copy_tiles(
     runs: Sequence[_Run], sources: Sequence[_Archive], data: Any
 ) -> tuple[list[Entry], int]:
     """Copy each distinct tile once, in tile order; returns the new entries and content count."""
-    starts = [source.header()["tile_data_offset"] for source in sources]
+    starts = [source.header["tile_data_offset"] for source in sources]
     placed: dict[tuple[int, int], int] = {}
     entries: list[Entry] = []
     for run in runs:
