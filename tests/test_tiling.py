@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
+import shutil
 from pathlib import Path
+from typing import Any
 
+import mapbox_vector_tile
 import numpy as np
+import pyarrow as pa
 import pytest
 import sitedata as sd
 from conftest import L2B_ASC
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pmtiles.reader import MmapSource, all_tiles
 
-from tiler import pointtiles, pyramid, tippecanoe
+from tiler import pointtiles, pyramid, regions, tippecanoe
+from tiler.features import FeatureFiles
 from tiler.pointtiles import Pyramid, tile_layer
 from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
 
@@ -81,12 +88,11 @@ def test_guess_equals_tippecanoe_zg(tmp_path: Path) -> None:
 def pyramid_of(source: Path, lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> Pyramid:
     """The feature lines of `source` split into files by point as a layer build does."""
     keys = pyramid.file_keys(lon, lat, np.arange(len(lon)))
-    files: dict[tuple[int, int], Path] = {}
-    lines = source.read_text().splitlines(keepends=True)
-    for key in np.unique(keys):
-        path = source.with_name(f"{source.stem}-{max_zoom}-{key}.json")
-        path.write_text("".join(lines[i] for i in np.flatnonzero(keys == key)))
-        files[divmod(int(key), pyramid.BANDS)] = path
+    folder = source.with_name(f"{source.stem}-{max_zoom}")
+    shutil.rmtree(folder, ignore_errors=True)
+    store = FeatureFiles(folder)
+    store.write(keys, pa.array(source.read_text().splitlines(keepends=True)), lon, lat)
+    files = {divmod(key, pyramid.BANDS): path for key, path in store.paths.items()}
     first_bands = pyramid.zoom_bands(pyramid.densest_per_zoom(lon, lat, max_zoom))
     return Pyramid(files, max_zoom, first_bands)
 
@@ -154,3 +160,42 @@ def test_the_shared_run_shows_each_zoom_the_same_sample(
         )
     alone, shared = ids_per_zoom
     assert shared == alone
+
+
+def all_tiles_decoded(path: Path) -> dict[tuple[int, int, int], list[Any]]:
+    """Every tile, its features (buffer copies included) as sorted (id, geometry, properties)."""
+    found = {}
+    with open(path, "rb") as stream:
+        for tile, data in all_tiles(MmapSource(stream)):
+            layers = mapbox_vector_tile.decode(gzip.decompress(data))
+            found[tile] = sorted(
+                (f["id"], json.dumps(f["geometry"]), json.dumps(f["properties"], sort_keys=True))
+                for layer in layers.values() for f in layer["features"]
+            )  # fmt: skip
+    return found
+
+
+@pytest.mark.slow
+def test_regions_write_the_tiles_of_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiled by region (as the big zooms of a large layer are), every tile is the same."""
+    rng = np.random.default_rng(11)
+    west = rng.uniform(12.99, 13.1, 20_000)  # across a z10 tile edge (13.0078°)
+    points = list(zip(west, rng.uniform(38.66, 38.75, 20_000), strict=True))
+    source = features(points, tmp_path / "points.json", pids=True)
+    lon, lat = lonlat(points)
+    zoom = 15  # regions of zoom 10 tiles, and of zoom 9 along their edges
+    tiles = []
+    for region_bytes in (1 << 40, 0):
+        monkeypatch.setattr(pointtiles, "REGION_RUN_BYTES", region_bytes)
+        options = tippecanoe.TileOptions((), tmp_path / f"{region_bytes}.pmtiles")
+        assert tile_layer(options, pyramid_of(source, lon, lat, zoom), lambda: None) == "fast"
+        tiles.append(all_tiles_decoded(options.output))
+    alone, by_region = tiles
+    assert by_region == alone
+    assert len(alone) > 150
+    wx, wy = world_xy(lon, lat)
+    levels = {regions.region_tile(key)[0] for key in regions.memberships(wx, wy, zoom)[1]}
+    assert levels == {9, 10}, "tiles of zoom 10 regions, and of a zoom 9 one along their edge"
+    assert not list(tmp_path.rglob("r*.geojsonl")), "the regions' inputs are removed"

@@ -24,8 +24,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.feather as feather
 import shapely
-from pmtiles.reader import MmapSource, Reader
-from pmtiles.tile import deserialize_header, serialize_header
 
 from . import __version__, partition, pyramid, tippecanoe
 from .errors import InputWarning, TilerError
@@ -34,7 +32,7 @@ from .layer import LayerJob, _add_unit, _LayerState
 from .model import LayerKey, Source
 from .outlines import unit_outline
 from .pidindex import buckets_of, write_buckets
-from .tilemerge import HEADER_BYTES, Part, merge
+from .tilemerge import Part, combined_metadata, merge
 from .timeseries import ChunkSpec, write_unit_chunks
 from .unit import PointFilter, StagedUnit, stage
 
@@ -207,7 +205,7 @@ class UnitLines(FeatureFiles):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"")
 
-    def write(self, keys: np.ndarray, lines: pa.Array) -> None:
+    def write(self, keys: np.ndarray, lines: pa.Array, lon: np.ndarray, lat: np.ndarray) -> None:
         with open(self.path, "ab") as out:
             write_lines(lines, out)
 
@@ -341,42 +339,13 @@ def merge_tiles(
     parts: Sequence[tuple[Path, int | None]], output: Path, zoom: int, top: int
 ) -> Path:  # fmt: skip
     """One archive from the partitions' own tiles (key) and the overview's zooms (None)."""
-    metadata, headers = combined_metadata([path for path, _ in parts], top)
-    cuts = [Part(path, partition.above(zoom) if key is None else partition.owned_by(key, zoom))
-            for path, key in parts]  # fmt: skip
-    with atomic(output) as temporary:
-        merge(cuts, temporary, metadata)
-        with open(temporary, "r+b") as stream:
-            header = deserialize_header(stream.read(HEADER_BYTES))
-            for corner, pick in (("min_lon_e7", min), ("min_lat_e7", min),
-                                 ("max_lon_e7", max), ("max_lat_e7", max)):  # fmt: skip
-                header[corner] = pick(h[corner] for h in headers)  # type: ignore[literal-required]
-            header["center_lon_e7"] = (header["min_lon_e7"] + header["max_lon_e7"]) // 2
-            header["center_lat_e7"] = (header["min_lat_e7"] + header["max_lat_e7"]) // 2
-            stream.seek(0)
-            stream.write(serialize_header(header))
-    return output
-
-
-def combined_metadata(paths: Sequence[Path], top: int) -> tuple[dict[str, Any], list[Any]]:
-    """The first archive's metadata, with every archive's attributes and the whole zoom range."""
-    metadata: dict[str, Any] = {}
-    fields: dict[str, str] = {}
-    headers = []
-    for path in paths:
-        with open(path, "rb") as stream:
-            reader = Reader(MmapSource(stream))
-            found = reader.metadata()
-            headers.append(reader.header())
-        metadata = metadata or found
-        for layer in found.get("vector_layers", []):
-            fields.update(layer.get("fields", {}))
-    for layer in metadata.get("vector_layers", []):
-        layer.update(minzoom=0, maxzoom=top, fields=dict(sorted(fields.items())))
-    metadata.pop("tilestats", None)
-    metadata.pop("strategies", None)
+    metadata = combined_metadata([path for path, _ in parts], 0, top)
     metadata["generator_options"] = (
         "egms-tiler on Dask: tippecanoe per partition (a tile and the zooms below it) and once "
         "over a thinned overview for the zooms above; archives merged"
     )
-    return metadata, headers
+    cuts = [Part(path, partition.above(zoom) if key is None else partition.owned_by(key, zoom))
+            for path, key in parts]  # fmt: skip
+    with atomic(output) as temporary:
+        merge(cuts, temporary, metadata)
+    return output

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .zooms import world_xy
+
 # tile attribute, internal column name, decimals written by EGMS
 TILE_FIELDS = (
     ("velocity", "mean_velocity", 1),
@@ -95,21 +97,50 @@ def write_lines(lines: pa.Array, out: BinaryIO) -> None:
 
 
 class FeatureFiles:
-    """A layer's GeoJSON lines, split into one file per key (see tiler/pyramid.py)."""
+    """A layer's GeoJSON lines, split into one file per key (see tiler/pyramid.py).
+
+    Beside each file, its line index (`LINE_INDEX`: world x, y and byte length of every line)
+    lets a zoom be cut into regions without parsing the text (tiler/regions.py).
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.paths: dict[int, Path] = {}
 
-    def write(self, keys: np.ndarray, lines: pa.Array) -> None:
+    def write(self, keys: np.ndarray, lines: pa.Array, lon: np.ndarray, lat: np.ndarray) -> None:
         """Append each line to its key's file, keeping their order within a file."""
         order = np.argsort(keys, kind="stable")
         starts = np.flatnonzero(np.diff(keys[order])) + 1
+        wx, wy = world_xy(lon, lat)
         for part in np.split(order, starts):
             if len(part) == 0:
                 continue
             key = int(keys[part[0]])
             path = self.paths.setdefault(key, self.directory / f"{key}.geojsonl")
+            chosen = lines.take(pa.array(part))
             with open(path, "ab") as out:
-                write_lines(lines.take(pa.array(part)), out)
+                write_lines(chosen, out)
+            with open(line_index_path(path), "ab") as out:
+                out.write(_line_index(wx[part], wy[part], chosen).tobytes())
+
+
+LINE_INDEX = np.dtype([("x", "<u4"), ("y", "<u4"), ("length", "<u4")])
+
+
+def line_index_path(path: Path) -> Path:
+    return path.with_suffix(".lines")
+
+
+def _line_index(wx: np.ndarray, wy: np.ndarray, lines: pa.Array) -> np.ndarray:
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    index = np.empty(len(lines), dtype=LINE_INDEX)
+    index["x"], index["y"] = wx, wy
+    index["length"] = np.diff(offsets[lines.offset : lines.offset + len(lines) + 1])
+    return index
+
+
+def read_line_index(path: Path) -> np.ndarray:
+    return np.fromfile(line_index_path(path), dtype=LINE_INDEX)

@@ -213,7 +213,7 @@ def _add_unit(
     for part in _slices(count):  # the text of a whole burst would be ~250 B a point at once
         part_static = {name: values[part] for name, values in static.items()}
         lines = geojson_lines(ids[part], lon[part], lat[part], pids[part], part_static, index)
-        features.write(keys[part], lines)
+        features.write(keys[part], lines, lon[part], lat[part])
     velocity = static.get("mean_velocity", np.full(count, np.nan))
     state.pending.append(
         UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows[order])

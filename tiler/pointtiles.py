@@ -15,19 +15,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-from pmtiles.reader import MmapSource, Reader
-
-from . import tippecanoe
+from . import regions, tippecanoe
 from .features import with_min_zoom
 from .pyramid import FileKey, files_for_zoom
-from .tilemerge import Part, merge
+from .regionfiles import write_region_files
+from .tilemerge import Part, TileFilter, combined_metadata, merge
 
 NO_STATS = "--no-tile-stats"  # the manifest has its own attribute statistics
 SHARED_RUN_BYTES = 2_000_000  # the lowest zooms whose samples fit this share one run
 TAGGED = "--drop-rate=1"  # a shared run drops nothing: each feature has its first zoom
+REGION_RUN_BYTES = 20_000_000  # a zoom whose features pass this is tiled by region
+REGION_THREADS = 16  # more temporary files: tippecanoe skips more zooms above a small input
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,30 +63,38 @@ def tile_layer(
     """
     scratch = options.temp_dir or options.output.parent
     ranges = _zoom_ranges(pyramid)
-    runs = [_run_options(options, pyramid, lowest, highest, scratch) for lowest, highest in ranges]
-    big = tippecanoe.Tiling(runs[0])
-    small = _Sequence(runs[1:])
+    steps = [partial(_plan, options, pyramid, low, high, scratch) for low, high in ranges]
+    big = _Sequence(steps[:1])
+    small = _Sequence(steps[1:])
     try:
         meanwhile()
     except BaseException:
         small.stop()
-        big.kill()
+        big.stop()
         raise
-    ok = big.wait() == 0 and small.wait()
-    archives = [run.output for run in runs]
+    ok = big.wait() and small.wait()
+    runs = big.done + small.done
     try:
         if ok:
-            _merge(archives, options.output, min(lowest for lowest, _ in ranges), pyramid.max_zoom)
+            _merge(runs, options.output, min(lowest for lowest, _ in ranges), pyramid.max_zoom)
             return "fast"
         everything = replace(options, source=tuple(pyramid.sources(pyramid.max_zoom)))
         tippecanoe.run(replace(everything, recipe=tippecanoe.POINT_RECIPE))
         return "documented"
     finally:
         for run in runs:
-            run.output.unlink(missing_ok=True)
-            if TAGGED in run.recipe:
-                assert isinstance(run.source, tuple)
-                run.source[0].unlink(missing_ok=True)
+            run.options.output.unlink(missing_ok=True)
+            for path in run.made:
+                path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One tippecanoe run, the tiles the merge takes from it, and the input files it made."""
+
+    options: tippecanoe.TileOptions
+    keep: TileFilter | None = None
+    made: tuple[Path, ...] = ()
 
 
 def _zoom_ranges(pyramid: Pyramid) -> list[tuple[int, int]]:
@@ -103,18 +112,29 @@ def _size(paths: Sequence[Path]) -> int:
     return sum(path.stat().st_size for path in paths)
 
 
-def _run_options(
+def _plan(
     options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int, scratch: Path
-) -> tippecanoe.TileOptions:
+) -> list[_Run]:
+    """The runs for zooms lowest..highest: one, or one per region of a big single zoom."""
     name = f"{options.output.parent.name}-z{lowest}"
-    output = scratch / f"{name}.pmtiles"
     recipe: tuple[str, ...] = (f"--minimum-zoom={lowest}", f"--maximum-zoom={highest}", NO_STATS)
-    if lowest == highest:
-        sources: tuple[Path, ...] = tuple(pyramid.sources(lowest))
-    else:
-        sources = (_tagged_sample(pyramid, highest, scratch / f"{name}-{highest}.geojsonl"),)
-        recipe += (TAGGED,)
-    return replace(options, source=sources, output=output, recipe=recipe)
+    if lowest != highest:
+        sample = _tagged_sample(pyramid, highest, scratch / f"{name}-{highest}.geojsonl")
+        run = replace(options, source=(sample,), output=scratch / f"{name}.pmtiles",
+                      recipe=(*recipe, TAGGED))  # fmt: skip
+        return [_Run(run, made=(sample,))]
+    sources = tuple(pyramid.sources(lowest))
+    if _size(sources) < REGION_RUN_BYTES:
+        return [_Run(replace(options, source=sources, output=scratch / f"{name}.pmtiles",
+                             recipe=recipe))]  # fmt: skip
+    folder = scratch / f"{name}-regions"
+    folder.mkdir(exist_ok=True)
+    return [
+        _Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
+                     threads=REGION_THREADS),
+             keep=regions.owned_by(key, lowest), made=(path,))
+        for key, path in sorted(write_region_files(sources, lowest, folder).items())
+    ]  # fmt: skip
 
 
 def _tagged_sample(pyramid: Pyramid, top: int, path: Path) -> Path:
@@ -125,10 +145,11 @@ def _tagged_sample(pyramid: Pyramid, top: int, path: Path) -> Path:
 
 
 class _Sequence:
-    """The lower zooms' runs, one after another on a background thread."""
+    """Runs one after another on a background thread, each step planned just before."""
 
-    def __init__(self, runs: list[tippecanoe.TileOptions]) -> None:
-        self.runs = runs
+    def __init__(self, steps: Sequence[Callable[[], list[_Run]]]) -> None:
+        self.steps = steps
+        self.done: list[_Run] = []
         self.failed = False
         self.stopping = threading.Event()
         self.current: tippecanoe.Tiling | None = None
@@ -136,13 +157,19 @@ class _Sequence:
         self.thread.start()
 
     def _run(self) -> None:
-        for options in self.runs:
-            if self.stopping.is_set():
-                return
-            self.current = tippecanoe.Tiling(options)
-            if self.current.wait() != 0:
-                self.failed = True
-                return
+        try:
+            for step in self.steps:
+                for run in step():
+                    self.done.append(run)
+                    if self.stopping.is_set():
+                        return
+                    self.current = tippecanoe.Tiling(run.options)
+                    if self.current.wait() != 0:
+                        self.failed = True
+                        return
+        except BaseException:
+            self.failed = True
+            raise
 
     def wait(self) -> bool:
         self.thread.join()
@@ -155,22 +182,12 @@ class _Sequence:
         self.thread.join()
 
 
-def _merge(archives: Sequence[Path], output: Path, min_zoom: int, max_zoom: int) -> None:
+def _merge(runs: Sequence[_Run], output: Path, min_zoom: int, max_zoom: int) -> None:
     """Merge the runs' archives, the maximum zoom's first; its metadata describes the whole."""
-    metadata = _metadata(archives[0])
-    layers: list[dict[str, Any]] = metadata.get("vector_layers", [])
-    for layer in layers:
-        layer["minzoom"] = min(min_zoom, int(layer.get("minzoom", max_zoom)))
-    metadata.pop("strategies", None)
+    metadata = combined_metadata([run.options.output for run in runs], min_zoom, max_zoom)
     metadata["generator_options"] = (
         f"egms-tiler: tippecanoe at zoom {max_zoom} over every point, and once for each lower "
         "zoom over a nested sample (1 point in 2.5 a zoom out, the lowest-ranked point of "
         "every occupied tile kept); archives merged"
     )
-    merge([Part(path) for path in archives], output, metadata)
-
-
-def _metadata(path: Path) -> dict[str, Any]:
-    with open(path, "rb") as stream:
-        found: dict[str, Any] = Reader(MmapSource(stream)).metadata()
-    return found
+    merge([Part(run.options.output, run.keep) for run in runs], output, metadata)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import (
     Entry,
     HeaderDict,
@@ -80,7 +81,7 @@ def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> Head
         sources += [_Archive(part.path) for part in parts]
         runs = sorted(_runs(parts, sources), key=lambda run: run.tile_id)
         _check_disjoint(runs, parts)
-        header = sources[0].header
+        header = _union_bounds([source.header for source in sources])
         with open(output, "wb") as out, open(output.with_suffix(".tiledata"), "w+b") as data:
             entries, contents = _copy_tiles(runs, sources, data)
             written = _finish(header, entries, contents, metadata, data.tell())
@@ -94,6 +95,34 @@ def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> Head
         output.with_suffix(".tiledata").unlink(missing_ok=True)
         for source in sources:
             source.close()
+
+
+def _union_bounds(headers: Sequence[HeaderDict]) -> HeaderDict:
+    """The first header, its bounds grown to hold every part's, centred on them."""
+    header = headers[0].copy()
+    for corner, pick in (("min_lon_e7", min), ("min_lat_e7", min),
+                         ("max_lon_e7", max), ("max_lat_e7", max)):  # fmt: skip
+        header[corner] = pick(found[corner] for found in headers)  # type: ignore[literal-required]
+    header["center_lon_e7"] = (header["min_lon_e7"] + header["max_lon_e7"]) // 2
+    header["center_lat_e7"] = (header["min_lat_e7"] + header["max_lat_e7"]) // 2
+    return header
+
+
+def combined_metadata(paths: Sequence[Path], min_zoom: int, max_zoom: int) -> dict[str, Any]:
+    """The first archive's metadata, with every archive's attributes and the whole zoom range."""
+    metadata: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    for path in paths:
+        with open(path, "rb") as stream:
+            found = Reader(MmapSource(stream)).metadata()
+        metadata = metadata or found
+        for layer in found.get("vector_layers", []):
+            fields.update(layer.get("fields", {}))
+    for layer in metadata.get("vector_layers", []):
+        layer.update(minzoom=min_zoom, maxzoom=max_zoom, fields=dict(sorted(fields.items())))
+    metadata.pop("tilestats", None)
+    metadata.pop("strategies", None)
+    return metadata
 
 
 def _runs(parts: Sequence[Part], sources: Sequence[_Archive]) -> Iterator[_Run]:

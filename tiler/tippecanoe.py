@@ -63,6 +63,9 @@ class TileOptions:
     cwd: Path | None = None
     # how to tile: the point recipe below by default; the basemap passes its own polygon recipe
     recipe: tuple[str, ...] = ()
+    # TIPPECANOE_MAX_THREADS: more threads means more temporary files, and above an input that
+    # fits in few tiles tippecanoe then skips zooms it does not write (0: its default, the cores)
+    threads: int = 0
 
 
 def find_binary() -> Path:
@@ -146,7 +149,7 @@ class Tiling:
         with _file_limit(FILE_LIMIT):
             self.proc = subprocess.Popen(
                 argv(options), executable=binary, cwd=options.cwd, text=True,
-                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=_environment(options),
             )  # fmt: skip
         _lower_priority(self.proc.pid)
         self.reader = threading.Thread(target=self._drain, daemon=True)
@@ -170,6 +173,12 @@ class Tiling:
     def kill(self) -> None:
         self.proc.kill()
         self.wait()
+
+
+def _environment(options: TileOptions) -> dict[str, str] | None:
+    if not options.threads:
+        return None
+    return {**os.environ, "TIPPECANOE_MAX_THREADS": str(options.threads)}
 
 
 _limit_lock = threading.Lock()
