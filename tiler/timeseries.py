@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ CHUNK_SUFFIX = ".json.gz"
 # ISA-L's level 2: 8x faster than zlib's level 4 for 2 % larger chunks (307 vs 38 MB/s on
 # 1M-point chunks); compressing was a quarter of the build's Python time
 GZIP_LEVEL = 2
+TABLE_LIMIT = 1 << 16  # values (0.1 mm) whose text rows_json looks up: ±6.5 m
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +112,8 @@ def chunk_json(
     parts = [head[:-1]]
     for name, (values, decimals) in columns.items():
         parts.append(f',"{name}":[{numbers_json(values, decimals)}]')
-    parts.append(',"d":[' + rows_json(block) + "]}")
-    return "".join(parts).encode()
+    parts.append(',"d":[')
+    return "".join(parts).encode() + rows_json(block) + b"]}"
 
 
 def numbers_json(values: np.ndarray, decimals: int) -> str:
@@ -123,11 +125,40 @@ def numbers_json(values: np.ndarray, decimals: int) -> str:
     return ",".join(text.to_pylist())
 
 
-def rows_json(block: np.ndarray) -> str:
-    """'[v,v,null],[...]' for an int32 matrix, MISSING written as null."""
+def rows_json(block: np.ndarray) -> bytes:
+    """'[v,v,null],[...]' for an int32 matrix, MISSING written as null.
+
+    Each value's text, with the comma or bracket after it, is looked up in a table of every
+    value up to ±TABLE_LIMIT: a gather instead of formatting, 1.4x faster per chunk.
+    """
     rows, columns = block.shape
-    if rows == 0:
-        return ""
+    if rows == 0 or columns == 0:
+        return b""
+    flat = block.ravel().astype(np.int64)
+    missing = flat == MISSING
+    if np.abs(flat[~missing]).max(initial=0) >= TABLE_LIMIT:
+        return _rows_json_formatted(block).encode()
+    index = np.where(missing, 2 * TABLE_LIMIT, flat + TABLE_LIMIT)
+    index[columns - 1 :: columns] += 2 * TABLE_LIMIT + 1  # a row's last value: the second half
+    text = _value_texts().take(pa.array(index))
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)
+    data = memoryview(text.buffers()[2])[offsets[0] : offsets[len(text)]]
+    return b"[" + bytes(data[:-2])  # the last row's "],[" loses its ",["
+
+
+@lru_cache(maxsize=1)
+def _value_texts() -> pa.Array:
+    """'v,' for every value in ±TABLE_LIMIT and 'null,', then the same ending in '],['."""
+    values = pc.cast(pa.array(np.arange(-TABLE_LIMIT, TABLE_LIMIT, dtype=np.int32)), pa.string())
+    values = pa.concat_arrays([values, pa.array(["null"])])
+    return pa.concat_arrays([
+        pc.binary_join_element_wise(values, ",", ""),
+        pc.binary_join_element_wise(values, "],[", ""),
+    ])  # fmt: skip
+
+
+def _rows_json_formatted(block: np.ndarray) -> str:
+    rows, columns = block.shape
     flat = block.ravel()
     text = pc.cast(pa.array(flat, mask=flat == MISSING), pa.string()).fill_null("null")
     offsets = pa.array(np.arange(0, rows * columns + 1, columns, dtype=np.int32))

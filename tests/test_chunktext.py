@@ -1,0 +1,40 @@
+"""The chunk writer's JSON text (tiler/timeseries.py): exact values, nulls, any magnitude."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from tiler.reader import MISSING
+from tiler.timeseries import TABLE_LIMIT, numbers_json, rows_json
+
+values = st.one_of(
+    st.integers(-TABLE_LIMIT - 2, TABLE_LIMIT + 2),
+    st.just(int(MISSING)),
+    st.integers(np.iinfo(np.int32).min + 1, np.iinfo(np.int32).max),
+)
+blocks = st.tuples(st.integers(0, 6), st.integers(0, 8)).flatmap(
+    lambda shape: arrays(np.int32, shape, elements=values)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(blocks)
+def test_rows_json_is_the_matrix_with_nulls(block: np.ndarray) -> None:
+    text = rows_json(block)
+    parsed = json.loads(b"[" + text + b"]")
+    expected = [[None if v == MISSING else int(v) for v in row] for row in block.tolist()]
+    if block.shape[1] == 0:
+        expected = []
+    assert parsed == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, st.integers(0, 20), elements=st.floats(-1e4, 1e4) | st.just(np.nan)))
+def test_numbers_json_rounds_and_writes_nan_as_null(values: np.ndarray) -> None:
+    parsed = json.loads("[" + numbers_json(values, 1) + "]")
+    assert parsed == [None if np.isnan(v) else round(float(v), 1) for v in values.tolist()]
