@@ -23,12 +23,14 @@ from .model import LayerKey, Source
 from .outlines import unit_outline, write_outlines
 from .pidindex import write_pid_index
 from .spatial import Bounds
+from .spooler import Spooler
 from .stats import AttributeStats
 from .timeseries import (
     ChunkSpec,
     UnitChunks,
     chunk_path_template,
     chunks_needed,
+    write_spooled_chunks,
     write_unit_chunks,
 )
 from .unit import PointFilter, StagedUnit, stage
@@ -83,11 +85,21 @@ def build_layer(job: LayerJob) -> LayerResult | None:
     """Build one layer in two passes over its files.
 
     Pass 1 reads the small columns of every unit, assigns ids and writes the tile features;
-    tippecanoe then tiles them in the background while pass 2 reads the series and writes the
-    chunks. None when no point is left (all outside the --clip area).
+    tippecanoe then tiles them in the background while pass 2 writes the chunks from the
+    series, which a background thread has been reading since the start (tiler/spooler.py).
+    None when no point is left (all outside the --clip area).
     """
     layer_dir = job.data_dir / job.key.id
     (layer_dir / "ts").mkdir(parents=True)
+    spooler = None if job.keep else Spooler(job.sources, job.scratch_dir, job.key.id)
+    try:
+        return _build_layer(job, layer_dir, spooler)
+    finally:
+        if spooler is not None:
+            spooler.close()
+
+
+def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> LayerResult | None:
     features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
     state = _LayerState()
     for source in job.sources:
@@ -111,7 +123,7 @@ def build_layer(job: LayerJob) -> LayerResult | None:
         temp_dir=job.scratch_dir,
         cwd=job.data_dir.parent,
     )
-    chunks = partial(_write_chunks, job, state, layer_dir)
+    chunks = partial(_write_chunks, job, state, layer_dir, spooler)
     state.recipe = pointtiles.tile_layer(options, _pyramid(state, features), chunks)
     shutil.rmtree(features.directory)
     return state.finish(job, layer_dir, tiles)
@@ -125,12 +137,22 @@ def _pyramid(state: _LayerState, features: FeatureFiles) -> pointtiles.Pyramid:
     return pointtiles.Pyramid(files, zoom, first_bands)
 
 
-def _write_chunks(job: LayerJob, state: _LayerState, layer_dir: Path) -> None:
-    """Pass 2: every unit's series into its chunks (runs while tippecanoe tiles)."""
+def _write_chunks(
+    job: LayerJob, state: _LayerState, layer_dir: Path, spooler: Spooler | None
+) -> None:  # fmt: skip
+    """Pass 2: every unit's series into its chunks (runs while tippecanoe tiles).
+
+    Without a --clip area the series were spooled early (tiler/spooler.py): with one, most
+    files may have no point left, and spooling them would be wasted.
+    """
     for index, unit in enumerate(state.pending):
         spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
-        scratch = job.scratch_dir / f"{job.key.id}-{index}.series"
-        state.index_rows += write_unit_chunks(unit, spec, scratch)
+        if spooler is None:
+            scratch = job.scratch_dir / f"{job.key.id}-{index}.series"
+            state.index_rows += write_unit_chunks(unit, spec, scratch)
+            continue
+        state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
+        spooler.done_with(unit.source)
     state.pending.clear()
 
 

@@ -63,16 +63,26 @@ class UnitChunks:
 
 
 def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[list[float | int]]:
-    """Read the unit's series (pass 2) and write its chunks.
+    """Read the unit's series (pass 2) into `scratch` and write its chunks from there."""
+    try:
+        spool_series(unit.source, scratch)
+        return write_spooled_chunks(unit, spec, scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def write_spooled_chunks(
+    unit: UnitChunks, spec: ChunkSpec, spooled: Path
+) -> list[list[float | int]]:  # fmt: skip
+    """Write the unit's chunks from its spooled series (`spool_series`).
 
     Returns the chunk index rows: [chunk, unit, west, south, east, north, points].
     """
     assert unit.first_id % spec.size == 0, "a processing unit must start a new chunk"
     dates = [iso_date(column) for column in unit.source.dates]
-    spool_series(unit.source, scratch)
     give_back()  # the CSV blocks of the whole series
     index_rows: list[list[float | int]] = []
-    series = SpooledSeries(scratch, len(dates))
+    series = SpooledSeries(spooled, len(dates))
     try:
         for start in range(0, len(unit.file_rows), spec.size):
             part = slice(start, start + spec.size)
@@ -85,7 +95,6 @@ def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[
             index_rows.append([chunk, spec.unit, *box(lon, lat), len(block)])
     finally:
         series.close()
-        scratch.unlink()
     return index_rows
 
 

@@ -9,6 +9,7 @@ chunks can be written in space-filling-curve order without holding the series in
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,12 +100,17 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
 
 
-def spool_series(source: Source, scratch: Path) -> int:
-    """Pass 2: every row's series into `scratch` (int32, file order); returns bytes per row."""
+def spool_series(source: Source, scratch: Path, stopping: threading.Event | None = None) -> bool:
+    """Pass 2: every row's series into `scratch` (int32, file order).
+
+    False if `stopping` was set before the end (the file is then incomplete).
+    """
     with open(scratch, "wb") as out:
         for block in iter_series(source):
+            if stopping is not None and stopping.is_set():
+                return False
             out.write(block.astype(SERIES_DTYPE, copy=False).tobytes())
-    return len(source.dates) * SERIES_DTYPE.itemsize
+    return True
 
 
 class SpooledSeries:

@@ -1,0 +1,61 @@
+"""Series spooled early (tiler/spooler.py): in order, the same bytes, skipped units let go."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import L2B_ASC, L2B_DESC, L3_UP
+
+from tiler.errors import InputError
+from tiler.reader import scan
+from tiler.spooler import AHEAD, Spooler
+from tiler.unit import SERIES_DTYPE, spool_series
+
+
+def test_spooled_files_equal_spooling_in_turn_and_are_removed(tmp_path: Path) -> None:
+    sources = [scan(path) for path in (L2B_DESC, L2B_ASC, L3_UP, L2B_DESC)]
+    spooler = Spooler(sources, tmp_path, "layer")
+    try:
+        for number, source in enumerate(sources):
+            if number == 1:
+                continue  # a unit with no point left: let go when the next is taken
+            path = spooler.take(source)
+            expected = tmp_path / "expected.series"
+            spool_series(source, expected)
+            assert path.read_bytes() == expected.read_bytes()
+            rows = len(path.read_bytes()) // (len(source.dates) * SERIES_DTYPE.itemsize)
+            assert rows > 500
+            spooler.done_with(source)
+            assert not path.exists()
+            assert len(list(tmp_path.glob("layer-*.series"))) <= AHEAD
+    finally:
+        spooler.close()
+    assert not list(tmp_path.glob("layer-*.series"))
+
+
+def test_a_bad_series_is_raised_where_its_unit_is_taken(tmp_path: Path) -> None:
+    bad = tmp_path / L2B_ASC.name
+    with zipfile.ZipFile(L2B_ASC) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".csv"))
+        lines = archive.read(name).decode().splitlines(keepends=True)
+    fields = lines[40].split(",")
+    fields[-3] = "oops"
+    lines[40] = ",".join(fields)
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, "".join(lines))
+    good = tmp_path / "good" / L2B_DESC.name
+    good.parent.mkdir()
+    shutil.copy(L2B_DESC, good)
+    sources = [scan(bad), scan(good)]
+    spooler = Spooler(sources, tmp_path, "layer")
+    try:
+        with pytest.raises(InputError, match="line 41"):
+            spooler.take(sources[0])
+        with pytest.raises(InputError):
+            spooler.take(sources[1])  # nothing after a failure is spooled
+    finally:
+        spooler.close()
+    assert not list(tmp_path.glob("layer-*.series"))
