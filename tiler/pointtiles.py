@@ -12,6 +12,7 @@ layer is tiled again with tippecanoe's documented recipe.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from .tilemerge import Part, TileFilter, combined_metadata, merge
 NO_STATS = "--no-tile-stats"  # the manifest has its own attribute statistics
 SHARED_RUN_BYTES = 2_000_000  # the lowest zooms whose samples fit this share one run
 TAGGED = "--drop-rate=1"  # a shared run drops nothing: each feature has its first zoom
+WORKERS = 2  # tippecanoe runs at a time, each using ~1.3 cores
 REGION_RUN_BYTES = 20_000_000  # a zoom whose features pass this is tiled by region
 REGION_THREADS = 4  # 4x the temporary files: from one tile tippecanoe skips 2 zooms (16: 3, but
 # 16 threads hold ~250 MB whatever the input)
@@ -65,16 +67,14 @@ def tile_layer(
     scratch = options.temp_dir or options.output.parent
     ranges = _zoom_ranges(pyramid)
     steps = [partial(_plan, options, pyramid, low, high, scratch) for low, high in ranges]
-    big = _Sequence(steps[:1])
-    small = _Sequence(steps[1:])
+    pool = _Pool(steps)
     try:
         meanwhile()
     except BaseException:
-        small.stop()
-        big.stop()
+        pool.stop()
         raise
-    ok = big.wait() and small.wait()
-    runs = big.done + small.done
+    ok = pool.wait()
+    runs = pool.planned()
     try:
         if ok:
             _merge(runs, options.output, min(lowest for lowest, _ in ranges), pyramid.max_zoom)
@@ -145,42 +145,97 @@ def _tagged_sample(pyramid: Pyramid, top: int, path: Path) -> Path:
     return path
 
 
-class _Sequence:
-    """Runs one after another on a background thread, each step planned just before."""
+class _Pool:
+    """Plans the steps, then runs their tippecanoe runs, biggest input first, on WORKERS threads.
+
+    Biggest first, so the last runs to finish are short ones and no core waits for one long run.
+    """
 
     def __init__(self, steps: Sequence[Callable[[], list[_Run]]]) -> None:
-        self.steps = steps
-        self.done: list[_Run] = []
+        self.lock = threading.Condition()
+        self.queue: list[tuple[int, int, int]] = []  # (plan first, biggest first, order)
+        self.items: list[Callable[[], list[_Run]] | _Run] = list(steps)
+        for order in range(len(steps)):
+            heapq.heappush(self.queue, (0, 0, order))
+        self.plans: dict[int, list[_Run]] = {}  # step -> its runs
+        self.busy = 0
         self.failed = False
         self.stopping = threading.Event()
-        self.current: tippecanoe.Tiling | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        self.current: set[tippecanoe.Tiling] = set()
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(WORKERS)]
+        for thread in self.threads:
+            thread.start()
 
-    def _run(self) -> None:
+    def _work(self) -> None:
         try:
-            for step in self.steps:
-                for run in step():
-                    self.done.append(run)
-                    if self.stopping.is_set():
-                        return
-                    self.current = tippecanoe.Tiling(run.options)
-                    if self.current.wait() != 0:
-                        self.failed = True
-                        return
+            while (found := self._next()) is not None:
+                order, item = found
+                if isinstance(item, _Run):
+                    self._tile(item)
+                else:
+                    self._add(order, item())
+                with self.lock:
+                    self.busy -= 1
+                    self.lock.notify_all()
         except BaseException:
-            self.failed = True
+            self._fail()
             raise
 
+    def _next(self) -> tuple[int, Callable[[], list[_Run]] | _Run] | None:
+        with self.lock:
+            while not self.queue and self.busy and not self.stopping.is_set():
+                self.lock.wait()  # a step being planned may still add runs
+            if not self.queue or self.stopping.is_set():
+                return None
+            self.busy += 1
+            order = heapq.heappop(self.queue)[2]
+            return order, self.items[order]
+
+    def _add(self, step: int, runs: list[_Run]) -> None:
+        with self.lock:
+            self.plans[step] = runs
+            for run in runs:
+                self.items.append(run)
+                heapq.heappush(self.queue, (1, -_size(_inputs(run)), len(self.items) - 1))
+
+    def _tile(self, run: _Run) -> None:
+        tiling = tippecanoe.Tiling(run.options)
+        with self.lock:
+            self.current.add(tiling)
+        if self.stopping.is_set():
+            tiling.kill()
+        if tiling.wait() != 0:
+            self._fail()
+        with self.lock:
+            self.current.discard(tiling)
+
+    def _fail(self) -> None:
+        self.failed = True
+        self.stopping.set()
+        with self.lock:
+            self.lock.notify_all()
+
+    def planned(self) -> list[_Run]:
+        """Every run planned so far, in plan order (the merge's metadata comes from the first)."""
+        return [run for step in sorted(self.plans) for run in self.plans[step]]
+
     def wait(self) -> bool:
-        self.thread.join()
+        for thread in self.threads:
+            thread.join()
         return not self.failed
 
     def stop(self) -> None:
         self.stopping.set()
-        if self.current is not None:
-            self.current.kill()
-        self.thread.join()
+        with self.lock:
+            for tiling in self.current:
+                tiling.kill()
+            self.lock.notify_all()
+        self.wait()
+
+
+def _inputs(run: _Run) -> tuple[Path, ...]:
+    source = run.options.source
+    return source if isinstance(source, tuple) else (source,)
 
 
 def _merge(runs: Sequence[_Run], output: Path, min_zoom: int, max_zoom: int) -> None:

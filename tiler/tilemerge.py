@@ -120,8 +120,8 @@ def combined_metadata(paths: Sequence[Path], min_zoom: int, max_zoom: int) -> di
             fields.update(layer.get("fields", {}))
     for layer in metadata.get("vector_layers", []):
         layer.update(minzoom=min_zoom, maxzoom=max_zoom, fields=dict(sorted(fields.items())))
-    metadata.pop("tilestats", None)
-    metadata.pop("strategies", None)
+    for partial in ("tilestats", "strategies", "antimeridian_adjusted_bounds"):
+        metadata.pop(partial, None)  # of one part only
     return metadata
 
 
