@@ -1,13 +1,14 @@
 """Tile a point layer: the maximum zoom over every point, each lower zoom over its sample.
 
 tippecanoe passes every feature through every zoom, dropped or not, and the `*-as-needed`
-checks cost ~35 % more. So the maximum zoom runs alone over all points (the big run), while
-each lower zoom runs alone over the files of its nested sample (tiler/pyramid.py), in
-parallel with it and with the chunk writer; the archives hold disjoint zooms and are merged
-byte for byte (tiler/tilemerge.py). The lowest zooms, whose samples are small, share one run
-(each feature tagged with the first zoom that shows it): a tippecanoe process costs ~0.1 s
-of start-up whatever its input. If any run fails (a tile over tippecanoe's limits), the
-layer is tiled again with tippecanoe's documented recipe.
+checks cost ~35 % more. So the maximum zoom runs alone over all points, and each lower zoom
+alone over the files of its nested sample (tiler/pyramid.py); the archives hold disjoint
+tiles and are merged byte for byte (tiler/tilemerge.py). The lowest zooms, whose samples are
+small, share one run (each feature tagged with the first zoom that shows it): a tippecanoe
+process costs ~0.05 s of start-up whatever its input. A zoom with many points is cut into
+regions (tiler/regions.py) so that each run starts near the zoom it writes. The runs go two at
+a time, biggest first, in parallel with the chunk writer. If any run fails (a tile over
+tippecanoe's limits), the layer is tiled again with tippecanoe's documented recipe.
 """
 
 from __future__ import annotations
