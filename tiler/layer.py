@@ -126,7 +126,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     chunks = partial(_write_chunks, job, state, layer_dir, spooler)
     state.recipe = pointtiles.tile_layer(options, _pyramid(state, features), chunks)
     shutil.rmtree(features.directory)
-    return state.finish(job, layer_dir, tiles)
+    return state.finish(job, layer_dir, tiles, state.pid_entry)
 
 
 def _pyramid(state: _LayerState, features: FeatureFiles) -> pointtiles.Pyramid:
@@ -154,6 +154,9 @@ def _write_chunks(
         state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
         spooler.done_with(unit.source)
     state.pending.clear()
+    # here rather than after the tiles: this thread is otherwise idle until tippecanoe ends
+    state.pid_entry = write_pid_index(layer_dir, job.key.id, state.pids, state.ids)
+    state.pids, state.ids = [], []
 
 
 class _LayerState:
@@ -171,6 +174,7 @@ class _LayerState:
         self.dates: set[str] = set()
         self.warnings: list[InputWarning] = []
         self.pending: list[UnitChunks] = []  # units whose chunks pass 2 writes
+        self.pid_entry: dict[str, object] | None = None  # the pid index, once written
         self.recipe = ""
 
     def all_points(self) -> tuple[np.ndarray, np.ndarray]:
