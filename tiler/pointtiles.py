@@ -68,7 +68,7 @@ def tile_layer(
     scratch = options.temp_dir or options.output.parent
     ranges = _zoom_ranges(pyramid)
     steps = [partial(_plan, options, pyramid, low, high, scratch) for low, high in ranges]
-    pool = _Pool(steps)
+    pool = _Pool(steps, [_size(pyramid.sources(high)) for _, high in ranges])
     try:
         meanwhile()
     except BaseException:
@@ -147,17 +147,19 @@ def _tagged_sample(pyramid: Pyramid, top: int, path: Path) -> Path:
 
 
 class _Pool:
-    """Plans the steps, then runs their tippecanoe runs, biggest input first, on WORKERS threads.
+    """Plans the steps and runs their tippecanoe runs on WORKERS threads, biggest input first.
 
-    Biggest first, so the last runs to finish are short ones and no core waits for one long run.
+    Biggest first, so the last runs to finish are short ones and no core waits for one long run;
+    a step's plan (writing its regions' inputs) counts its whole input, so it comes before its
+    own runs, and one worker tiles while the other plans.
     """
 
-    def __init__(self, steps: Sequence[Callable[[], list[_Run]]]) -> None:
+    def __init__(self, steps: Sequence[Callable[[], list[_Run]]], sizes: Sequence[int]) -> None:
         self.lock = threading.Condition()
-        self.queue: list[tuple[int, int, int]] = []  # (plan first, biggest first, order)
+        self.queue: list[tuple[int, int]] = []  # (biggest first, order)
         self.items: list[Callable[[], list[_Run]] | _Run] = list(steps)
-        for order in range(len(steps)):
-            heapq.heappush(self.queue, (0, 0, order))
+        for order, size in enumerate(sizes):
+            heapq.heappush(self.queue, (-size, order))
         self.plans: dict[int, list[_Run]] = {}  # step -> its runs
         self.busy = 0
         self.failed = False
@@ -189,7 +191,7 @@ class _Pool:
             if not self.queue or self.stopping.is_set():
                 return None
             self.busy += 1
-            order = heapq.heappop(self.queue)[2]
+            order = heapq.heappop(self.queue)[1]
             return order, self.items[order]
 
     def _add(self, step: int, runs: list[_Run]) -> None:
@@ -197,7 +199,7 @@ class _Pool:
             self.plans[step] = runs
             for run in runs:
                 self.items.append(run)
-                heapq.heappush(self.queue, (1, -_size(_inputs(run)), len(self.items) - 1))
+                heapq.heappush(self.queue, (-_size(_inputs(run)), len(self.items) - 1))
 
     def _tile(self, run: _Run) -> None:
         tiling = tippecanoe.Tiling(run.options)
