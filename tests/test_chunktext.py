@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from tiler import features
 from tiler.reader import MISSING
 from tiler.timeseries import TABLE_LIMIT, numbers_json, rows_json
 
@@ -38,3 +39,25 @@ def test_rows_json_is_the_matrix_with_nulls(block: np.ndarray) -> None:
 def test_numbers_json_rounds_and_writes_nan_as_null(values: np.ndarray) -> None:
     parsed = json.loads("[" + numbers_json(values, 1) + "]")
     assert parsed == [None if np.isnan(v) else round(float(v), 1) for v in values.tolist()]
+
+
+def _decimal_texts(decimals: int) -> st.SearchStrategy[np.ndarray]:
+    """Values as the CSV reader makes them: parsed from text with `decimals` decimals."""
+    text = st.integers(-200_000, 200_000).map(lambda k: float(f"{k / 10**decimals:.{decimals}f}"))
+    return st.lists(text | st.just(float("nan")) | st.just(-0.0), max_size=30).map(np.array)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2).flatmap(lambda d: st.tuples(_decimal_texts(d), st.just(d))))
+def test_tile_attribute_text_from_the_table_equals_formatting(case: tuple) -> None:
+    values, decimals = case
+    values = values.astype(np.float64)
+    assert features._number_text(values, decimals).equals(features._formatted(values, decimals))
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(1, 30), elements=st.floats(-1e6, 1e6)), st.integers(0, 2))
+def test_tile_attribute_text_is_the_value_rounded(values: np.ndarray, decimals: int) -> None:
+    texts = features._number_text(values, decimals).to_pylist()
+    for value, text in zip(values.tolist(), texts, strict=True):
+        assert abs(float(text) - value) <= 0.5 * 10**-decimals + 1e-9 * max(1, abs(value))

@@ -6,6 +6,7 @@ GeoJSON, which it can read in parallel (-P) and where a missing value is simply 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,6 +28,7 @@ TILE_FIELDS = (
     ("overlap", "overlap", 0),  # 1 where an earlier burst of the layer covers the ground
 )
 COORD_DECIMALS = 7
+TEXT_TABLE_LIMIT = 1 << 17
 SOURCE_LAYER = "points"
 
 
@@ -37,8 +39,30 @@ def tile_attributes(available: set[str]) -> list[str]:
 
 
 def _number_text(values: np.ndarray, decimals: int) -> pa.Array:
+    """The values rounded to `decimals` as text (null where not finite).
+
+    Looked up in a table of every text up to ±TEXT_TABLE_LIMIT units of the last decimal (a
+    gather, not formatting: 3x faster), else formatted.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.rint(values * 10.0**decimals)
+    finite = np.isfinite(scaled)
+    if decimals > 2 or np.abs(scaled[finite]).max(initial=0) >= TEXT_TABLE_LIMIT:
+        return _formatted(values, decimals)
+    index = np.where(finite, scaled + TEXT_TABLE_LIMIT, 0).astype(np.int64)
+    index[(scaled == 0) & np.signbit(scaled)] = 2 * TEXT_TABLE_LIMIT  # "-0", as formatted
+    return _number_texts(decimals).take(pa.array(index, mask=~finite))
+
+
+def _formatted(values: np.ndarray, decimals: int) -> pa.Array:
     array = pa.array(values, mask=~np.isfinite(values))
     return pc.cast(pc.round(array, decimals), pa.string())
+
+
+@lru_cache(maxsize=4)
+def _number_texts(decimals: int) -> pa.Array:
+    steps = np.arange(-TEXT_TABLE_LIMIT, TEXT_TABLE_LIMIT, dtype=np.float64) / 10.0**decimals
+    return _formatted(np.append(steps, -0.0), decimals)
 
 
 def _member(key: str, text: pa.Array) -> pa.Array:
