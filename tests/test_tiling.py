@@ -198,4 +198,4 @@ def test_regions_write_the_tiles_of_one_run(
     wx, wy = world_xy(lon, lat)
     levels = {regions.region_tile(key)[0] for key in regions.memberships(wx, wy, zoom)[1]}
     assert levels == {9, 10}, "tiles of zoom 10 regions, and of a zoom 9 one along their edge"
-    assert not list(tmp_path.rglob("r*.geojsonl")), "the regions' inputs are removed"
+    assert not list(tmp_path.rglob("*-regions")), "the regions' inputs are removed"

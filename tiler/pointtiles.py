@@ -14,6 +14,7 @@ tippecanoe's limits), the layer is tiled again with tippecanoe's documented reci
 from __future__ import annotations
 
 import heapq
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ SHARED_RUN_BYTES = 2_000_000  # the lowest zooms whose samples fit this share on
 TAGGED = "--drop-rate=1"  # a shared run drops nothing: each feature has its first zoom
 WORKERS = 2  # tippecanoe runs at a time, each using ~1.3 cores
 REGION_RUN_BYTES = 20_000_000  # a zoom whose features pass this is tiled by region
+REGIONS_FOLDER = "-regions"
 REGION_THREADS = 4  # 4x the temporary files: from one tile tippecanoe skips 2 zooms (16: 3, but
 # 16 threads hold ~250 MB whatever the input)
 
@@ -88,6 +90,8 @@ def tile_layer(
             run.options.output.unlink(missing_ok=True)
             for path in run.made:
                 path.unlink(missing_ok=True)
+        for folder in scratch.glob(f"{options.output.parent.name}-z*{REGIONS_FOLDER}"):
+            shutil.rmtree(folder, ignore_errors=True)  # with any input a stopped plan left
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +133,7 @@ def _plan(
     if _size(sources) < REGION_RUN_BYTES:
         return [_Run(replace(options, source=sources, output=scratch / f"{name}.pmtiles",
                              recipe=recipe))]  # fmt: skip
-    folder = scratch / f"{name}-regions"
+    folder = scratch / f"{name}{REGIONS_FOLDER}"
     folder.mkdir(exist_ok=True)
     return [
         _Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
