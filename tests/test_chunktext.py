@@ -52,12 +52,12 @@ def _decimal_texts(decimals: int) -> st.SearchStrategy[np.ndarray]:
 def test_tile_attribute_text_from_the_table_equals_formatting(case: tuple) -> None:
     values, decimals = case
     values = values.astype(np.float64)
-    assert features._number_text(values, decimals).equals(features._formatted(values, decimals))
+    assert features.number_text(values, decimals).equals(features._formatted(values, decimals))
 
 
 @settings(max_examples=300, deadline=None)
 @given(arrays(np.float64, st.integers(1, 30), elements=st.floats(-1e6, 1e6)), st.integers(0, 2))
 def test_tile_attribute_text_is_the_value_rounded(values: np.ndarray, decimals: int) -> None:
-    texts = features._number_text(values, decimals).to_pylist()
+    texts = features.number_text(values, decimals).to_pylist()
     for value, text in zip(values.tolist(), texts, strict=True):
         assert abs(float(text) - value) <= 0.5 * 10**-decimals + 1e-9 * max(1, abs(value))

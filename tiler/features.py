@@ -38,8 +38,8 @@ def tile_attributes(available: set[str]) -> list[str]:
     return [*names, "unit"]
 
 
-def _number_text(values: np.ndarray, decimals: int) -> pa.Array:
-    """The values rounded to `decimals` as text (null where not finite).
+def number_text(values: np.ndarray, decimals: int) -> pa.Array:
+    """The values rounded to `decimals` as text (null where not finite): tiles and chunks.
 
     Looked up in a table of every text up to ±TEXT_TABLE_LIMIT units of the last decimal (a
     gather, not formatting: 3x faster), else formatted.
@@ -83,11 +83,11 @@ def geojson_lines(
     members = [_member("pid", pc.binary_join_element_wise('"', pid, '"', ""))]
     for attr, column, decimals in TILE_FIELDS:
         if column in static:
-            members.append(_member(attr, _number_text(static[column], decimals)))
+            members.append(_member(attr, number_text(static[column], decimals)))
     members.append(_member("unit", pa.array(np.full(count, str(unit)))))
     properties = pc.binary_join_element_wise(*members, ",", null_handling="skip")
     coords = pc.binary_join_element_wise(
-        _number_text(lon, COORD_DECIMALS), _number_text(lat, COORD_DECIMALS), ","
+        number_text(lon, COORD_DECIMALS), number_text(lat, COORD_DECIMALS), ","
     )
     return pc.binary_join_element_wise(
         '{"type":"Feature","id":',

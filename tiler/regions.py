@@ -65,11 +65,10 @@ def memberships(wx: np.ndarray, wy: np.ndarray, zoom: int) -> tuple[np.ndarray, 
     wy = wy.astype(np.int64)
     rows = [np.arange(len(wx))]
     keys = [_owners_of_points(wx, wy, zoom)]
-    inner = (1 << shift) - ring
-    near = np.flatnonzero(
-        ((wx & ((1 << shift) - 1)) < ring) | ((wx & ((1 << shift) - 1)) >= inner)
-        | ((wy & ((1 << shift) - 1)) < ring) | ((wy & ((1 << shift) - 1)) >= inner)
-    )  # fmt: skip
+    inside = (1 << shift) - 1
+    in_x, in_y = wx & inside, wy & inside  # position inside the point's own tile
+    edge = inside + 1 - ring
+    near = np.flatnonzero((in_x < ring) | (in_x >= edge) | (in_y < ring) | (in_y >= edge))
     top = (1 << 32) - 1
     for dx in (-ring, 0, ring):
         for dy in (-ring, 0, ring):

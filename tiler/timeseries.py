@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from isal import igzip
 
 from .egms import iso_date
+from .features import number_text
 from .memory import give_back
 from .model import Source
 from .reader import MISSING
@@ -129,9 +130,7 @@ def numbers_json(values: np.ndarray, decimals: int) -> str:
     """'1.5,null,-2' for floats rounded to `decimals`, NaN written as null."""
     if len(values) == 0:
         return ""
-    array = pa.array(values, mask=~np.isfinite(values))
-    text = pc.cast(pc.round(array, decimals), pa.string()).fill_null("null")
-    return ",".join(text.to_pylist())
+    return ",".join(number_text(values, decimals).fill_null("null").to_pylist())
 
 
 def rows_json(block: np.ndarray) -> bytes:
