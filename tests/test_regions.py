@@ -30,10 +30,12 @@ def world(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.one_of(places, clusters), st.integers(0, 18))
-def test_a_tile_s_region_reads_every_point_of_its_buffer(points: list, zoom: int) -> None:
+@given(st.one_of(places, clusters), st.integers(0, 18), st.integers(0, 3))
+def test_a_tile_s_region_reads_every_point_of_its_buffer(points: list, zoom: int, up: int) -> None:
+    """Also when the run's deepest zoom is `up` zooms below this one (a run of several)."""
     wx, wy = world(points)
-    rows, keys = regions.memberships(wx, wy, zoom)
+    level = regions.level_for(zoom + up)
+    rows, keys = regions.memberships(wx, wy, zoom, level)
     read = set(zip(rows.tolist(), keys.tolist(), strict=True))
     shift = 32 - zoom
     buffer = (5 << shift) >> 8  # tippecanoe's default: 5 pixels of 256
@@ -42,19 +44,21 @@ def test_a_tile_s_region_reads_every_point_of_its_buffer(points: list, zoom: int
                  for dx in (-buffer, 0, buffer) for dy in (-buffer, 0, buffer)
                  if 0 <= x + dx < 1 << 32 and 0 <= y + dy < 1 << 32}  # fmt: skip
         for tx, ty in tiles:
-            owner = int(regions.owners(zoom, np.array([tx]), np.array([ty]))[0])
+            owner = int(regions.owners(zoom, np.array([tx]), np.array([ty]), level)[0])
             assert (row, owner) in read, (row, tx, ty)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.one_of(places, clusters), st.integers(0, 18))
-def test_a_region_s_input_fits_its_tile_as_tippecanoe_checks(points: list, zoom: int) -> None:
+@given(st.one_of(places, clusters), st.integers(0, 18), st.integers(0, 3))
+def test_a_region_s_input_fits_its_tile_as_tippecanoe_checks(
+    points: list, zoom: int, up: int
+) -> None:  # fmt: skip
     """tippecanoe's choose_first_zoom: the input's box, 5 pixels wider, inside one tile."""
     wx, wy = world(points)
-    rows, keys = regions.memberships(wx, wy, zoom)
+    rows, keys = regions.memberships(wx, wy, zoom, regions.level_for(zoom + up))
     for key in np.unique(keys).tolist():
         level, x, y = regions.region_tile(key)
-        assert level <= max(zoom - regions.LEVELS_UP, 0)
+        assert level <= min(regions.level_for(zoom + up), zoom)
         chosen = rows[keys == key]
         bits = 32 - level
         margin = (5 << bits) >> 8
@@ -72,7 +76,7 @@ def test_most_points_of_a_burst_sized_layer_are_in_deep_regions() -> None:
     rng = np.random.default_rng(2)
     wx, wy = world(list(zip(rng.uniform(23.3, 24.3, 50_000), rng.uniform(37.78, 38.08, 50_000),
                             strict=True)))  # fmt: skip
-    rows, keys = regions.memberships(wx, wy, 15)
+    rows, keys = regions.memberships(wx, wy, 15, regions.level_for(15))
     levels = np.array([regions.region_tile(key)[0] for key in keys.tolist()])
     assert np.mean(levels == 10) > 0.8
     assert len(rows) < 1.02 * len(wx), "few points are read by two regions"

@@ -1,14 +1,18 @@
 """Tile a point layer: the maximum zoom over every point, each lower zoom over its sample.
 
-tippecanoe passes every feature through every zoom, dropped or not, and the `*-as-needed`
-checks cost ~35 % more. So the maximum zoom runs alone over all points, and each lower zoom
-alone over the files of its nested sample (tiler/pyramid.py); the archives hold disjoint
-tiles and are merged byte for byte (tiler/tilemerge.py). The lowest zooms, whose samples are
-small, share one run (each feature tagged with the first zoom that shows it): a tippecanoe
-process costs ~0.05 s of start-up whatever its input. A zoom with many points is cut into
-regions (tiler/regions.py) so that each run starts near the zoom it writes. The runs go two at
-a time, biggest first, in parallel with the chunk writer. If any run fails (a tile over
-tippecanoe's limits), the layer is tiled again with tippecanoe's documented recipe.
+Each zoom shows the files of its nested sample (tiler/pyramid.py), with no `*-as-needed`
+check (they cost ~35 %). tippecanoe passes every feature of its input through every zoom of
+its run, so the runs are cut by zoom and place; their archives hold disjoint tiles and are
+merged byte for byte (tiler/tilemerge.py):
+- the maximum zoom and every zoom whose sample is big run together over all points, each
+  feature tagged with the first zoom that shows it (a separate run would read the sample's
+  points again: 1M points at zooms 13-15 took 97 CPU s in one run, 125 in three), cut into
+  regions (tiler/regions.py) so that each run starts near the zooms it writes;
+- the lowest zooms, whose samples are small, share one tagged run: a tippecanoe process costs
+  ~0.05 s of start-up whatever its input;
+- the zooms between run alone over their sample.
+The runs go two at a time, biggest first, in parallel with the chunk writer. If any run fails
+(a tile over tippecanoe's limits), the layer is tiled again with tippecanoe's documented recipe.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ NO_STATS = "--no-tile-stats"  # the manifest has its own attribute statistics
 SHARED_RUN_BYTES = 2_000_000  # the lowest zooms whose samples fit this share one run
 TAGGED = "--drop-rate=1"  # a shared run drops nothing: each feature has its first zoom
 WORKERS = 2  # tippecanoe runs at a time, each using ~1.3 cores
-REGION_RUN_BYTES = 20_000_000  # a zoom whose features pass this is tiled by region
+REGION_RUN_BYTES = 20_000_000  # a zoom whose features pass this is tiled by region, with the
+# maximum zoom
 REGIONS_FOLDER = "-regions"
 REGION_THREADS = 4  # 4x the temporary files: from one tile tippecanoe skips 2 zooms (16: 3, but
 # 16 threads hold ~250 MB whatever the input)
@@ -104,14 +109,16 @@ class _Run:
 
 
 def _zoom_ranges(pyramid: Pyramid) -> list[tuple[int, int]]:
-    """The zooms of each run: the maximum zoom first, the shared lowest zooms, the others alone."""
+    """The zooms of each run: the maximum zoom with every zoom big enough to be cut into
+    regions, the shared lowest zooms, the others alone."""
     samples = {zoom: pyramid.sources(zoom) for zoom in range(pyramid.max_zoom)}
     lower = [zoom for zoom, paths in samples.items() if paths]
-    shared = [zoom for zoom in lower if _size(samples[zoom]) <= SHARED_RUN_BYTES]
-    ranges = [(pyramid.max_zoom, pyramid.max_zoom)]
+    folded = [zoom for zoom in lower if _size(samples[zoom]) >= REGION_RUN_BYTES]
+    shared = [z for z in lower if _size(samples[z]) <= SHARED_RUN_BYTES and z not in folded]
+    ranges = [(min(folded, default=pyramid.max_zoom), pyramid.max_zoom)]
     if shared:
         ranges.append((shared[0], shared[-1]))
-    return ranges + [(zoom, zoom) for zoom in lower if zoom not in shared]
+    return ranges + [(zoom, zoom) for zoom in lower if zoom not in shared + folded]
 
 
 def _size(paths: Sequence[Path]) -> int:
@@ -121,25 +128,28 @@ def _size(paths: Sequence[Path]) -> int:
 def _plan(
     options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int, scratch: Path
 ) -> list[_Run]:
-    """The runs for zooms lowest..highest: one, or one per region of a big single zoom."""
+    """The runs for zooms lowest..highest: one, or one per region when the input is big."""
     name = f"{options.output.parent.name}-z{lowest}"
-    recipe: tuple[str, ...] = (f"--minimum-zoom={lowest}", f"--maximum-zoom={highest}", NO_STATS)
-    if lowest != highest:
-        sample = _tagged_sample(pyramid, highest, scratch / f"{name}-{highest}.geojsonl")
-        run = replace(options, source=(sample,), output=scratch / f"{name}.pmtiles",
-                      recipe=(*recipe, TAGGED))  # fmt: skip
-        return [_Run(run, made=(sample,))]
-    sources = tuple(pyramid.sources(lowest))
+    several = lowest != highest
+    recipe = (f"--minimum-zoom={lowest}", f"--maximum-zoom={highest}", NO_STATS,
+              *((TAGGED,) if several else ()))  # fmt: skip
+    sources = tuple(pyramid.sources(highest))
     if _size(sources) < REGION_RUN_BYTES:
-        return [_Run(replace(options, source=sources, output=scratch / f"{name}.pmtiles",
-                             recipe=recipe))]  # fmt: skip
+        output = scratch / f"{name}.pmtiles"
+        if not several:
+            return [_Run(replace(options, source=sources, output=output, recipe=recipe))]
+        sample = _tagged_sample(pyramid, highest, scratch / f"{name}-{highest}.geojsonl")
+        run = replace(options, source=(sample,), output=output, recipe=recipe)
+        return [_Run(run, made=(sample,))]
     folder = scratch / f"{name}{REGIONS_FOLDER}"
     folder.mkdir(exist_ok=True)
+    first = {path: max(zoom, lowest) for path, zoom in pyramid.first_zooms(highest).items()}
+    level = regions.level_for(highest)
     return [
         _Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
                      threads=REGION_THREADS),
-             keep=regions.owned_by(key, lowest), made=(path,))
-        for key, path in sorted(write_region_files(sources, lowest, folder).items())
+             keep=regions.owned_by(key, range(lowest, highest + 1), level), made=(path,))
+        for key, path in sorted(write_region_files(first, highest, folder, several).items())
     ]  # fmt: skip
 
 

@@ -1,31 +1,39 @@
-"""Each region's feature file for one zoom, copied line by line from the layer's feature files.
+"""Each region's feature file for a run, copied line by line from the layer's feature files.
 
 The lines a region reads are mostly contiguous (the features are in Hilbert order), so they
 are copied as byte spans, in the kernel (`copy_file_range`), without passing through memory.
+A run that writes several zooms needs each line tagged with the first zoom that shows it:
+those spans pass through memory to be tagged.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from . import regions
-from .features import read_line_index
+from .features import read_line_index, with_min_zoom
+
+SPAN_BYTES = 1 << 22  # a tagged span passes through memory
 
 
 def write_region_files(
-    sources: Sequence[Path], zoom: int, directory: Path
+    first_zooms: Mapping[Path, int], top: int, directory: Path, tagged: bool
 ) -> dict[regions.Key, Path]:  # fmt: skip
-    """Write `directory`/r<key>.geojsonl for every region of `zoom` the sources' points reach."""
+    """Write `directory`/r<key>.geojsonl for every region of a run the sources' points reach.
+
+    first_zooms: each source file, with the first zoom of the run that shows it; the run
+    writes every zoom from there to `top`. tagged: tag each line with that zoom.
+    """
     outputs: dict[regions.Key, Path] = {}
-    for source in sources:
+    for source, first in first_zooms.items():
         index = read_line_index(source)
         ends = np.cumsum(index["length"], dtype=np.int64)
         starts = ends - index["length"]
-        rows, keys = regions.memberships(index["x"], index["y"], zoom)
+        rows, keys = _memberships(index, range(first, top + 1), regions.level_for(top))
         with open(source, "rb") as text:
             for key, chosen in _groups(keys, rows):
                 path = outputs.setdefault(key, directory / f"r{key}.geojsonl")
@@ -33,10 +41,22 @@ def write_region_files(
                 try:
                     os.lseek(out, 0, os.SEEK_END)  # copy_file_range refuses O_APPEND
                     for start, end in _spans(starts[chosen], ends[chosen]):
-                        _copy(text.fileno(), out, start, end)
+                        if tagged:
+                            _write(out, with_min_zoom(os.pread(text.fileno(), end - start, start),
+                                                      first))  # fmt: skip
+                        else:
+                            _copy(text.fileno(), out, start, end)
                 finally:
                     os.close(out)
     return outputs
+
+
+def _memberships(index: np.ndarray, zooms: range, level: int) -> tuple[np.ndarray, np.ndarray]:
+    """(line, region) pairs, sorted by region: every region that shows the line at any zoom."""
+    if len(zooms) == 1:
+        return regions.memberships(index["x"], index["y"], zooms[0], level)
+    pairs = [regions.memberships(index["x"], index["y"], zoom, level) for zoom in zooms]
+    return regions.unique_pairs(*(np.concatenate(part) for part in zip(*pairs, strict=True)))
 
 
 def _groups(keys: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
@@ -48,11 +68,18 @@ def _groups(keys: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, np.ndarra
 
 
 def _spans(starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[int, int]]:
-    """Byte spans covering the lines, neighbouring lines joined."""
-    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
+    """Byte spans covering the lines, neighbouring lines joined up to ~SPAN_BYTES."""
+    block = starts // SPAN_BYTES
+    breaks = np.flatnonzero((starts[1:] != ends[:-1]) | (block[1:] != block[:-1])) + 1
     first = np.r_[0, breaks]
     last = np.r_[breaks - 1, len(starts) - 1]
     yield from zip(starts[first].tolist(), ends[last].tolist(), strict=True)
+
+
+def _write(target: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(target, view) :]
 
 
 def _copy(source: int, target: int, start: int, end: int) -> None:

@@ -5,10 +5,12 @@ the whole input, then hands every feature down one zoom at a time, deflating it 
 temporary files at each: for a burst of 1M points that is ~60 % of the maximum zoom's run.
 A run over a region that fits one tile at zoom `level` starts there instead.
 
-A tile of zoom z belongs to the deepest tile, at most LEVELS_UP zooms above it, that holds it
-with its buffer ring and tippecanoe's margin; the few tiles along a region's edges belong to a
-coarser region. A region's run reads the points of its tiles and of their buffer rings, and
-the merge keeps only its own tiles, so every tile is the one a single run would write.
+A run's regions are tiles of one level, LEVELS_UP zooms above the deepest zoom it writes. A
+tile belongs to the deepest tile, at most that level, that holds it with its buffer ring and
+tippecanoe's margin; the few tiles along a region's edges belong to a coarser region. A
+region's run reads the points of its tiles and of their buffer rings, and the merge keeps only
+its own tiles, so every tile is the one a single run would write. A run may write several
+zooms (tiler/pointtiles.py): its regions then own tiles of each.
 """
 
 from __future__ import annotations
@@ -35,8 +37,13 @@ def region_tile(key: Key) -> tuple[int, int, int]:
     return key >> LEVEL_BITS, (key >> COORD_BITS) & mask, key & mask
 
 
-def owners(zoom: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The region key of each tile (zoom, x, y)."""
+def level_for(top: int) -> int:
+    """The level of the regions of a run whose deepest zoom is `top`."""
+    return max(top - LEVELS_UP, 0)
+
+
+def owners(zoom: int, x: np.ndarray, y: np.ndarray, level: int) -> np.ndarray:
+    """The region key of each tile (zoom, x, y), among regions of `level` and coarser."""
     shift = 32 - zoom
     ring = (RING << shift) >> 8
     x = x.astype(np.int64)
@@ -45,26 +52,28 @@ def owners(zoom: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     east, south = ((x + 1) << shift) - 1 + ring, ((y + 1) << shift) - 1 + ring
     found = np.zeros(x.shape, dtype=np.int64)  # the world tile, where nothing deeper fits
     left = np.ones(x.shape, dtype=bool)
-    for level in range(max(zoom - LEVELS_UP, 0), 0, -1):
-        bits = 32 - level
+    for tier in range(min(level, zoom), 0, -1):
+        bits = 32 - tier
         margin = (MARGIN << bits) >> 8
         rx, ry = (west - margin) >> bits, (north - margin) >> bits
         fits = left & (rx == (east + margin) >> bits) & (ry == (south + margin) >> bits)
         fits &= (west - margin >= 0) & (north - margin >= 0)
-        found[fits] = (level << LEVEL_BITS) | (rx[fits] << COORD_BITS) | ry[fits]
+        found[fits] = (tier << LEVEL_BITS) | (rx[fits] << COORD_BITS) | ry[fits]
         left &= ~fits
     return found
 
 
-def memberships(wx: np.ndarray, wy: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
-    """(point, region) pairs: each point's own tile's region, and the regions of the tiles
-    whose buffer ring holds it. wx, wy: tippecanoe's 32-bit world coordinates."""
+def memberships(
+    wx: np.ndarray, wy: np.ndarray, zoom: int, level: int
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(point, region) pairs, sorted by region: the region of each point's own tile at `zoom`,
+    and of the tiles whose buffer ring holds it. wx, wy: tippecanoe's 32-bit world coordinates."""
     shift = 32 - zoom
     ring = (RING << shift) >> 8
     wx = wx.astype(np.int64)
     wy = wy.astype(np.int64)
     rows = [np.arange(len(wx))]
-    keys = [_owners_of_points(wx, wy, zoom)]
+    keys = [_owners_of_points(wx, wy, zoom, level)]
     inside = (1 << shift) - 1
     in_x, in_y = wx & inside, wy & inside  # position inside the point's own tile
     edge = inside + 1 - ring
@@ -77,27 +86,31 @@ def memberships(wx: np.ndarray, wy: np.ndarray, zoom: int) -> tuple[np.ndarray, 
             x = np.clip(wx[near] + dx, 0, top)
             y = np.clip(wy[near] + dy, 0, top)
             rows.append(near)
-            keys.append(_owners_of_points(x, y, zoom))
-    key, row = np.concatenate(keys), np.concatenate(rows)
+            keys.append(_owners_of_points(x, y, zoom, level))
+    return unique_pairs(np.concatenate(rows), np.concatenate(keys))
+
+
+def unique_pairs(row: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (row, key) pairs, sorted by key, then row."""
     order = np.lexsort((row, key))
     key, row = key[order], row[order]
     first = np.r_[True, (key[1:] != key[:-1]) | (row[1:] != row[:-1])]
     return row[first], key[first]
 
 
-def _owners_of_points(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
+def _owners_of_points(wx: np.ndarray, wy: np.ndarray, zoom: int, level: int) -> np.ndarray:
     """The region of the tile each point falls in, computed once per distinct tile."""
     shift = 32 - zoom
     tiles, inverse = np.unique((wx >> shift) << 32 | (wy >> shift), return_inverse=True)
-    return owners(zoom, tiles >> 32, tiles & 0xFFFFFFFF)[inverse]
+    return owners(zoom, tiles >> 32, tiles & 0xFFFFFFFF, level)[inverse]
 
 
-def owned_by(key: Key, zoom: int) -> Callable[[int, int, int], bool]:
-    """A tile filter for the merge: the tiles of `zoom` that belong to region `key`."""
+def owned_by(key: Key, zooms: range, level: int) -> Callable[[int, int, int], bool]:
+    """A tile filter for the merge: the tiles of `zooms` that belong to region `key`."""
 
     def keep(z: int, x: int, y: int) -> bool:
-        if z != zoom:
+        if z not in zooms:
             return False
-        return int(owners(zoom, np.array([x]), np.array([y]))[0]) == key
+        return int(owners(z, np.array([x]), np.array([y]), level)[0]) == key
 
     return keep
