@@ -14,7 +14,9 @@ from pmtiles.reader import MmapSource, Reader
 from sitedata import csv_rows
 
 from tiler import basemap
+from tiler.basemapahead import BasemapAhead, union
 from tiler.errors import BuildError
+from tiler.model import LayerKey
 
 USTICA = [13.151794, 38.690647, 13.200813, 38.720917]  # the samples' bounds
 
@@ -248,3 +250,58 @@ def test_a_bad_basemap_is_one_line_and_exit_1(value: str, tmp_path: Path) -> Non
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: --basemap"), result.output
     assert not out.exists()
+
+
+# --- made while the layers tile (tiler/basemapahead.py) -----------------------------------------
+
+
+class CountedAhead(BasemapAhead):
+    """A BasemapAhead that counts its installs (the real ones)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.installs: list[list[float]] = []
+
+    def install(self, bounds: list[float]) -> dict[str, Any]:
+        self.installs.append(bounds)
+        return super().install(bounds)
+
+
+def ahead_in(tmp_path: Path, kind: str = "offline") -> CountedAhead:
+    (tmp_path / "data").mkdir()
+    return CountedAhead(basemap.parse(kind), tmp_path, None)
+
+
+def test_the_basemap_is_made_once_every_layer_reported_its_bounds(tmp_path: Path) -> None:
+    first, second = LayerKey("L2b", (2020, 2024), "asc"), LayerKey("L2b", (2020, 2024), "desc")
+    with ahead_in(tmp_path) as ahead:
+        ahead.expect({first, second}, [USTICA])
+        ahead.reported(first, [13.1, 38.6, 13.2, 38.7])
+        assert ahead.thread is None, "waits for the other layer"
+        ahead.reported(second, [13.15, 38.65, 13.3, 38.75])
+        assert ahead.thread is not None
+        entry = ahead.entry(union([USTICA, [13.1, 38.6, 13.2, 38.7], [13.15, 38.65, 13.3, 38.75]]))
+    assert len(ahead.installs) == 1, "the entry is the one made ahead"
+    assert entry["area"] == basemap.area_around([13.1, 38.6, 13.3, 38.75])
+    assert (tmp_path / "data" / basemap.FILE_NAME).stat().st_size > 10_000
+    assert not list(tmp_path.glob(".basemap-*")), "its scratch is removed"
+
+
+def test_other_final_bounds_install_the_basemap_again(tmp_path: Path) -> None:
+    key = LayerKey("L2b", (2020, 2024), "asc")
+    with ahead_in(tmp_path) as ahead:
+        ahead.expect({key}, [])
+        ahead.reported(key, USTICA)
+        elsewhere = [23.3, 37.7, 24.3, 38.1]
+        entry = ahead.entry(elsewhere)
+    assert ahead.installs == [USTICA, elsewhere]
+    assert entry["area"] == basemap.area_around(elsewhere)
+
+
+def test_no_basemap_to_make_starts_nothing(tmp_path: Path) -> None:
+    key = LayerKey("L2b", (2020, 2024), "asc")
+    with ahead_in(tmp_path, "none") as ahead:
+        ahead.expect({key}, [])
+        ahead.reported(key, USTICA)
+        assert ahead.thread is None
+        assert ahead.entry(USTICA) == {"kind": "none"}

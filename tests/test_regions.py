@@ -80,3 +80,12 @@ def test_most_points_of_a_burst_sized_layer_are_in_deep_regions() -> None:
     levels = np.array([regions.region_tile(key)[0] for key in keys.tolist()])
     assert np.mean(levels == 10) > 0.8
     assert len(rows) < 1.02 * len(wx), "few points are read by two regions"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 20), st.integers(0, (1 << 20) - 1), st.integers(0, (1 << 20) - 1),
+       st.integers(0, 20))  # fmt: skip
+def test_one_tile_s_owner_is_the_owner_among_many(zoom: int, x: int, y: int, level: int) -> None:
+    x, y = x >> (20 - zoom), y >> (20 - zoom)
+    many = regions.owners(zoom, np.array([x, 0]), np.array([y, 0]), level)
+    assert regions.owner(zoom, x, y, level) == many[0]

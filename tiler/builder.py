@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import basemap, manifest, singlefile
+from .basemapahead import BasemapAhead, union
 from .cache import file_digest, layer_key, previous_basemap, previous_layers, reuse
 from .clip import inside, load_area
 from .discover import discover
@@ -104,14 +104,17 @@ def build(
     config.check()
     backdrop = basemap.parse(config.basemap)  # a bad --basemap fails before any work
     out = Path(output)
-    with Reporter(config.quiet) as reporter, staging(out, config.force) as stage:
+    previous = None if config.rebuild else previous_basemap(out)
+    with Reporter(config.quiet) as reporter, staging(out, config.force) as stage, BasemapAhead(
+        backdrop, stage, previous
+    ) as ahead:  # fmt: skip
         sources, digests, warnings = read_inputs(inputs)
         groups = group_layers(sources)
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
-        layers, built_warnings = build_layers(plan, stage, config, reporter)
+        layers, built_warnings = build_layers(plan, stage, config, reporter, ahead)
         check_warnings([*warnings, *built_warnings], config.strict, reporter)
-        document = write_outputs(stage, layers, config, backdrop, out)
+        document = write_outputs(stage, layers, config, ahead)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
@@ -185,7 +188,7 @@ def clip_digest(clip: str | os.PathLike[str] | None) -> str | None:
 
 
 def build_layers(
-    plan: LayerPlan, stage: Path, config: BuildOptions, reporter: Reporter
+    plan: LayerPlan, stage: Path, config: BuildOptions, reporter: Reporter, ahead: BasemapAhead
 ) -> tuple[list[dict[str, Any]], list[InputWarning]]:
     """Manifest entries of every layer (built, or reused unchanged) and the inputs' warnings."""
     data = stage / "data"
@@ -196,7 +199,8 @@ def build_layers(
             reporter.log(f"{key.id}: inputs unchanged, layer reused")
             entries[key] = entry
     todo = {key: sources for key, sources in plan.groups.items() if key not in entries}
-    results = run_layer_jobs(todo, stage, config, reporter)
+    ahead.expect(set(todo), [entry["bounds"] for entry in entries.values()])
+    results = run_layer_jobs(todo, stage, config, reporter, ahead.reported)
     for result in results:
         entry = manifest.layer_entry(result, tile_zooms(result.tiles))
         entries[result.key] = {**entry, "build_key": plan.keys[result.key]}
@@ -207,8 +211,9 @@ def build_layers(
 
 
 def run_layer_jobs(
-    groups: dict[LayerKey, list[Source]], stage: Path, config: BuildOptions, reporter: Reporter
-) -> list[LayerResult]:
+    groups: dict[LayerKey, list[Source]], stage: Path, config: BuildOptions, reporter: Reporter,
+    on_bounds: Callable[[LayerKey, list[float]], None] | None = None,
+) -> list[LayerResult]:  # fmt: skip
     if not groups:
         return []
     scratch = stage / ".work"
@@ -220,7 +225,15 @@ def run_layer_jobs(
         reporter.start_layer(key.id, len(sources))
         progress = partial(reporter.rows, key.id)
         job = LayerJob(
-            key, sources, stage / "data", scratch, config.chunk_size, progress, keep, config.dedupe
+            key,
+            sources,
+            stage / "data",
+            scratch,
+            config.chunk_size,
+            progress,
+            keep,
+            config.dedupe,
+            None if on_bounds is None else partial(on_bounds, key),
         )
         return build_one(job)
 
@@ -261,32 +274,17 @@ def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
 
 
 def write_outputs(
-    stage: Path, layers: list[dict[str, Any]], config: BuildOptions,
-    backdrop: basemap.Basemap | None = None, output: Path | None = None,
+    stage: Path, layers: list[dict[str, Any]], config: BuildOptions, ahead: BasemapAhead
 ) -> dict[str, Any]:  # fmt: skip
     title = config.title or DEFAULT_TITLE
-    backdrop = backdrop or basemap.parse(config.basemap)
-    previous = None if config.rebuild or output is None else previous_basemap(output)
-    viewer = viewer_fields(stage, layers, config, backdrop, previous)
+    bounds = union([layer["bounds"] for layer in layers])
+    viewer = {"description": config.description or "", "basemap": ahead.entry(bounds)}
     document = manifest.manifest(title, layers, viewer)
     manifest.write(stage / "data" / "manifest.json", document)
-    render_site(stage, title, online=backdrop.origin)
+    render_site(stage, title, online=ahead.choice.origin)
     if config.single_file:  # inside the stage: a refusal leaves the previous site as it was
         singlefile.write(stage, stage / singlefile.NAME)
     return document
-
-
-def viewer_fields(
-    stage: Path, layers: list[dict[str, Any]], config: BuildOptions, backdrop: basemap.Basemap,
-    previous: dict[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """The viewer's optional manifest fields: `description` and `basemap` (written here)."""
-    corners = [layer["bounds"] for layer in layers]
-    bounds = [min(c[0] for c in corners), min(c[1] for c in corners),
-              max(c[2] for c in corners), max(c[3] for c in corners)]  # fmt: skip
-    with tempfile.TemporaryDirectory(dir=stage, prefix=".basemap-") as scratch:
-        entry = basemap.install(backdrop, stage / "data", bounds, Path(scratch), previous)
-    return {"description": config.description or "", "basemap": entry}
 
 
 def summary_rows(document: dict[str, Any], out: Path) -> list[tuple[str, int, int, int, str]]:

@@ -79,6 +79,7 @@ class LayerJob:
     on_rows: Callable[[int], None] | None = None
     keep: PointFilter | None = None  # --clip
     dedupe: bool = False  # drop points on ground an earlier unit of the layer covers
+    on_bounds: Callable[[list[float]], None] | None = None  # the bounds are final (after pass 1)
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
@@ -113,6 +114,8 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
         shutil.rmtree(features.directory)
         shutil.rmtree(layer_dir)
         return None
+    if job.on_bounds is not None:
+        job.on_bounds(state.bounds.as_list())
     tiles = layer_dir / "tiles.pmtiles"
     options = tippecanoe.TileOptions(
         source=(),

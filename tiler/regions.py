@@ -16,6 +16,7 @@ zooms (tiler/pointtiles.py): its regions then own tiles of each.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,23 +45,51 @@ def level_for(top: int) -> int:
 
 def owners(zoom: int, x: np.ndarray, y: np.ndarray, level: int) -> np.ndarray:
     """The region key of each tile (zoom, x, y), among regions of `level` and coarser."""
-    shift = 32 - zoom
-    ring = (RING << shift) >> 8
-    x = x.astype(np.int64)
-    y = y.astype(np.int64)
-    west, north = (x << shift) - ring, (y << shift) - ring
-    east, south = ((x + 1) << shift) - 1 + ring, ((y + 1) << shift) - 1 + ring
+    box = _ring_box(zoom, x.astype(np.int64), y.astype(np.int64))
     found = np.zeros(x.shape, dtype=np.int64)  # the world tile, where nothing deeper fits
     left = np.ones(x.shape, dtype=bool)
     for tier in range(min(level, zoom), 0, -1):
-        bits = 32 - tier
-        margin = (MARGIN << bits) >> 8
-        rx, ry = (west - margin) >> bits, (north - margin) >> bits
-        fits = left & (rx == (east + margin) >> bits) & (ry == (south + margin) >> bits)
-        fits &= (west - margin >= 0) & (north - margin >= 0)
-        found[fits] = (tier << LEVEL_BITS) | (rx[fits] << COORD_BITS) | ry[fits]
+        fits, key = _fit(box, tier)
+        fits &= left
+        found[fits] = key[fits]
         left &= ~fits
     return found
+
+
+def owner(zoom: int, x: int, y: int, level: int) -> Key:
+    """`owners` of one tile, without numpy's per-call cost (the merge asks tile by tile)."""
+    box = _ring_box(zoom, x, y)
+    for tier in range(min(level, zoom), 0, -1):
+        fits, key = _fit(box, tier)
+        if fits:
+            return key
+    return 0
+
+
+Box = tuple[Any, Any, Any, Any]  # west, north, east, south: ints or int64 arrays
+
+
+def _ring_box(zoom: int, x: Any, y: Any) -> Box:
+    """World coordinates of tiles widened by their buffer ring."""
+    shift = 32 - zoom
+    ring = (RING << shift) >> 8
+    return (
+        (x << shift) - ring,
+        (y << shift) - ring,
+        ((x + 1) << shift) - 1 + ring,
+        ((y + 1) << shift) - 1 + ring,
+    )
+
+
+def _fit(box: Box, tier: int) -> tuple[Any, Any]:
+    """Whether each box, with tippecanoe's margin, is inside one tile of `tier`; that tile's key."""
+    west, north, east, south = box
+    bits = 32 - tier
+    margin = (MARGIN << bits) >> 8
+    rx, ry = (west - margin) >> bits, (north - margin) >> bits
+    fits = (rx == (east + margin) >> bits) & (ry == (south + margin) >> bits)
+    fits &= (west - margin >= 0) & (north - margin >= 0)
+    return fits, (tier << LEVEL_BITS) | (rx << COORD_BITS) | ry
 
 
 def memberships(
@@ -109,8 +138,6 @@ def owned_by(key: Key, zooms: range, level: int) -> Callable[[int, int, int], bo
     """A tile filter for the merge: the tiles of `zooms` that belong to region `key`."""
 
     def keep(z: int, x: int, y: int) -> bool:
-        if z not in zooms:
-            return False
-        return int(owners(z, np.array([x]), np.array([y]), level)[0]) == key
+        return z in zooms and owner(z, x, y, level) == key
 
     return keep
