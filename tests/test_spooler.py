@@ -5,14 +5,18 @@ from __future__ import annotations
 import shutil
 import zipfile
 from pathlib import Path
+from random import Random
 
+import numpy as np
 import pytest
 from conftest import L2B_ASC, L2B_DESC, L3_UP
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tiler.errors import InputError
 from tiler.reader import scan
 from tiler.spooler import AHEAD, Spooler
-from tiler.unit import SERIES_DTYPE, spool_series
+from tiler.unit import SERIES_DTYPE, SpooledSeries, spool_series
 
 
 def test_spooled_files_equal_spooling_in_turn_and_are_removed(tmp_path: Path) -> None:
@@ -59,3 +63,24 @@ def test_a_bad_series_is_raised_where_its_unit_is_taken(tmp_path: Path) -> None:
     finally:
         spooler.close()
     assert not list(tmp_path.glob("layer-*.series"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 7), st.randoms(use_true_random=False), st.floats(0, 1))
+def test_a_chunk_s_rows_read_back_in_any_order(
+    tmp_path_factory: pytest.TempPathFactory, count: int, columns: int, rng: Random,
+    share: float,
+) -> None:  # fmt: skip
+    path = tmp_path_factory.mktemp("spool") / "unit.series"
+    matrix = np.arange(count * columns, dtype=SERIES_DTYPE).reshape(count, columns)
+    path.write_bytes(matrix.tobytes())
+    rows = rng.sample(range(count), max(1, int(count * share)))
+    if rng.random() < 0.5:
+        rows.sort()  # long runs of following rows
+    series = SpooledSeries(path, columns)
+    try:
+        assert np.array_equal(series.rows(np.array(rows, dtype=np.int64)), matrix[rows])
+        with pytest.raises(OSError, match="ended before row"):
+            series.rows(np.array([count], dtype=np.int64))
+    finally:
+        series.close()

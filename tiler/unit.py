@@ -116,8 +116,9 @@ def spool_series(source: Source, scratch: Path, stopping: threading.Event | None
 class SpooledSeries:
     """A unit's spooled series, read back a chunk's rows (any order) at a time.
 
-    Each row is read into the block with its own pread: a memory mapping would count every
-    page the kernel maps around a touched row (64 KB each) as resident until released.
+    Rows that follow each other in the file are read with one pread (a chunk's 256 rows are
+    ~50 such runs in an EGMS burst): a memory mapping would count every page the kernel maps
+    around a touched row (64 KB each) as resident until released.
     """
 
     def __init__(self, path: Path, columns: int) -> None:
@@ -126,11 +127,18 @@ class SpooledSeries:
         self.fd = os.open(path, os.O_RDONLY)
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
+        order = np.argsort(rows, kind="stable")
+        ascending = rows[order]
+        firsts = np.flatnonzero(np.diff(ascending, prepend=-2) != 1)
         block = np.empty((len(rows), self.columns), dtype=SERIES_DTYPE)
-        for target, row in zip(block, rows.tolist(), strict=True):
-            if os.preadv(self.fd, [target.data], row * self.row_bytes) != self.row_bytes:
-                raise OSError(f"the spooled series ended before row {row}")
-        return block
+        for first, end in zip(firsts.tolist(), [*firsts[1:].tolist(), len(rows)], strict=True):
+            wanted = (end - first) * self.row_bytes
+            offset = int(ascending[first]) * self.row_bytes
+            if os.preadv(self.fd, [block[first:end].data], offset) != wanted:
+                raise OSError(f"the spooled series ended before row {ascending[end - 1]}")
+        series = np.empty_like(block)
+        series[order] = block
+        return series
 
     def close(self) -> None:
         os.close(self.fd)
