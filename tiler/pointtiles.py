@@ -74,7 +74,8 @@ def tile_layer(
     """
     scratch = options.temp_dir or options.output.parent
     ranges = _zoom_ranges(pyramid)
-    steps = [partial(_plan, options, pyramid, low, high, scratch) for low, high in ranges]
+    pooled = replace(options, parallel_read=False)  # the pool keeps the cores busy
+    steps = [partial(_plan, pooled, pyramid, low, high, scratch) for low, high in ranges]
     pool = _Pool(steps, [_size(pyramid.sources(high)) for _, high in ranges])
     try:
         meanwhile()
