@@ -233,11 +233,10 @@ def _add_unit(
         return
     first_id = state.next_id
     ids = np.arange(first_id, first_id + count, dtype=np.int64)
-    pids = unit.pid.take(pa.array(order))
-    static = {name: values[order] for name, values in unit.static.items()}
+    unit.reorder(order)
+    pids, static, lon, lat = unit.pid, unit.static, unit.lon, unit.lat
     if covered.any() and not job.dedupe:
         static["overlap"] = np.where(covered[order], 1.0, np.nan)
-    lon, lat = unit.lon[order], unit.lat[order]
     keys = pyramid.file_keys(lon, lat, ids)
     for part in _slices(count):  # the text of a whole burst would be ~250 B a point at once
         part_static = {name: values[part] for name, values in static.items()}
@@ -245,7 +244,7 @@ def _add_unit(
         features.write(keys[part], lines, lon[part], lat[part])
     velocity = static.get("mean_velocity", np.full(count, np.nan))
     state.pending.append(
-        UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows[order])
+        UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows)
     )
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
     state.points += count

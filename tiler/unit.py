@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import InputError, InputWarning
+from .features import TILE_FIELDS
 from .model import Source
-from .reader import Batch, iter_batches, iter_series
+from .reader import Batch, iter_batches, iter_series, position_fields
 from .spatial import hilbert_order
 
 SERIES_DTYPE = np.dtype("<i4")
@@ -44,7 +45,18 @@ class StagedUnit:
         """Row indices along a Hilbert curve: consecutive ids are neighbours on the ground."""
         return hilbert_order(self.lon, self.lat)
 
+    def reorder(self, order: np.ndarray) -> None:
+        """Keep the rows `order` names, in that order; one column at a time, so a burst's
+        columns are never all held twice."""
+        self.pid = self.pid.take(pa.array(order))
+        for name in list(self.static):
+            self.static[name] = self.static[name][order]
+        self.lon, self.lat, self.file_rows = (
+            self.lon[order], self.lat[order], self.file_rows[order]
+        )  # fmt: skip
 
+
+TILE_COLUMNS = tuple(column for _, column, _ in TILE_FIELDS)  # what pass 1 keeps of a unit
 PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> keep mask
 
 
@@ -62,14 +74,16 @@ def stage(
     static: dict[str, list[np.ndarray]] = {}
     bad_places = BadCoordinates(source)
     seen = 0
-    for read in iter_batches(source, series=False):
+    position = position_fields(source)
+    for read in iter_batches(source, series=False, fields=(*position, *TILE_COLUMNS)):
         mask = bad_places.keep(read)
         if keep is not None:
             mask &= keep(read.lon, read.lat)
         batch = read.select(mask)
         pids.append(batch.pid)
         for name, values in batch.static.items():
-            static.setdefault(name, []).append(values)
+            if name not in position:  # kept as lon and lat
+                static.setdefault(name, []).append(values)
         parts["lon"].append(batch.lon)
         parts["lat"].append(batch.lat)
         parts["file_rows"].append(seen + np.flatnonzero(mask))
