@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, all_tiles
 
-from tiler import pointtiles, pyramid, regions, tippecanoe
+from tiler import pointtiles, pyramid, regionfiles, regions, tippecanoe
 from tiler.features import FeatureFiles
 from tiler.pointtiles import Pyramid, tile_layer
 from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
@@ -215,6 +215,7 @@ def test_regions_write_the_tiles_of_one_run(
     lon, lat = lonlat(points)
     zoom = 15  # regions of zoom 10 tiles, and of zoom 9 along their edges
     thirteen = pointtiles._size(pyramid_of(source, lon, lat, zoom).sources(13))
+    monkeypatch.setattr(regionfiles, "LINES_AT_ONCE", 3_000)  # a file's lines in several blocks
     tiles = []
     cuts = {1 << 40: [(15, 15), (0, 14)], thirteen: [(13, 15), (0, 12)], 0: [(0, 15)]}
     for region_bytes, ranges in cuts.items():

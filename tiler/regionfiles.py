@@ -18,6 +18,7 @@ from . import regions
 from .features import read_line_index, with_min_zoom
 
 SPAN_BYTES = 1 << 22  # a tagged span passes through memory
+LINES_AT_ONCE = 1 << 18  # lines placed in regions at a time: bounded memory whatever the layer
 
 
 def write_region_files(
@@ -29,26 +30,34 @@ def write_region_files(
     writes every zoom from there to `top`. tagged: tag each line with that zoom.
     """
     outputs: dict[regions.Key, Path] = {}
+    level = regions.level_for(top)
     for source, first in first_zooms.items():
         index = read_line_index(source)
         ends = np.cumsum(index["length"], dtype=np.int64)
         starts = ends - index["length"]
-        rows, keys = _memberships(index, range(first, top + 1), regions.level_for(top))
         with open(source, "rb") as text:
-            for key, chosen in _groups(keys, rows):
-                path = outputs.setdefault(key, directory / f"r{key}.geojsonl")
-                out = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-                try:
-                    os.lseek(out, 0, os.SEEK_END)  # copy_file_range refuses O_APPEND
-                    for start, end in _spans(starts[chosen], ends[chosen]):
-                        if tagged:
-                            _write(out, with_min_zoom(os.pread(text.fileno(), end - start, start),
-                                                      first))  # fmt: skip
-                        else:
-                            _copy(text.fileno(), out, start, end)
-                finally:
-                    os.close(out)
+            for block in range(0, len(index), LINES_AT_ONCE):
+                lines = slice(block, block + LINES_AT_ONCE)
+                rows, keys = _memberships(index[lines], range(first, top + 1), level)
+                for key, chosen in _groups(keys, rows):
+                    path = outputs.setdefault(key, directory / f"r{key}.geojsonl")
+                    spans = _spans(starts[lines][chosen], ends[lines][chosen])
+                    _append(text.fileno(), path, spans, first if tagged else None)
     return outputs
+
+
+def _append(source: int, path: Path, spans: Iterator[tuple[int, int]], tag: int | None) -> None:
+    """Append the spans of `source` to `path`, each line tagged with min zoom `tag` if given."""
+    out = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.lseek(out, 0, os.SEEK_END)  # copy_file_range refuses O_APPEND
+        for start, end in spans:
+            if tag is None:
+                _copy(source, out, start, end)
+            else:
+                _write(out, with_min_zoom(os.pread(source, end - start, start), tag))
+    finally:
+        os.close(out)
 
 
 def _memberships(index: np.ndarray, zooms: range, level: int) -> tuple[np.ndarray, np.ndarray]:
