@@ -6,7 +6,7 @@ its run, so the runs are cut by zoom and place; their archives hold disjoint til
 merged byte for byte (tiler/tilemerge.py):
 - the maximum zoom and every zoom whose sample is big run together over all points, each
   feature tagged with the first zoom that shows it (a separate run would read the sample's
-  points again: 1M points at zooms 13-15 took 97 CPU s in one run, 125 in three), cut into
+  points again: 1M points at zooms 13-15 took 97 CPU s in one run, 137 in three), cut into
   regions (tiler/regions.py) so that each run starts near the zooms it writes;
 - the lowest zooms, whose samples are small, share one tagged run: a tippecanoe process costs
   ~0.05 s of start-up whatever its input;
