@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import webbrowser
 from pathlib import Path
 
@@ -101,6 +102,16 @@ def bind(host: str, port: int) -> socket.socket:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}; check --host") from None
 
 
+def _open_once_started(server: uvicorn.Server, url: str) -> None:
+    """Open the browser once the server runs: Ctrl-C then stops it cleanly (before, uvicorn has
+    not taken over the signal yet)."""
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.02)
+    webbrowser.open(url)
+
+
 def site_url(sock: socket.socket) -> str:
     """The http URL of a bound socket (IPv6 hosts in brackets)."""
     host, port = sock.getsockname()[:2]
@@ -118,13 +129,13 @@ def serve(
     sock = bind(host, port)
     url = site_url(sock)
     print(f"Serving {root} at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
-    if open_browser:
-        # The socket already listens, so the browser's request waits in the backlog; a thread
-        # because console browsers (BROWSER=lynx) block until they quit.
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    if open_browser:
+        # a thread because console browsers (BROWSER=lynx) block until they quit
+        threading.Thread(target=_open_once_started, args=(server, url), daemon=True).start()
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn shut down gracefully, then re-raised SIGINT for us
     finally:
