@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler import pyramid
+from tiler import pyramid, zooms
 from tiler.zooms import MAX_ZOOM, world_xy
 
 coordinates = st.lists(
@@ -61,7 +61,7 @@ def test_the_floor_points_are_each_tiles_lowest_ranked(points: list[tuple[float,
 @given(coordinates, st.integers(0, 18))
 def test_densest_tile_per_zoom(points: list[tuple[float, float]], max_zoom: int) -> None:
     lon, lat = lonlat(points)
-    densest = pyramid.densest_per_zoom(lon, lat, max_zoom)
+    densest = zooms.densest_per_zoom(lon, lat, max_zoom)
     for zoom in range(max_zoom + 1):
         keys = tiles(lon, lat, zoom)
         assert densest[zoom] == max(keys.count(key) for key in set(keys))

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from tiler.errors import InputError
 from tiler.reader import scan
+from tiler.rowfile import RowFile
 from tiler.spooler import AHEAD, Spooler
-from tiler.unit import SERIES_DTYPE, SpooledSeries, spool_series
+from tiler.unit import SERIES_DTYPE, spool_series
 
 
 def test_spooled_files_equal_spooling_in_turn_and_are_removed(tmp_path: Path) -> None:
@@ -77,7 +78,7 @@ def test_a_chunk_s_rows_read_back_in_any_order(
     rows = rng.sample(range(count), max(1, int(count * share)))
     if rng.random() < 0.5:
         rows.sort()  # long runs of following rows
-    series = SpooledSeries(path, columns)
+    series = RowFile(path, columns, SERIES_DTYPE)
     try:
         assert np.array_equal(series.rows(np.array(rows, dtype=np.int64)), matrix[rows])
         with pytest.raises(OSError, match="ended before row"):

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, all_tiles
 
-from tiler import pointtiles, pyramid, regionfiles, regions, tippecanoe
+from tiler import pointtiles, pyramid, regionfiles, regions, tippecanoe, zooms
 from tiler.features import FeatureFiles
 from tiler.pointtiles import Pyramid, tile_layer
 from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
@@ -93,7 +93,7 @@ def pyramid_of(source: Path, lon: np.ndarray, lat: np.ndarray, max_zoom: int) ->
     store = FeatureFiles(folder)
     store.write(keys, pa.array(source.read_text().splitlines(keepends=True)), lon, lat)
     files = {divmod(key, pyramid.BANDS): path for key, path in store.paths.items()}
-    first_bands = pyramid.zoom_bands(pyramid.densest_per_zoom(lon, lat, max_zoom))
+    first_bands = pyramid.zoom_bands(zooms.densest_per_zoom(lon, lat, max_zoom))
     return Pyramid(files, max_zoom, first_bands)
 
 

@@ -24,6 +24,7 @@ from .clip import inside, load_area
 from .discover import discover
 from .errors import BuildError, InputWarning
 from .layer import LayerJob, LayerResult, build_layer, tile_zooms
+from .memory import map_big_blocks
 from .model import LayerKey, Source
 from .progress import Reporter, human_size
 from .publish import staging
@@ -100,6 +101,7 @@ def build(
     Keyword options are the fields of `BuildOptions` (jobs, title, force, quiet, clip, ...).
     """
     started = time.perf_counter()
+    map_big_blocks()
     config = BuildOptions(**options)
     config.check()
     backdrop = basemap.parse(config.basemap)  # a bad --basemap fails before any work

@@ -34,7 +34,7 @@ from .outlines import unit_outline
 from .pidindex import buckets_of, write_buckets
 from .tilemerge import Part, combined_metadata, merge
 from .timeseries import ChunkSpec, write_unit_chunks
-from .unit import PointFilter, StagedUnit, stage
+from .unit import PointFilter, StagedUnit, StaticArrays, stage
 
 FAULT_ENV = "EGMS_TILER_FAULT"  # tests: "kill-once:TASK:MARKER" or "kill-always:TASK"
 STATIC_PREFIX = "static:"
@@ -106,15 +106,20 @@ class Staged:
 
 def stage_unit(source: Source, keep: PointFilter | None, path: Path) -> Staged:
     """Pass 1's reading: the static columns of one file, saved to `path` (file order)."""
-    unit = stage(source, None, keep)
-    if not unit.rows:
-        return Staged(0, None, unit.warnings)
-    columns: dict[str, Any] = {"pid": unit.pid, "lon": unit.lon, "lat": unit.lat,
-                               "file_rows": unit.file_rows}  # fmt: skip
-    columns.update({STATIC_PREFIX + name: values for name, values in unit.static.items()})
-    with atomic(path) as temporary:
-        feather.write_feather(pa.table(columns), temporary, compression="uncompressed")
-    return Staged(unit.rows, unit_outline(unit.lon, unit.lat), unit.warnings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    unit = stage(source, path.with_name(f"{path.name}.{os.getpid()}.static"), None, keep)
+    try:
+        if not unit.rows:
+            return Staged(0, None, unit.warnings)
+        columns: dict[str, Any] = {"pid": unit.pid, "lon": unit.lon, "lat": unit.lat,
+                                   "file_rows": unit.file_rows}  # fmt: skip
+        static = unit.static.rows(np.arange(unit.rows))
+        columns.update({STATIC_PREFIX + name: values for name, values in static.items()})
+        with atomic(path) as temporary:
+            feather.write_feather(pa.table(columns), temporary, compression="uncompressed")
+        return Staged(unit.rows, unit_outline(unit.lon, unit.lat), unit.warnings)
+    finally:
+        unit.close()
 
 
 def load_unit(source: Source, path: Path) -> StagedUnit:
@@ -127,7 +132,9 @@ def load_unit(source: Source, path: Path) -> StagedUnit:
     return StagedUnit(
         source=source,
         pid=table.column("pid").combine_chunks(),
-        static={n[len(STATIC_PREFIX) :]: column(n) for n in names if n.startswith(STATIC_PREFIX)},
+        static=StaticArrays(
+            {n[len(STATIC_PREFIX) :]: column(n) for n in names if n.startswith(STATIC_PREFIX)}
+        ),
         lon=column("lon"),
         lat=column("lat"),
         file_rows=column("file_rows"),
@@ -183,14 +190,17 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     try:
         _add_unit(job, state, plan.index, unit, lines)
         del unit
-        chunks = state.pending.pop()
-        own, near = split_features(plan, chunks.lon, chunks.lat, state.ids[0], lines.path)
+        chunks = state.pending[0]
+        own, near = split_features(plan, *chunks.lonlat(), state.ids[0], lines.path)
+        save_pids(plan, state.pids.pop(), state.ids.pop())
+        spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
+        series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
+        state.index_rows = write_unit_chunks(chunks, spec, series)
     finally:
         lines.path.unlink(missing_ok=True)
-    save_pids(plan, state.pids.pop(), state.ids.pop())
-    spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
-    series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
-    state.index_rows = write_unit_chunks(chunks, spec, series)
+        for unit_chunks in state.pending:
+            unit_chunks.points.unlink(missing_ok=True)
+        state.pending.clear()
     state.outlines = state.outlines[len(plan.earlier) :]
     return UnitDone(state, own, near)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,9 +25,10 @@ from .outlines import unit_outline, write_outlines
 from .pidindex import write_pid_index
 from .spatial import Bounds
 from .spooler import Spooler
-from .stats import AttributeStats
+from .stats import AttributeStats, sample_step
 from .timeseries import (
     ChunkSpec,
+    PointsWriter,
     UnitChunks,
     chunk_path_template,
     chunks_needed,
@@ -34,7 +36,7 @@ from .timeseries import (
     write_unit_chunks,
 )
 from .unit import PointFilter, StagedUnit, stage
-from .zooms import point_max_zoom
+from .zooms import MAX_ZOOM, densest_per_zoom, guessed_zoom, max_zoom_from
 
 ATTRIBUTION = (
     "Contains modified Copernicus Sentinel data processed by the European Ground Motion Service "
@@ -104,10 +106,14 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
     state = _LayerState()
     for source in job.sources:
-        unit = stage(source, job.on_rows, job.keep)
-        state.warnings += unit.warnings
-        if unit.rows:
-            _add_unit(job, state, len(state.units), unit, features)
+        unit = stage(source, job.scratch_dir / f"{job.key.id}.static", job.on_rows, job.keep)
+        try:
+            state.warnings += unit.warnings
+            give_back()  # the CSV blocks
+            if unit.rows:
+                _add_unit(job, state, len(state.units), unit, features)
+        finally:
+            unit.close()
         del unit
         give_back()
     if not state.units:
@@ -134,8 +140,9 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
 
 def _pyramid(state: _LayerState, features: FeatureFiles) -> pointtiles.Pyramid:
     lon, lat = state.all_points()
-    zoom = point_max_zoom(lon, lat)
-    first_bands = pyramid.zoom_bands(pyramid.densest_per_zoom(lon, lat, zoom))
+    densest = densest_per_zoom(lon, lat, MAX_ZOOM)
+    zoom = max_zoom_from(guessed_zoom(lon, lat), densest)
+    first_bands = pyramid.zoom_bands(densest[: zoom + 1])
     files = {divmod(key, pyramid.BANDS): path for key, path in features.paths.items()}
     return pointtiles.Pyramid(files, zoom, first_bands)
 
@@ -156,6 +163,8 @@ def _write_chunks(
             continue
         state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
         spooler.done_with(unit.source)
+    for unit in state.pending:
+        unit.points.unlink()
     state.pending.clear()
     # here rather than after the tiles: this thread is otherwise idle until tippecanoe ends
     state.pid_entry = write_pid_index(layer_dir, job.key.id, state.pids, state.ids)
@@ -182,9 +191,10 @@ class _LayerState:
 
     def all_points(self) -> tuple[np.ndarray, np.ndarray]:
         """Longitudes and latitudes of every point staged so far."""
+        positions = [unit.lonlat() for unit in self.pending]
         return (
-            np.concatenate([unit.lon for unit in self.pending]),
-            np.concatenate([unit.lat for unit in self.pending]),
+            np.concatenate([lon for lon, _ in positions]),
+            np.concatenate([lat for _, lat in positions]),
         )
 
     def covered(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -234,30 +244,45 @@ def _add_unit(
     first_id = state.next_id
     ids = np.arange(first_id, first_id + count, dtype=np.int64)
     unit.reorder(order)
-    pids, static, lon, lat = unit.pid, unit.static, unit.lon, unit.lat
-    if covered.any() and not job.dedupe:
-        static["overlap"] = np.where(covered[order], 1.0, np.nan)
-    keys = pyramid.file_keys(lon, lat, ids)
-    for part in _slices(count):  # the text of a whole burst would be ~250 B a point at once
-        part_static = {name: values[part] for name, values in static.items()}
-        lines = geojson_lines(ids[part], lon[part], lat[part], pids[part], part_static, index)
-        features.write(keys[part], lines, lon[part], lat[part])
-    velocity = static.get("mean_velocity", np.full(count, np.nan))
-    state.pending.append(
-        UnitChunks(unit.source, first_id, pids, lon, lat, velocity, unit.file_rows)
-    )
+    overlap = covered[order] if covered.any() and not job.dedupe else None
+    points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
+    _write_features(state, index, unit, order, overlap, ids, features, points)
+    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points))
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
     state.points += count
-    state.bounds.add(lon, lat)
+    state.bounds.add(unit.lon, unit.lat)
     entry = unit_entry(index, unit, first_id, count)
     entry["overlap" if not job.dedupe else "overlap_dropped"] = int(covered.sum())
     state.units.append(entry)
-    state.outlines.append(unit_outline(lon, lat))
-    state.pids.append(pids)
+    state.outlines.append(unit_outline(unit.lon, unit.lat))
+    state.pids.append(unit.pid)
     state.ids.append(ids)
-    state.stats.add(static)
-    state.columns.update(static)
+    state.columns.update(unit.static.names, ["overlap"] if overlap is not None else [])
     state.dates.update(unit.source.dates)
+
+
+def _write_features(
+    state: _LayerState, index: int, unit: StagedUnit, order: np.ndarray,
+    overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
+) -> None:  # fmt: skip
+    """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
+    tile features, statistics and the chunk inputs pass 2 reads (`UnitChunks.points`)."""
+    step = sample_step(len(ids))
+    keys = pyramid.file_keys(unit.lon, unit.lat, ids)  # a tile's floor is the unit's
+    writer = PointsWriter(points)
+    try:
+        for part in _slices(len(ids)):
+            static = unit.static.rows(order[part])
+            if overlap is not None:
+                static["overlap"] = np.where(overlap[part], 1.0, np.nan)
+            lon, lat = unit.lon[part], unit.lat[part]
+            lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index)
+            features.write(keys[part], lines, lon, lat)
+            state.stats.add(static, part.start, step)
+            velocity = static.get("mean_velocity", np.full(len(lon), np.nan))
+            writer.add(lon, lat, velocity, unit.file_rows[part])
+    finally:
+        writer.close()
 
 
 def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:

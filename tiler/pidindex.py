@@ -77,10 +77,10 @@ def write_buckets(
     bucket_of = buckets_of(pids, buckets)
     order = np.argsort(bucket_of, kind="stable")
     bounds = np.searchsorted(bucket_of[order], np.arange(which.start, which.stop + 1))
-    names = pids.take(pa.array(order)).to_pylist()
-    sorted_ids = ids[order].tolist()
+    names, sorted_ids = pids.take(pa.array(order)), ids[order]
     for position, bucket in enumerate(which):
         lo, hi = int(bounds[position]), int(bounds[position + 1])
-        mapping = dict(zip(names[lo:hi], sorted_ids[lo:hi], strict=True))
+        # Python objects a bucket at a time: a layer's pids as str would be ~70 B a point
+        mapping = dict(zip(names[lo:hi].to_pylist(), sorted_ids[lo:hi].tolist(), strict=True))
         text = json.dumps(mapping, separators=(",", ":"), ensure_ascii=False)
         write_gzip(folder / f"{bucket}{BUCKET_SUFFIX}", text.encode())

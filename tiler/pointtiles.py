@@ -38,8 +38,8 @@ WORKERS = 2  # tippecanoe runs at a time, each using ~1.3 cores
 REGION_RUN_BYTES = 20_000_000  # a zoom whose features pass this is tiled by region, with the
 # maximum zoom
 REGIONS_FOLDER = "-regions"
-REGION_THREADS = 4  # 4x the temporary files: from one tile tippecanoe skips 2 zooms (16: 3, but
-# 16 threads hold ~250 MB whatever the input)
+REGION_THREADS = 1  # the pool keeps both cores busy; each thread costs ~20 MB (1M points: 1 thread
+# 83 CPU s and 112 MB at most a run, 4 threads 88 s and 142 MB)
 
 
 @dataclass(frozen=True, slots=True)

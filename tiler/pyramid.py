@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from .zooms import MAX_POINTS_PER_TILE, MAX_ZOOM, world_xy
+from .spatial import blocks
+from .zooms import MAX_POINTS_PER_TILE, MAX_ZOOM, tile_keys, world_xy
 
 DROP_RATE = 2.5  # tippecanoe's default (-r2.5)
 BANDS = 32  # 0.4^32 ≈ 2e-13: nothing below it at any zoom
@@ -28,12 +29,15 @@ FileKey = tuple[int, int]  # (floor zoom, band)
 
 def ranks(ids: np.ndarray) -> np.ndarray:
     """A uniform, deterministic number in [0, 1) per feature id (splitmix64 finaliser)."""
-    with np.errstate(over="ignore"):
-        z = ids.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    rank = np.empty(len(ids))
+    for part in blocks(len(ids)):
+        with np.errstate(over="ignore"):
+            z = ids[part].astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+        rank[part] = (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return rank
 
 
 def bands(rank: np.ndarray) -> np.ndarray:
@@ -47,18 +51,15 @@ def bands(rank: np.ndarray) -> np.ndarray:
     return band
 
 
-def tile_keys(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
-    shift = np.uint64(32 - zoom)
-    return ((wx >> shift) << np.uint64(zoom)) | (wy >> shift)
-
-
 def floor_zooms(lon: np.ndarray, lat: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """Per point, the first zoom below MAX_ZOOM at which it is its tile's lowest-ranked point.
 
     The lowest-ranked point of a tile is the lowest-ranked of its children's, so the search
     goes down from MAX_ZOOM - 1 among the previous zoom's winners only.
     """
-    wx, wy = world_xy(lon, lat)
+    wx, wy = np.empty(len(lon), dtype=np.uint32), np.empty(len(lon), dtype=np.uint32)
+    for part in blocks(len(lon)):
+        wx[part], wy[part] = world_xy(lon[part], lat[part])
     floor = np.full(len(rank), NO_FLOOR, dtype=np.int64)
     candidates = np.argsort(rank, kind="stable")
     for zoom in range(MAX_ZOOM - 1, -1, -1):
@@ -72,22 +73,10 @@ def floor_zooms(lon: np.ndarray, lat: np.ndarray, rank: np.ndarray) -> np.ndarra
 def file_keys(lon: np.ndarray, lat: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """The (floor zoom, band) of each point, packed as floor * BANDS + band."""
     rank = ranks(ids)
-    return floor_zooms(lon, lat, rank) * BANDS + bands(rank)
-
-
-def densest_per_zoom(lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> list[int]:
-    """Points in the densest tile at each zoom 0..max_zoom."""
-    wx, wy = world_xy(lon, lat)
-    keys, counts = np.unique(tile_keys(wx, wy, max_zoom), return_counts=True)
-    densest = [0] * (max_zoom + 1)
-    for zoom in range(max_zoom, -1, -1):
-        densest[zoom] = int(counts.max(initial=0))
-        if zoom:
-            x, y = keys >> np.uint64(zoom), keys & np.uint64((1 << zoom) - 1)
-            parents = ((x >> np.uint64(1)) << np.uint64(zoom - 1)) | (y >> np.uint64(1))
-            keys, inverse = np.unique(parents, return_inverse=True)
-            counts = np.bincount(inverse, weights=counts).astype(np.int64)
-    return densest
+    keys = floor_zooms(lon, lat, rank)
+    for part in blocks(len(keys)):
+        keys[part] = keys[part] * BANDS + bands(rank[part])
+    return keys
 
 
 def zoom_bands(densest: list[int], limit: int = MAX_POINTS_PER_TILE) -> list[int]:

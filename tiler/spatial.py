@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
 
 HILBERT_ORDER = 16
+BLOCK = 1 << 18  # points at a time through elementwise steps
 
 
 def hilbert_index(x: np.ndarray, y: np.ndarray, order: int = HILBERT_ORDER) -> np.ndarray:
@@ -36,9 +38,13 @@ def hilbert_order(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     west, south = float(lon.min()), float(lat.min())
     span = max(float(lon.max()) - west, float(lat.max()) - south) or 1.0
     scale = ((1 << HILBERT_ORDER) - 1) / span
-    x = np.clip(((lon - west) * scale).astype(np.int64), 0, (1 << HILBERT_ORDER) - 1)
-    y = np.clip(((lat - south) * scale).astype(np.int64), 0, (1 << HILBERT_ORDER) - 1)
-    return np.argsort(hilbert_index(x, y), kind="stable")
+    top = (1 << HILBERT_ORDER) - 1
+    distance = np.empty(lon.size, dtype=np.int64)
+    for part in blocks(lon.size):  # hilbert_index's temporaries are ~50 B a point
+        x = np.clip(((lon[part] - west) * scale).astype(np.int64), 0, top)
+        y = np.clip(((lat[part] - south) * scale).astype(np.int64), 0, top)
+        distance[part] = hilbert_index(x, y)
+    return np.argsort(distance, kind="stable")
 
 
 @lru_cache(maxsize=1)
@@ -70,3 +76,9 @@ class Bounds:
 
     def as_list(self, digits: int = 6) -> list[float]:
         return [round(v, digits) for v in (self.west, self.south, self.east, self.north)]
+
+
+def blocks(count: int, size: int = BLOCK) -> Iterator[slice]:
+    """Slices of `size` covering 0..count: elementwise steps over a layer's points a block at a
+    time, so their temporaries are a block's, not the layer's."""
+    return (slice(start, min(start + size, count)) for start in range(0, count, size))

@@ -1,7 +1,7 @@
 """Per-layer statistics of the tile attributes (colour scales): min, p02, p50, p98, max.
 
-Percentiles come from an evenly strided sample of at most SAMPLE values per unit, so memory
-stays bounded whatever the layer's size; min and max are exact.
+Percentiles come from an evenly strided sample of at most 2 × SAMPLE points per unit, min and
+max are exact.
 """
 
 from __future__ import annotations
@@ -10,8 +10,13 @@ import numpy as np
 
 from .features import TILE_FIELDS
 
-SAMPLE = 250_000
+SAMPLE = 65_536  # percentiles of a colour scale need no more
 NO_STATS = {"overlap"}
+
+
+def sample_step(points: int) -> int:
+    """Every how many points of a unit the percentile sample takes one."""
+    return max(1, points // SAMPLE)
 
 
 class AttributeStats:
@@ -20,22 +25,28 @@ class AttributeStats:
         self.low: dict[str, float] = {}
         self.high: dict[str, float] = {}
 
-    def add(self, static: dict[str, np.ndarray]) -> None:
+    def add(self, static: dict[str, np.ndarray], first: int = 0, step: int = 1) -> None:
+        """Add the points `first`, `first + 1`, ... of a unit: the sample takes every
+        `step`-th point of the unit (`sample_step`), so slices add up to the whole."""
+        sampled = slice((-first) % step, None, step)
         for attribute, column, _ in TILE_FIELDS:
             if column not in static or attribute in NO_STATS:
                 continue
-            values = static[column][np.isfinite(static[column])]
-            if values.size == 0:
+            finite = static[column][np.isfinite(static[column])]
+            if finite.size == 0:
                 continue
-            step = max(1, values.size // SAMPLE)
-            self.samples.setdefault(attribute, []).append(values[::step].astype(np.float64))
-            self.low[attribute] = min(self.low.get(attribute, np.inf), float(values.min()))
-            self.high[attribute] = max(self.high.get(attribute, -np.inf), float(values.max()))
+            sample = static[column][sampled]
+            self.samples.setdefault(attribute, []).append(sample[np.isfinite(sample)])
+            self.low[attribute] = min(self.low.get(attribute, np.inf), float(finite.min()))
+            self.high[attribute] = max(self.high.get(attribute, -np.inf), float(finite.max()))
 
     def summary(self) -> dict[str, dict[str, float]]:
         out = {}
         for attribute, parts in self.samples.items():
-            p02, p50, p98 = np.percentile(np.concatenate(parts), [2, 50, 98])
+            sample = np.concatenate(parts)
+            if sample.size == 0:  # a column finite only between the sampled points
+                sample = np.array([self.low[attribute], self.high[attribute]])
+            p02, p50, p98 = np.percentile(sample, [2, 50, 98])
             out[attribute] = {
                 "min": round(self.low[attribute], 3), "p02": round(float(p02), 3),
                 "p50": round(float(p50), 3), "p98": round(float(p98), 3),

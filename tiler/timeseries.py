@@ -23,7 +23,8 @@ from .features import number_text
 from .memory import give_back
 from .model import Source
 from .reader import MISSING
-from .unit import SpooledSeries, spool_series
+from .rowfile import RowFile, RowWriter
+from .unit import SERIES_DTYPE, spool_series
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
 CHUNK_SUFFIX = ".json.gz"
@@ -50,17 +51,48 @@ def chunks_needed(points: int, size: int) -> int:
     return -(-points // size)
 
 
+POINT_COLUMNS = ("lon", "lat", "velocity", "file_row")  # a unit's chunk inputs, by id
+POINT_DTYPE = np.dtype("<f8")
+LONLAT_ROWS = 1 << 18  # rows read at a time when every position is wanted
+
+
 @dataclass(frozen=True, slots=True)
 class UnitChunks:
-    """What pass 2 needs to write one unit's chunks, every array in id order."""
+    """What pass 2 needs to write one unit's chunks: pids in memory, the rest in `points`."""
 
     source: Source
     first_id: int  # a chunk boundary
     pids: pa.Array
-    lon: np.ndarray
-    lat: np.ndarray
-    velocity: np.ndarray
-    file_rows: np.ndarray  # the file's data-row number of each id
+    points: Path  # POINT_COLUMNS of every id, in id order (written by `PointsWriter`)
+
+    @property
+    def count(self) -> int:
+        return len(self.pids)
+
+    def open(self) -> RowFile:
+        return RowFile(self.points, len(POINT_COLUMNS), POINT_DTYPE)
+
+    def lonlat(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every point's longitude and latitude."""
+        lon, lat = np.empty(self.count), np.empty(self.count)
+        with self.open() as points:
+            for start in range(0, self.count, LONLAT_ROWS):
+                stop = min(start + LONLAT_ROWS, self.count)
+                block = points.span(start, stop)
+                lon[start:stop], lat[start:stop] = block[:, 0], block[:, 1]
+        return lon, lat
+
+
+class PointsWriter(RowWriter):
+    """Writes a unit's chunk inputs (`UnitChunks.points`), a slice of ids at a time."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, len(POINT_COLUMNS), POINT_DTYPE)
+
+    def add(
+        self, lon: np.ndarray, lat: np.ndarray, velocity: np.ndarray, file_rows: np.ndarray
+    ) -> None:  # fmt: skip
+        self.append(np.column_stack([lon, lat, velocity, file_rows]))
 
 
 def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[list[float | int]]:
@@ -83,19 +115,17 @@ def write_spooled_chunks(
     dates = [iso_date(column) for column in unit.source.dates]
     give_back()  # the CSV blocks of the whole series
     index_rows: list[list[float | int]] = []
-    series = SpooledSeries(spooled, len(dates))
-    try:
-        for start in range(0, len(unit.file_rows), spec.size):
-            part = slice(start, start + spec.size)
-            block = series.rows(unit.file_rows[part])
+    with unit.open() as points, RowFile(spooled, len(dates), SERIES_DTYPE) as series:
+        for start in range(0, unit.count, spec.size):
+            stop = min(start + spec.size, unit.count)
+            lon, lat, velocity, file_rows = points.span(start, stop).T
+            block = series.rows(file_rows.astype(np.int64))
             chunk = (unit.first_id + start) // spec.size
-            lon, lat = unit.lon[part], unit.lat[part]
-            columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (unit.velocity[part], 1)}
-            text = chunk_json(spec, unit.first_id + start, dates, unit.pids[part], columns, block)
+            columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (velocity, 1)}
+            pids = unit.pids[start:stop]
+            text = chunk_json(spec, unit.first_id + start, dates, pids, columns, block)
             write_gzip(spec.directory / f"{chunk}{CHUNK_SUFFIX}", text)
             index_rows.append([chunk, spec.unit, *box(lon, lat), len(block)])
-    finally:
-        series.close()
     return index_rows
 
 

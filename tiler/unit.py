@@ -1,18 +1,20 @@
 """One processing unit (a burst or an L3 tile), read in two passes.
 
 Pass 1 (`stage`) reads only the small per-point columns (pid, coordinates, velocity, ...): fast,
-and enough to assign ids and start tiling. Pass 2 (`spool_series`) reads the displacement
-series, the bulk of the file, while tippecanoe runs, row by row into a scratch file of int32 so
-chunks can be written in space-filling-curve order without holding the series in memory.
+and enough to assign ids and start tiling. It keeps pids and positions in memory and spools
+the tile columns to a scratch file, read back a slice of features at a time. Pass 2
+(`spool_series`) reads the displacement series, the bulk of the file, while tippecanoe runs,
+row by row into a scratch file of int32 so chunks can be written in space-filling-curve order
+without holding the series in memory.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -21,17 +23,60 @@ import pyarrow.compute as pc
 from .errors import InputError, InputWarning
 from .features import TILE_FIELDS
 from .model import Source
-from .reader import Batch, iter_batches, iter_series, position_fields
+from .reader import Batch, iter_batches, iter_series, position_fields, static_columns
+from .rowfile import RowFile, RowWriter
 from .spatial import hilbert_order
 
 SERIES_DTYPE = np.dtype("<i4")
+STATIC_DTYPE = np.dtype("<f8")
+
+
+class StaticColumns(Protocol):
+    """A staged unit's tile columns, read a set of rows at a time."""
+
+    names: tuple[str, ...]
+
+    def rows(self, rows: np.ndarray) -> dict[str, np.ndarray]: ...
+
+    def close(self) -> None: ...
+
+
+class StaticArrays:
+    """Tile columns held in memory (a Dask worker's unit, loaded from its staged table)."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.columns = columns
+        self.names = tuple(columns)
+
+    def rows(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: values[rows] for name, values in self.columns.items()}
+
+    def close(self) -> None:
+        self.columns = {}
+
+
+class SpooledStatic:
+    """Tile columns spooled to a scratch file in staged order (float64 rows): a burst's
+    columns are never all in memory, only the rows a slice of features needs."""
+
+    def __init__(self, path: Path, names: tuple[str, ...]) -> None:
+        self.path, self.names = path, names
+        self.file = RowFile(path, len(names), STATIC_DTYPE)
+
+    def rows(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        block = self.file.rows(rows)
+        return {name: np.ascontiguousarray(block[:, i]) for i, name in enumerate(self.names)}
+
+    def close(self) -> None:
+        self.file.close()
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass(slots=True)
 class StagedUnit:
     source: Source
     pid: pa.Array
-    static: dict[str, np.ndarray]
+    static: StaticColumns  # by staged row; `reorder` leaves them where they are
     lon: np.ndarray
     lat: np.ndarray
     file_rows: np.ndarray  # the file's data-row number (0-based) of each staged point
@@ -46,14 +91,15 @@ class StagedUnit:
         return hilbert_order(self.lon, self.lat)
 
     def reorder(self, order: np.ndarray) -> None:
-        """Keep the rows `order` names, in that order; one column at a time, so a burst's
-        columns are never all held twice."""
+        """Keep the rows `order` names, in that order (not the static columns: read them with
+        `static.rows(order[...])`)."""
         self.pid = self.pid.take(pa.array(order))
-        for name in list(self.static):
-            self.static[name] = self.static[name][order]
         self.lon, self.lat, self.file_rows = (
             self.lon[order], self.lat[order], self.file_rows[order]
         )  # fmt: skip
+
+    def close(self) -> None:
+        self.static.close()
 
 
 TILE_COLUMNS = tuple(column for _, column, _ in TILE_FIELDS)  # what pass 1 keeps of a unit
@@ -62,52 +108,53 @@ PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> ke
 
 def stage(
     source: Source,
+    scratch: Path,
     on_rows: Callable[[int], None] | None = None,
     keep: PointFilter | None = None,
 ) -> StagedUnit:
-    """Pass 1: the static columns of `source` in memory (no series).
+    """Pass 1: positions and pids of `source` in memory, its tile columns spooled to `scratch`
+    (no series).
 
     `keep` drops the points it returns false for (the --clip area).
     """
+    position = position_fields(source)
+    names = tuple(name for name in static_columns(source, TILE_COLUMNS) if name not in position)
     parts: dict[str, list[np.ndarray]] = {"lon": [], "lat": [], "file_rows": []}
     pids: list[pa.Array] = []
-    static: dict[str, list[np.ndarray]] = {}
     bad_places = BadCoordinates(source)
     seen = 0
-    position = position_fields(source)
-    for read in iter_batches(source, series=False, fields=(*position, *TILE_COLUMNS)):
-        mask = bad_places.keep(read)
-        if keep is not None:
-            mask &= keep(read.lon, read.lat)
-        batch = read.select(mask)
-        pids.append(batch.pid)
-        for name, values in batch.static.items():
-            if name not in position:  # kept as lon and lat
-                static.setdefault(name, []).append(values)
-        parts["lon"].append(batch.lon)
-        parts["lat"].append(batch.lat)
-        parts["file_rows"].append(seen + np.flatnonzero(mask))
-        seen += read.rows
-        if on_rows:
-            on_rows(read.rows)
+    writer = RowWriter(scratch, len(names), STATIC_DTYPE)
+    try:
+        for read in iter_batches(source, series=False, fields=(*position, *TILE_COLUMNS)):
+            mask = bad_places.keep(read)
+            if keep is not None:
+                mask &= keep(read.lon, read.lat)
+            batch = read.select(mask)
+            pids.append(batch.pid)
+            writer.append(np.column_stack([batch.static[name] for name in names])
+                          if names else np.empty((batch.rows, 0)))  # fmt: skip
+            parts["lon"].append(np.array(batch.lon))  # copies: not the CSV block's buffers
+            parts["lat"].append(np.array(batch.lat))
+            parts["file_rows"].append(seen + np.flatnonzero(mask))
+            seen += read.rows
+            if on_rows:
+                on_rows(read.rows)
+    finally:
+        writer.close()
     unit = StagedUnit(
         source=source,
         pid=pa.concat_arrays(pids) if pids else pa.array([], pa.string()),
-        static=_joined(static),
+        static=SpooledStatic(scratch, names),
         lon=_concat(parts.pop("lon")),
         lat=_concat(parts.pop("lat")),
         file_rows=_concat(parts.pop("file_rows")).astype(np.int64),
     )
     if bad_places.count and unit.rows == 0 and keep is None:
+        unit.close()
         raise InputError(source.display, "no point has valid coordinates",
                          "check the latitude/longitude (or easting/northing) columns")  # fmt: skip
     unit.warnings += bad_places.warnings() + duplicate_pids(unit)
     return unit
-
-
-def _joined(parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
-    """Each column's blocks joined, a column's blocks freed before the next is joined."""
-    return {name: np.concatenate(parts.pop(name)) for name in list(parts)}
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
@@ -125,37 +172,6 @@ def spool_series(source: Source, scratch: Path, stopping: threading.Event | None
                 return False
             out.write(block.astype(SERIES_DTYPE, copy=False).tobytes())
     return True
-
-
-class SpooledSeries:
-    """A unit's spooled series, read back a chunk's rows (any order) at a time.
-
-    Rows that follow each other in the file are read with one pread (a chunk's 256 rows are
-    ~50 such runs in an EGMS burst): a memory mapping would count every page the kernel maps
-    around a touched row (64 KB each) as resident until released.
-    """
-
-    def __init__(self, path: Path, columns: int) -> None:
-        self.columns = columns
-        self.row_bytes = columns * SERIES_DTYPE.itemsize
-        self.fd = os.open(path, os.O_RDONLY)
-
-    def rows(self, rows: np.ndarray) -> np.ndarray:
-        order = np.argsort(rows, kind="stable")
-        ascending = rows[order]
-        firsts = np.flatnonzero(np.diff(ascending, prepend=-2) != 1)
-        block = np.empty((len(rows), self.columns), dtype=SERIES_DTYPE)
-        for first, end in zip(firsts.tolist(), [*firsts[1:].tolist(), len(rows)], strict=True):
-            wanted = (end - first) * self.row_bytes
-            offset = int(ascending[first]) * self.row_bytes
-            if os.preadv(self.fd, [block[first:end].data], offset) != wanted:
-                raise OSError(f"the spooled series ended before row {ascending[end - 1]}")
-        series = np.empty_like(block)
-        series[order] = block
-        return series
-
-    def close(self) -> None:
-        os.close(self.fd)
 
 
 class BadCoordinates:

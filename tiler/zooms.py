@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from .spatial import blocks
+
 MAX_POINTS_PER_TILE = 12_000  # ~15-40 bytes a point in a compressed tile: well under 500 KB
 FULL_DETAIL = 12
 MAX_ZOOM = 18
@@ -44,13 +46,20 @@ def spread_bits(v: np.ndarray) -> np.ndarray:
 
 def guessed_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
     """tippecanoe 2.x `-zg` for points: from the log-spacing of the quadkey-sorted features."""
-    index = np.sort(quadkeys(lon, lat))
-    gaps = np.diff(index)
-    gaps = gaps[gaps > 0].astype(np.float64)
-    if gaps.size == 0:
+    index = np.empty(len(lon), dtype=np.uint64)
+    for part in blocks(len(lon)):
+        index[part] = quadkeys(lon[part], lat[part])
+    index.sort()
+    logs = np.empty(max(len(index) - 1, 0))
+    used = 0
+    for part in blocks(len(logs)):
+        gaps = np.diff(index[part.start : part.stop + 1])
+        gaps = gaps[gaps > 0]
+        logs[used : used + len(gaps)] = np.log(gaps.astype(np.float64))
+        used += len(gaps)
+    if used == 0:
         return 0
-    logs = np.log(gaps)
-    return spacing_zoom(float(logs.mean()), float(logs.std()))
+    return spacing_zoom(float(logs[:used].mean()), float(logs[:used].std()))
 
 
 def quadkeys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -69,14 +78,45 @@ def spacing_zoom(mean: float, std: float) -> int:
 
 def density_zoom(lon: np.ndarray, lat: np.ndarray, limit: int = MAX_POINTS_PER_TILE) -> int:
     """The first zoom at which no tile holds more than `limit` points."""
-    wx, wy = world_xy(lon, lat)
-    for zoom in range(MAX_ZOOM + 1):
-        shift = np.uint64(32 - zoom)
-        keys = ((wx >> shift) << np.uint64(zoom)) | (wy >> shift)
-        if np.unique(keys, return_counts=True)[1].max(initial=0) <= limit:
-            return zoom
-    return MAX_ZOOM
+    return first_zoom_within(densest_per_zoom(lon, lat, MAX_ZOOM), limit)
+
+
+def first_zoom_within(densest: list[int], limit: int = MAX_POINTS_PER_TILE) -> int:
+    """The first zoom whose densest tile holds at most `limit` points (else the last zoom)."""
+    return next((zoom for zoom, count in enumerate(densest) if count <= limit), len(densest) - 1)
 
 
 def point_max_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
-    return min(MAX_ZOOM, max(guessed_zoom(lon, lat), density_zoom(lon, lat)))
+    return max_zoom_from(guessed_zoom(lon, lat), densest_per_zoom(lon, lat, MAX_ZOOM))
+
+
+def max_zoom_from(guessed: int, densest: list[int]) -> int:
+    """`point_max_zoom` from tippecanoe's guess and the densest tile of zooms 0..MAX_ZOOM."""
+    return min(MAX_ZOOM, max(guessed, first_zoom_within(densest)))
+
+
+def tile_keys(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
+    shift = np.uint64(32 - zoom)
+    return ((wx >> shift) << np.uint64(zoom)) | (wy >> shift)
+
+
+def densest_per_zoom(lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> list[int]:
+    """Points in the densest tile at each zoom 0..max_zoom."""
+    keys = np.empty(len(lon), dtype=np.uint64)
+    for part in blocks(len(lon)):
+        keys[part] = tile_keys(*world_xy(lon[part], lat[part]), max_zoom)
+    keys.sort()
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(keys)))
+    keys = keys[starts]
+    densest = [0] * (max_zoom + 1)
+    for zoom in range(max_zoom, -1, -1):
+        densest[zoom] = int(counts.max(initial=0))
+        if zoom:
+            x, y = keys >> np.uint64(zoom), keys & np.uint64((1 << zoom) - 1)
+            parents = ((x >> np.uint64(1)) << np.uint64(zoom - 1)) | (y >> np.uint64(1))
+            keys, inverse = np.unique(parents, return_inverse=True)
+            counts = np.bincount(inverse, weights=counts).astype(np.int64)
+    return densest
