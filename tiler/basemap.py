@@ -16,9 +16,12 @@ import json
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from .cache import link_or_copy
 from .errors import BuildError
@@ -90,24 +93,53 @@ def _check_pmtiles(path: Path) -> None:
 # --- TopoJSON -> GeoJSON (pure) --------------------------------------------------------------
 
 
+class ArcTable:
+    """Every arc's absolute lon/lat positions in one numpy array (the TopoJSON's nested lists
+    of a world atlas weigh ~50 MB of Python objects; this ~8 MB), lines made on demand."""
+
+    def __init__(self, arcs: list[list[list[float]]], transform: dict[str, Any] | None) -> None:
+        lengths = np.fromiter(map(len, arcs), dtype=np.int64, count=len(arcs))
+        values = chain.from_iterable(point[:2] for arc in arcs for point in arc)
+        flat = np.fromiter(values, dtype=np.float64, count=2 * int(lengths.sum())).reshape(-1, 2)
+        self.ends = np.cumsum(lengths)
+        self.starts = self.ends - lengths
+        if transform is not None:  # quantised and delta-encoded: running sums per arc
+            (kx, ky), (dx, dy) = transform["scale"], transform["translate"]
+            total = np.cumsum(flat, axis=0)
+            before = np.zeros((len(arcs), 2))
+            has_before = self.starts > 0
+            before[has_before] = total[self.starts[has_before] - 1]
+            flat = total - np.repeat(before, lengths, axis=0)
+            flat = flat * np.array([kx, ky]) + np.array([dx, dy])
+        self.positions = flat
+        self.cache: dict[int, Line] = {}
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> Line:
+        if index not in self.cache:
+            part = self.positions[self.starts[index] : self.ends[index]]
+            self.cache[index] = [(x, y) for x, y in part.tolist()]
+        return self.cache[index]
+
+    def box(self, indices: Iterable[int]) -> tuple[float, float, float, float]:
+        """Bounds of the arcs `indices` (`~i` for arc i backwards)."""
+        parts = [self.positions[self.starts[i] : self.ends[i]]
+                 for i in (j if j >= 0 else ~j for j in indices)]  # fmt: skip
+        joined = np.concatenate(parts)
+        west, south = joined.min(axis=0).tolist()
+        east, north = joined.max(axis=0).tolist()
+        return west, south, east, north
+
+
 def decode_arcs(topology: dict[str, Any]) -> Arcs:
     """Absolute lon/lat positions of every arc (undoing quantisation and delta encoding)."""
-    transform = topology.get("transform")
-    if transform is None:
-        return [[(float(x), float(y)) for x, y, *_ in arc] for arc in topology["arcs"]]
-    (kx, ky), (dx, dy) = transform["scale"], transform["translate"]
-    arcs = []
-    for arc in topology["arcs"]:
-        x = y = 0
-        line = []
-        for qx, qy, *_ in arc:
-            x, y = x + qx, y + qy
-            line.append((x * kx + dx, y * ky + dy))
-        arcs.append(line)
-    return arcs
+    table = ArcTable(topology["arcs"], topology.get("transform"))
+    return [table[index] for index in range(len(table))]
 
 
-def join_arcs(arcs: Arcs, indices: Sequence[int]) -> Line:
+def join_arcs(arcs: Arcs | ArcTable, indices: Sequence[int]) -> Line:
     """One line (or ring) from arc indices; `~i` (= -i - 1) walks arc i backwards."""
     points: Line = []
     for index in indices:
@@ -117,7 +149,7 @@ def join_arcs(arcs: Arcs, indices: Sequence[int]) -> Line:
     return points
 
 
-def geometry(obj: dict[str, Any], arcs: Arcs) -> dict[str, Any] | None:
+def geometry(obj: dict[str, Any], arcs: Arcs | ArcTable) -> dict[str, Any] | None:
     """The GeoJSON geometry of one TopoJSON geometry object (None for a null geometry)."""
     kind = obj.get("type")
     if kind == "Polygon":
@@ -177,47 +209,36 @@ def borders(topology: dict[str, Any], name: str, arcs: Arcs | None = None) -> li
 # --- clipping to the area of the site (a cheap bbox test; tippecanoe clips exactly) ----------
 
 
-def line_bounds(lines: Iterable[Line]) -> tuple[float, float, float, float]:
-    xs = [x for line in lines for x, _ in line]
-    ys = [y for line in lines for _, y in line]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def _outer_lines(shape: dict[str, Any]) -> list[Line]:
-    if shape["type"] == "Polygon":
-        return [shape["coordinates"][0]]
-    if shape["type"] == "MultiPolygon":
-        return [polygon[0] for polygon in shape["coordinates"]]
-    if shape["type"] == "LineString":
-        return [shape["coordinates"]]
-    return list(shape["coordinates"])
+def area_features(
+    topology: dict[str, Any], area: Sequence[float], arcs: ArcTable | None = None
+) -> Iterator[dict[str, Any]]:
+    """Land polygons and border lines that touch `area` [w, s, e, n], as GeoJSON features.
 
-
-def explode(feature: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A MultiPolygon as one feature per polygon (so distant parts can be dropped)."""
-    shape = feature["geometry"]
-    if shape["type"] != "MultiPolygon":
-        yield feature
-        return
-    for polygon in shape["coordinates"]:
-        yield {**feature, "geometry": {"type": "Polygon", "coordinates": polygon}}
-
-
-def area_features(topology: dict[str, Any], area: Sequence[float]) -> Iterator[dict[str, Any]]:
-    """Land polygons and border lines that touch `area` [w, s, e, n], as GeoJSON features."""
-    arcs = decode_arcs(topology)
-    for land in features(topology, "land", arcs):
-        for part in explode(land):
-            if overlaps(line_bounds(_outer_lines(part["geometry"])), area):
-                yield {**part, "properties": {}, "tippecanoe": {"layer": "land"}}
-    for line in borders(topology, "countries", arcs):
-        if overlaps(line_bounds([line]), area):
+    Only the arcs of those features become Python lists.
+    """
+    arcs = ArcTable(topology["arcs"], topology.get("transform")) if arcs is None else arcs
+    for land in members(topology["objects"]["land"]):
+        for polygon in _polygons(land):
+            if overlaps(arcs.box(polygon[0]), area):
+                shape = {"type": "Polygon", "coordinates": [join_arcs(arcs, r) for r in polygon]}
+                yield {"type": "Feature", "properties": {}, "geometry": shape,
+                       "tippecanoe": {"layer": "land"}}  # fmt: skip
+    for index in shared_arcs(topology, "countries"):
+        if overlaps(arcs.box([index]), area):
             yield {"type": "Feature", "properties": {}, "tippecanoe": {"layer": "borders"},
-                   "geometry": {"type": "LineString", "coordinates": line}}  # fmt: skip
+                   "geometry": {"type": "LineString", "coordinates": arcs[index]}}  # fmt: skip
+
+
+def _polygons(obj: dict[str, Any]) -> list[list[list[int]]]:
+    """A land geometry's polygons, each a list of rings of arc indices (so distant parts of a
+    MultiPolygon can be dropped)."""
+    if obj.get("type") == "Polygon":
+        return [obj["arcs"]]
+    return list(obj["arcs"]) if obj.get("type") == "MultiPolygon" else []
 
 
 def area_around(bounds: Sequence[float], margin: float = MARGIN_DEGREES) -> list[float]:
@@ -266,9 +287,10 @@ def _tile_offline(area: list[float], target: Path, scratch: Path) -> None:
     from . import tippecanoe
 
     topology = json.loads(world_atlas_file().read_text(encoding="utf-8"))
+    arcs = ArcTable(topology.pop("arcs"), topology.get("transform"))
     source = scratch / "basemap.geojsonl"
     with open(source, "w", encoding="utf-8") as stream:
-        for feature in area_features(topology, area):
+        for feature in area_features(topology, area, arcs):
             stream.write(json.dumps(feature, separators=(",", ":")) + "\n")
     tippecanoe.run(
         tippecanoe.TileOptions(
