@@ -24,6 +24,7 @@ from .memory import give_back
 from .model import Source
 from .reader import MISSING
 from .rowfile import RowFile, RowWriter
+from .spatial import blocks
 from .unit import SERIES_DTYPE, spool_series
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
@@ -53,7 +54,6 @@ def chunks_needed(points: int, size: int) -> int:
 
 POINT_COLUMNS = ("lon", "lat", "velocity", "file_row")  # a unit's chunk inputs, by id
 POINT_DTYPE = np.dtype("<f8")
-LONLAT_ROWS = 1 << 18  # rows read at a time when every position is wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +76,9 @@ class UnitChunks:
         """Every point's longitude and latitude."""
         lon, lat = np.empty(self.count), np.empty(self.count)
         with self.open() as points:
-            for start in range(0, self.count, LONLAT_ROWS):
-                stop = min(start + LONLAT_ROWS, self.count)
-                block = points.span(start, stop)
-                lon[start:stop], lat[start:stop] = block[:, 0], block[:, 1]
+            for part in blocks(self.count):
+                block = points.span(part.start, part.stop)
+                lon[part], lat[part] = block[:, 0], block[:, 1]
         return lon, lat
 
 
