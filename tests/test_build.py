@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,17 @@ def test_site_files_are_in_place(built_site: Path) -> None:
         assert f"assets/{name}/" in html, "index.html must reference the hashed asset directory"
     assert not list(built_site.parent.glob(".*building*")), "staging directory left behind"
     assert not (built_site / ".work").exists()
+
+
+def test_index_preloads_the_manifest_and_every_module_of_the_app(built_site: Path) -> None:
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    app = next((built_site / "assets").glob("app-*"))
+    assert sorted(Path(href).name for href in preloaded) == sorted(
+        p.name for p in app.glob("*.js") if p.name not in ("offline.js", "embedded.js")
+    )
+    assert all((built_site / href).is_file() for href in preloaded)
+    assert '<link rel="preload" href="data/manifest.json" as="fetch" crossorigin>' in html
 
 
 # --- several units in one layer, missing values -------------------------------------------------

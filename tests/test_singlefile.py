@@ -64,6 +64,7 @@ def test_single_file_is_written_beside_the_site(single_site: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert (single_site / "index.html").is_file()
     assert 'src="assets/' not in text and 'href="assets/' not in text
+    assert '<link rel="preload"' not in text and '<link rel="modulepreload"' not in text
     assert "'unsafe-inline'" not in text and "'unsafe-eval'" not in text
     assert page.stat().st_size < 1.4 * sum(
         p.stat().st_size for p in single_site.rglob("*") if p.is_file() and p != page

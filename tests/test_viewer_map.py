@@ -335,6 +335,39 @@ def test_offline_basemap_is_drawn_from_the_site_alone(viewer: Viewer, built_site
     viewer.assert_no_errors()
 
 
+# Every view the map has drawn, from its first frame (egms.map exists once the map is made).
+JS_RECORD_VIEWS = """(() => {
+  window.__views = [];
+  const tick = () => {
+    const map = window.egms && window.egms.map;
+    if (map) {
+      const view = [map.getZoom(), map.getCenter().lng, map.getCenter().lat];
+      const last = window.__views[window.__views.length - 1];
+      if (!last || view.some((v, i) => Math.abs(v - last[i]) > 1e-9)) window.__views.push(view);
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();"""
+
+
+def test_page_opens_on_the_layer_and_loads_each_file_once(viewer: Viewer, built_site: Path) -> None:
+    """The first frame already shows the layer's bounds (no world view loaded and drawn
+    first), and the preloaded manifest and modules are not fetched a second time."""
+    viewer.page.add_init_script(JS_RECORD_VIEWS)
+    viewer.open()
+    viewer.idle()
+    views = viewer.js("() => window.__views")
+    assert len(views) == 1, views
+    zoom, lon, lat = views[0]
+    west, south, east, north = read_manifest(built_site)["layers"][0]["bounds"]
+    assert west < lon < east and south < lat < north and zoom > 5
+    loaded = [url for url in viewer.requests if "/assets/app-" in url or "manifest.json" in url]
+    assert len(loaded) == len(set(loaded)), sorted(loaded)
+    assert any(url.endswith("data/manifest.json") for url in loaded)
+    viewer.assert_no_errors()
+
+
 def test_search_by_pid_finds_it_in_another_layer(viewer: Viewer, built_site: Path) -> None:
     layer = manifest_layer(built_site, DESC)
     chunk = read_chunk(built_site, layer, 1)

@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import BuildError
 from .progress import human_size
+from .site import RELATIVE_IMPORT
 
 NAME = "site.html"
 # Raw bytes of data/ (the page grows by 4/3 in base64). Browsers hold far more, but opening,
@@ -32,13 +33,11 @@ LIMIT_BYTES = 50 * 1024 * 1024
 SHIM = "embedded.js"  # the classic script serving data/ from the page
 DROPPED = frozenset({"offline.js"})  # the file:// warning: this page works from file://
 MODULE_PREFIX = "egms-app/"
+PRELOADS = frozenset({"modulepreload", "preload"})
 
 ASSET_TAG = re.compile(r"<(script|link)\b([^>]*)>(?:\s*</script>)?", re.IGNORECASE)
 ATTRIBUTE = re.compile(r'([\w-]+)(?:="([^"]*)")?')
 CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
-RELATIVE_IMPORT = re.compile(
-    r"""(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])\./([\w.-]+\.js)\2"""
-)
 
 
 def write(site: Path, target: Path, limit: int | None = None) -> int:
@@ -117,6 +116,8 @@ class Page:
     def inline(self, match: re.Match[str]) -> str:
         attributes = {k.lower(): html.unescape(v or "") for k, v in ATTRIBUTE.findall(match[2])}
         if match[1].lower() == "link":
+            if attributes.get("rel") in PRELOADS:
+                return ""  # the page holds them all already
             if attributes.get("rel") != "stylesheet":
                 return match[0]
             return self.style(self.asset(attributes["href"]).read_text(encoding="utf-8"))

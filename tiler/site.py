@@ -7,6 +7,7 @@ never mixes cached files of two builds, while ES module imports inside it stay r
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from .layer import ATTRIBUTION
 from .manifest import GENERATOR
 from .resources import app_dir, templates_dir, vendor_dir
+
+ENTRY_MODULE = "main.js"
+# `import ... from './x.js'`, `import './x.js'` and `import('./x.js')`: the app's own modules
+RELATIVE_IMPORT = re.compile(
+    r"""(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])\./([\w.-]+\.js)\2"""
+)
 
 
 def render_site(out: Path, title: str, online: str | None = None) -> None:
@@ -29,6 +36,8 @@ def render_site(out: Path, title: str, online: str | None = None) -> None:
         "title": title,
         "app": f"assets/{app}/",
         "vendor": f"assets/{vendor}/",
+        "entry": ENTRY_MODULE,
+        "modules": imported_modules(app_dir(), ENTRY_MODULE),
         "manifest_url": "data/manifest.json",
         "generator": GENERATOR,
         "attribution": ATTRIBUTION,
@@ -37,6 +46,24 @@ def render_site(out: Path, title: str, online: str | None = None) -> None:
     for template in ("index.html",):
         html = environment().get_template(template).render(**context)
         (out / template).write_text(html, encoding="utf-8")
+
+
+def imported_modules(directory: Path, entry: str) -> list[str]:
+    """`entry` and the modules it imports, directly or not, in the order first met (to preload).
+
+    Without `<link rel="modulepreload">` the browser finds them one import depth at a time: the
+    sample's app took three round trips (~300 ms on localhost) before its first line ran.
+    """
+    found: dict[str, None] = {entry: None}
+    pending = [entry]
+    while pending:
+        text = (directory / pending.pop(0)).read_text(encoding="utf-8")
+        for match in RELATIVE_IMPORT.finditer(text):
+            name = match[3]
+            if name not in found:
+                found[name] = None
+                pending.append(name)
+    return list(found)
 
 
 def content_security_policy(online: str | None = None) -> str:

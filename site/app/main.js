@@ -4,7 +4,7 @@ import { queryEmbed, setEmbed } from './embed.js';
 import { formatHash, parseHash } from './hash.js';
 import { CIRCLE_LAYER_ID, featureNear, highlight, loadedFeatureProperties } from './layers.js';
 import { layerById, loadManifest } from './manifest.js';
-import { createMap, fitBounds, whenIdle } from './map.js';
+import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
 import { formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
 import { createMapUi, fillLayerSelect } from './mapui.js';
@@ -262,16 +262,14 @@ function setUpPickers(manifest) {
   fillLayerSelect(ui.layerSelect, manifest);
 }
 
-/** The first view: the permalink's, else the layer's bounds. */
-function initialView(map, parsed) {
-  if (parsed.view) {
-    map.jumpTo({ center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom });
-  } else {
-    fitBounds(map, currentLayer().bounds);
-  }
+/** The first view's map options: the permalink's, else the layer's bounds. */
+function initialView(parsed) {
+  if (!parsed.view) return boundsView(currentLayer().bounds);
+  return { center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom };
 }
 
 async function start() {
+  maplibregl.prewarm(); // its worker starts while the manifest loads
   const manifestUrl = new URL(body.dataset.manifestUrl, document.baseURI);
   app.manifest = await loadManifest(manifestUrl);
   app.dataBase = new URL('./', manifestUrl);
@@ -287,13 +285,12 @@ async function start() {
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
   setUpPickers(app.manifest);
   const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
-  const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs);
+  const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs, initialView(parsed));
   app.map = map;
   await loaded;
   mapui.attach(map);
   bench.attach(map);
   switchLayer(state.layerId);
-  initialView(map, parsed);
   wireEvents(map);
   await whenIdle(map);
   writeHash();

@@ -55,7 +55,12 @@ export function addPmtilesProtocol() {
   protocolAdded = true;
 }
 
-/** A map in `container` over the site's basemap; resolves once its style is loaded. */
+/**
+ * A map in `container` over the site's basemap. `loaded` resolves once its style is loaded, not
+ * once its first view is drawn: the points' source is added at once and its tiles load beside
+ * the basemap's. Pass the first view in `options` (`bounds` or `center` and `zoom`), so no
+ * other view is fetched and drawn first.
+ */
 export function createMap(container, attribution, basemap = null, dataBase = null, options = {}) {
   addPmtilesProtocol();
   const map = new maplibregl.Map({
@@ -75,7 +80,7 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   }
-  const loaded = new Promise((resolve) => map.once('load', resolve));
+  const loaded = new Promise((resolve) => map.once('style.load', resolve));
   return { map, loaded };
 }
 
@@ -97,8 +102,8 @@ export function whenIdle(map) {
   });
 }
 
-/** Fit the view to [w, s, e, n] without animation. */
-export function fitBounds(map, bounds) {
+/** Map options that open on [w, s, e, n]. */
+export function boundsView(bounds) {
   const [west, south, east, north] = bounds;
-  map.fitBounds([[west, south], [east, north]], { padding: 40, animate: false, maxZoom: 15 });
+  return { bounds: [[west, south], [east, north]], fitBoundsOptions: { padding: 40, maxZoom: 15 } };
 }
