@@ -16,8 +16,11 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tiler import reader
 from tiler.errors import InputError
@@ -241,6 +244,33 @@ def test_values_equal_the_csv(path: Path) -> None:
     assert count == len(table.pid), "the reader returns every row"
     problems = mismatches(table, header, rows)
     assert not problems, f"{len(problems)} cells differ, first: " + "; ".join(problems[:5])
+
+
+TENTHS = st.one_of(st.none(), st.integers(-(10**9), 10**9))  # 0.1 mm, empty
+
+
+@given(st.integers(1, 6).flatmap(lambda n: st.lists(st.lists(TENTHS, min_size=n, max_size=n),
+                                                    min_size=1, max_size=20)))  # fmt: skip
+def test_displacements_become_exact_tenths_and_missing(rows: list[list[int | None]]) -> None:
+    dates = tuple(f"2020010{d + 1}" for d in range(len(rows[0])))
+    key = LayerKey("L2a", (2020, 2024), "asc")
+    source = Source(Path("x.csv"), None, "x", key, ("pid", *dates), dates)
+    columns = {
+        date: pa.array([None if r[d] is None else r[d] / 10 for r in rows], pa.float64())
+        for d, date in enumerate(dates)
+    }
+    got = reader._series(source, pa.RecordBatch.from_pydict(columns), 2)
+    want = [[reader.MISSING if v is None else v for v in row] for row in rows]
+    assert got.dtype == np.int32 and got.flags.c_contiguous
+    assert got.tolist() == want
+
+
+def test_displacement_beyond_any_ground_motion_names_its_line_and_value() -> None:
+    key = LayerKey("L2a", (2020, 2024), "asc")
+    source = Source(Path("x.csv"), None, "x", key, ("pid", "20200101"), ("20200101",))
+    record = pa.RecordBatch.from_pydict({"20200101": pa.array([1.5, float("inf"), 2e8])})
+    with pytest.raises(InputError, match=r"line 11: column 20200101 holds inf mm"):
+        reader._series(source, record, 10)
 
 
 def test_statics_read_by_internal_name() -> None:
