@@ -26,9 +26,10 @@ UTF8_BOM = b"\xef\xbb\xbf"
 MAX_DISPLACEMENT_MM = 1e8  # beyond this a value cannot be a displacement (and leaves int32)
 MISSING = np.iinfo(np.int32).min  # displacement sentinel for a missing value
 BLOCK_SIZE = 2 << 20  # 4 MB blocks cost the same CPU and hold ~150 MB more per reader
-SERIES_BLOCK_SIZE = 512 << 10  # the series' ~300 columns: each block's matrix then stays under
-# malloc's 1 MB own-mapping threshold (tiler/memory.py); 1M points: 23 CPU s and +30 MB,
-# against 28 s and +103 MB with 2 MB blocks
+# the series' ~300 columns, in blocks whose matrices are reused (SeriesMatrix); spooling 1M
+# points took 22.3 CPU s and 115-121 MB at most; 1 MB blocks 21.9 s and 131 MB, 2 MB 22.1 s and
+# 180 MB
+SERIES_BLOCK_SIZE = 512 << 10
 L3_EXAMPLE = "EGMS_L3_E45N17_100km_U_2020_2024_1.csv"
 READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, pa.ArrowInvalid)
 
@@ -290,7 +291,10 @@ def iter_batches(
 
 
 def iter_series(source: Source, block_size: int = SERIES_BLOCK_SIZE) -> Iterator[np.ndarray]:
-    """Stream only the displacement columns: int32 (rows, dates) blocks in 0.1 mm."""
+    """Stream only the displacement columns: int32 (rows, dates) blocks in 0.1 mm.
+
+    Each block is valid until the next one is asked for (its memory is reused).
+    """
     line = 2
     matrix = SeriesMatrix(len(source.dates))
     with open_csv_bytes(source.path, source.member) as stream:
@@ -322,21 +326,24 @@ def _to_batch(
 
 
 class SeriesMatrix:
-    """The float matrix a block's displacements are scaled in, reused from block to block.
+    """The matrices a block's displacements are scaled and converted in, reused block to block.
 
-    A block's matrix (~1.2 MB) is over the build's 1 MB own-mapping threshold
-    (tiler/memory.py): made anew for each block, its pages came fresh from the kernel every
+    A block's matrices (a few MB) are over the build's 1 MB own-mapping threshold
+    (tiler/memory.py): made anew for each block, their pages came fresh from the kernel every
     time (spooling 1M points: 0.9M page faults, 3.6 s of system time).
     """
 
     def __init__(self, columns: int) -> None:
-        self.matrix = np.empty((0, columns), dtype=np.float64, order="F")
+        self.floats = np.empty((0, columns), dtype=np.float64, order="F")
+        self.tenths = np.empty((0, columns), dtype=np.int32)
 
-    def rows(self, count: int) -> np.ndarray:
-        """A column-major (count, columns) view; each column is contiguous."""
-        if len(self.matrix) < count:
-            self.matrix = np.empty((count, self.matrix.shape[1]), dtype=np.float64, order="F")
-        return self.matrix[:count]
+    def rows(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Column-major float64 and row-major int32 (count, columns) views."""
+        if len(self.floats) < count:
+            columns = self.floats.shape[1]
+            self.floats = np.empty((count, columns), dtype=np.float64, order="F")
+            self.tenths = np.empty((count, columns), dtype=np.int32)
+        return self.floats[:count], self.tenths[:count]
 
 
 def _series(
@@ -346,18 +353,19 @@ def _series(
 
     Filled a column at a time into a column-major matrix (contiguous copies) and scaled in
     place: 1M points' ~300 columns took 5.3 CPU s here against 7.7 by rows with temporaries.
+    With `matrix`, the result is one of its views: valid until its next use.
     """
-    tenths = (matrix or SeriesMatrix(len(source.dates))).rows(record.num_rows)
+    floats, tenths = (matrix or SeriesMatrix(len(source.dates))).rows(record.num_rows)
     for index, name in enumerate(source.dates):
-        tenths[:, index] = _floats(record.column(name))
-    tenths *= 10.0
-    np.rint(tenths, out=tenths)
-    _check_range(source, record, tenths, first_line)
-    missing = np.isnan(tenths)
-    tenths[missing] = 0
-    out = tenths.astype(np.int32, order="C")
-    out[missing] = MISSING
-    return out
+        floats[:, index] = _floats(record.column(name))
+    floats *= 10.0
+    np.rint(floats, out=floats)
+    _check_range(source, record, floats, first_line)
+    missing = np.isnan(floats)
+    floats[missing] = 0
+    np.copyto(tenths, floats, casting="unsafe")
+    tenths[missing] = MISSING
+    return tenths
 
 
 def _check_range(

@@ -170,7 +170,7 @@ def spool_series(source: Source, scratch: Path, stopping: threading.Event | None
         for block in iter_series(source):
             if stopping is not None and stopping.is_set():
                 return False
-            out.write(block.astype(SERIES_DTYPE, copy=False).tobytes())
+            out.write(np.ascontiguousarray(block, dtype=SERIES_DTYPE).data)
     return True
 
 
