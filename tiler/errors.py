@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Characters a terminal acts on or hides: C0/C1 controls (escape sequences, newlines), zero-width
+# and bidirectional marks, and the lone surrogates that stand for undecodable bytes of a path.
+UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+SURROGATE_ESCAPES = range(0xDC80, 0xDD00)  # os.fsdecode's stand-ins for the bytes 0x80-0xff
+
+
+def printable(text: str) -> str:
+    """`text` on one line with every unprintable character shown as an escape (\\x1b, \\n)."""
+    return UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    if code in SURROGATE_ESCAPES:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def located(path: Path | str, problem: str, fix: str = "", line: int | None = None) -> str:
     """'FILE, line N: problem (fix)': the one-line shape of every input message."""
-    where = str(path) if line is None else f"{path}, line {line}"
-    return f"{where}: {problem}" + (f" ({fix})" if fix else "")
+    where = printable(str(path)) if line is None else f"{printable(str(path))}, line {line}"
+    return f"{where}: {printable(problem)}" + (f" ({printable(fix)})" if fix else "")
 
 
 class TilerError(Exception):
