@@ -25,6 +25,13 @@ L3_EAST = SAMPLES / "EGMS_L3_E45N17_100km_E_2020_2024_1.zip"
 ALL_SAMPLES = (L2B_DESC, L2B_ASC, L3_UP, L3_EAST)
 
 
+def a_year_earlier(header: list[str]) -> list[str]:
+    """The header with each date column moved a year back (29 February to the 28th): a sample
+    of 2020-2024 as an older release would date it."""
+    return [f"{int(n[:4]) - 1}{'0228' if n[4:] == '0229' else n[4:]}" if n.isdigit() else n
+            for n in header]  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A site built once from all four real samples with the Python API (read-only in tests)."""

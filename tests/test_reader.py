@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
+from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP, a_year_earlier
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -297,7 +297,8 @@ def write_old_release(path: Path, source: Path, rows: int) -> None:
     header = next(lines)
     with open(path, "w", newline="", encoding="ascii") as out:
         writer = csv.writer(out, lineterminator="\n")
-        old = [RENAMED.get(name, name) for name in header if name != "gnss_velocity"]
+        dated = a_year_earlier(header)
+        old = [RENAMED.get(name, name) for name in dated if name != "gnss_velocity"]
         writer.writerow([old[0], "cluster_label", *old[1:]])
         for index, row in enumerate(lines):
             if index == rows:
@@ -393,7 +394,7 @@ def test_unnamed_csv_takes_level_and_period_from_its_header(tmp_path: Path) -> N
 def test_unnamed_old_release_csv_is_l2a(old_release: Path, tmp_path: Path) -> None:
     lines = old_release.read_text(encoding="ascii").splitlines()[:301]
     source = read_all(write_lines(tmp_path / "my_export.csv", lines)).source
-    assert source.layer == LayerKey("L2a", (2020, 2024), "desc"), "period from the dates"
+    assert source.layer == LayerKey("L2a", (2019, 2023), "desc"), "period from the dates"
 
 
 def test_unnamed_l3_csv_cannot_say_up_or_east(tmp_path: Path) -> None:

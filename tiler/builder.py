@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,12 @@ from .clip import inside, load_area
 from .discover import discover
 from .errors import BuildError, InputWarning
 from .layer import LayerJob, LayerResult, build_layer, tile_zooms
+from .limits import DEFAULT_LIMITS, InputLimits
 from .memory import map_big_blocks
 from .model import LayerKey, Source
 from .progress import Reporter, human_size
 from .publish import staging
-from .reader import scan
+from .reader import check_stamp, file_stamp, scan
 from .site import render_site
 from .timeseries import CHUNK_SIZE
 from .unit import PointFilter
@@ -70,6 +71,18 @@ class BuildOptions:
     dask_local: int | None = None
     shared_dir: str | os.PathLike[str] | None = None
     partition_zoom: int | None = None  # None: 8, finer for small layers
+    # the bounds inputs are read under (tiler/limits.py): `--max-csv-size`, `--max-zip-ratio`
+    max_csv_size: int | None = None
+    max_zip_ratio: float | None = None
+
+    @property
+    def limits(self) -> InputLimits:
+        limits = DEFAULT_LIMITS
+        if self.max_csv_size is not None:
+            limits = replace(limits, csv_bytes=self.max_csv_size)
+        if self.max_zip_ratio is not None:
+            limits = replace(limits, zip_ratio=self.max_zip_ratio)
+        return limits
 
     def check(self) -> None:
         if self.chunk_size < 1:
@@ -110,11 +123,12 @@ def build(
     with Reporter(config.quiet) as reporter, staging(out, config.force) as stage, BasemapAhead(
         backdrop, stage, previous
     ) as ahead:  # fmt: skip
-        sources, digests, warnings = read_inputs(inputs)
+        sources, digests, warnings = read_inputs(inputs, config.limits)
         groups = group_layers(sources)
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, stage, config, reporter, ahead)
+        check_unchanged(sources)
         check_warnings([*warnings, *built_warnings], config.strict, reporter)
         document = write_outputs(stage, layers, config, ahead)
     seconds = time.perf_counter() - started
@@ -123,7 +137,7 @@ def build(
 
 
 def read_inputs(
-    inputs: Iterable[str | os.PathLike[str]],
+    inputs: Iterable[str | os.PathLike[str]], limits: InputLimits = DEFAULT_LIMITS
 ) -> tuple[list[Source], dict[Path, str], list[InputWarning]]:
     """Scan every input; the same content given twice is read once (with a warning)."""
     sources: list[Source] = []
@@ -131,8 +145,9 @@ def read_inputs(
     warnings: list[InputWarning] = []
     seen: dict[str, Path] = {}
     for path in discover((str(item) for item in inputs), warnings.append):
-        source = scan(path)
+        source = scan(path, limits)
         digest = digests[path] = file_digest(path)
+        warnings.extend(source.notes)
         twin = seen.get(digest) or seen.get(source.stem)
         if twin is not None:
             warnings.append(InputWarning(str(path), f"same data as {twin}; read once",
@@ -145,6 +160,12 @@ def read_inputs(
             warnings.append(InputWarning(source.display, f"unknown column(s) {names} not used",
                                          "a newer EGMS release? please report it", 1))  # fmt: skip
     return sources, digests, warnings
+
+
+def check_unchanged(sources: list[Source]) -> None:
+    """Stop before publishing when an input was rewritten or replaced while it was read."""
+    for source in sources:
+        check_stamp(source.path, source.stamp, file_stamp(source.path))
 
 
 def check_warnings(warnings: list[InputWarning], strict: bool, reporter: Reporter) -> None:

@@ -152,6 +152,40 @@ def level_from_columns(columns: list[str] | tuple[str, ...]) -> str:
     return "L2a" if "cluster_label" in names else "L2b"
 
 
+def level_shown_by_columns(columns: list[str] | tuple[str, ...], named: str) -> str:
+    """The level the columns prove, or `named` when they prove nothing against it.
+
+    Only columns that one level alone writes count: L3 has easting/northing and no lat/lon;
+    `cluster_label` is L2a's; the GNSS columns are written by the calibrated levels only.
+    """
+    names = set(columns)
+    if named == "L3" and L2_ONLY & names:
+        return level_from_columns(columns) if "latitude" in names else "L2b"
+    if named != "L3" and not L2_ONLY & names:
+        return "L3"
+    if named == "L2b" and "cluster_label" in names:
+        return "L2a"
+    if named == "L2a" and "cluster_label" not in names and GNSS_COLUMNS & names:
+        return "L2b"
+    return named
+
+
+L2_ONLY = {
+    "latitude", "longitude", "mp_type", "line", "pixel", "incidence_angle", "track_angle",
+    "los_east", "los_north", "los_up", "temporal_coherence", "amplitude_dispersion",
+}  # fmt: skip
+GNSS_COLUMNS = {"gnss_velocity", "gnss_velocity_n", "gnss_velocity_e", "gnss_velocity_u"}
+
+
+def period_shown_by_dates(
+    dates: list[str] | tuple[str, ...], named: tuple[int, int]
+) -> tuple[int, int]:
+    """`named`, unless the dates fall outside its years: then the window the dates span."""
+    if named[0] <= int(dates[0][:4]) and int(dates[-1][:4]) <= named[1]:
+        return named
+    return period_from_dates(dates)
+
+
 def period_from_dates(dates: list[str] | tuple[str, ...]) -> tuple[int, int]:
     """The release window of a file whose name has no period: five years ending at its last date.
 

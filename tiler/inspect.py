@@ -18,6 +18,7 @@ import pyarrow as pa
 from . import egms, pid
 from .discover import discover
 from .errors import InputError
+from .limits import DEFAULT_LIMITS, InputLimits
 from .model import GEOMETRY_LABELS, Source
 from .reader import MISSING, iter_batches, scan
 from .spatial import Bounds
@@ -39,14 +40,16 @@ class Tally:
     foreign_pids: int = 0  # encode another burst / cell than the row's
 
 
-def inspect_inputs(inputs: Iterable[str | Path]) -> list[dict[str, Any]]:
+def inspect_inputs(
+    inputs: Iterable[str | Path], limits: InputLimits = DEFAULT_LIMITS
+) -> list[dict[str, Any]]:
     """One report per input file (directories and globs expanded like `build` does)."""
-    return [inspect_file(path) for path in discover(str(item) for item in inputs)]
+    return [inspect_file(path, limits) for path in discover(str(item) for item in inputs)]
 
 
-def inspect_file(path: Path) -> dict[str, Any]:
+def inspect_file(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     try:
-        source = scan(path)
+        source = scan(path, limits)
         tally = count(source)
     except InputError as exc:
         return {"path": str(path), "readable": False, "error": str(exc), "problems": [str(exc)]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import InputWarning
+
 GEOMETRY_LABELS = {"asc": "ascending", "desc": "descending", "up": "vertical", "east": "east-west"}
 
 
@@ -42,6 +44,8 @@ class Source:
     version: int | None = None
     tile: str | None = None  # L3 "E45N17"
     unknown_columns: tuple[str, ...] = field(default=())
+    stamp: tuple[int, int, int] = (0, 0, 0)  # size, mtime (ns), inode when the header was read
+    notes: tuple[InputWarning, ...] = ()  # what the header says against the file name
 
     @property
     def display(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import math
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -16,7 +18,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import egms
-from .errors import InputError
+from .errors import InputError, InputWarning
+from .limits import DEFAULT_LIMITS, InputLimits
 from .model import LayerKey, Source
 from .spatial import laea_to_lonlat
 from .zipmember import READ_SIZE, DeflatedMember, can_inflate
@@ -89,35 +92,77 @@ def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:
         raise InputError(path, f"damaged ZIP archive ({exc})", "download the file again") from exc
 
 
-def csv_member(path: Path) -> str | None:
-    """The CSV inside a ZIP (None for a plain CSV); errors name what the archive holds."""
+def csv_member(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> str | None:
+    """The CSV inside a ZIP (None for a plain CSV); errors name what the archive holds.
+
+    The member's declared size and compression ratio are checked against `limits` here; its
+    actual inflated size is held to the declared one as it is read (`zipmember`).
+    """
     if path.suffix.lower() != ".zip":
+        check_size(path, path.stat().st_size, limits)
         return None
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError) as exc:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(path, "not a readable ZIP archive (truncated or damaged download?)",
                          "download the file again") from exc  # fmt: skip
-    csvs = [n for n in names if n.lower().endswith(".csv")]
+    csvs = [i for i in infos if i.filename.lower().endswith(".csv")]
     if len(csvs) > 1:
-        csvs = [n for n in csvs if Path(n).stem == path.stem] or csvs
+        csvs = [i for i in csvs if Path(i.filename).stem == path.stem] or csvs
     if len(csvs) != 1:
-        found = ", ".join(names[:5]) or "nothing"
+        found = ", ".join(i.filename for i in infos[:5]) or "nothing"
         raise InputError(path, f"expected one CSV inside the ZIP, found {found}",
                          "pass an EGMS download (.zip with one .csv)")  # fmt: skip
-    return csvs[0]
+    check_member(path, csvs[0], limits)
+    return csvs[0].filename
 
 
-def read_header(path: Path, member: str | None) -> list[str]:
+READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+METHOD_NAMES = {9: "deflate64", 93: "zstd", 95: "xz", 98: "ppmd", 99: "AES encryption"}
+
+
+def check_member(path: Path, info: zipfile.ZipInfo, limits: InputLimits) -> None:
+    """Refuse a member that cannot be read, or would inflate past the limits (a ZIP bomb)."""
+    where = f"{path}!{info.filename}"
+    if info.flag_bits & 0x1:
+        raise InputError(where, "the ZIP member is encrypted", "pass the unencrypted download")
+    if info.compress_type not in READABLE_METHODS:
+        method = METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+        raise InputError(where, f"compressed with {method}, which egms-tiler cannot read",
+                         "extract it with a tool that can and pass the .csv")  # fmt: skip
+    check_size(where, info.file_size, limits)
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.compress_type != zipfile.ZIP_STORED and ratio > limits.zip_ratio:
+        raise InputError(where, f"inflates {ratio:.0f} times its compressed size (EGMS files "
+                         f"about 4 times; a ZIP bomb?)", f"if the file is genuine, pass "
+                         f"--max-zip-ratio {ratio:.0f}")  # fmt: skip
+
+
+def check_size(where: Path | str, size: int, limits: InputLimits) -> None:
+    if size > limits.csv_bytes:
+        problem = f"the CSV is {human(size)}, over the {human(limits.csv_bytes)} limit"
+        fix = f"if the file is genuine, pass --max-csv-size {human(size, up=True)}"
+        raise InputError(where, f"{problem} (an EGMS burst is at most ~1 GB)", fix)
+
+
+def human(size: int, up: bool = False) -> str:
+    gb = size / (1 << 30)
+    return f"{math.ceil(gb * 10) / 10 if up else round(gb, 1):g}G"
+
+
+def read_header(path: Path, member: str | None, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
     with open_csv_bytes(path, member) as stream:
-        line = stream.readline(1 << 20)
-        first_row = stream.readline(1 << 20)
+        line = stream.readline(limits.header_bytes + 1)
+        if len(line) > limits.header_bytes:
+            raise InputError(path, f"the header line is longer than {limits.header_bytes:,} "
+                             "bytes", "pass an EGMS file", line=1)  # fmt: skip
+        first_row = stream.readline(limits.line_bytes)
         while first_row and not first_row.strip():  # blank lines are skipped, as pyarrow does
-            first_row = stream.readline(1 << 20)
+            first_row = stream.readline(limits.line_bytes)
     if not line:
         raise InputError(path, "the file is empty", "download the file again")
-    columns = header_columns(path, line)
+    columns = header_columns(path, line, limits)
     if len(columns) < 2 or "pid" not in columns:
         raise InputError(path, "not an EGMS CSV (no 'pid' column in the header)",
                          "pass EGMS L2a/L2b/L3 .zip or .csv files", line=1)  # fmt: skip
@@ -128,7 +173,7 @@ def read_header(path: Path, member: str | None) -> list[str]:
     return columns
 
 
-def header_columns(path: Path, line: bytes) -> list[str]:
+def header_columns(path: Path, line: bytes, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
     """Column names of a header line; a BOM and quotes (re-saved files) are tolerated."""
     try:
         text = line.removeprefix(UTF8_BOM).decode("ascii").rstrip("\r\n")
@@ -138,18 +183,23 @@ def header_columns(path: Path, line: bytes) -> list[str]:
         raise InputError(path, "columns are separated by ';' (a spreadsheet export?)",
                          "use the original EGMS download, or save as CSV with ',' between "
                          "columns and '.' as decimal mark", line=1)  # fmt: skip
+    if text.count(",") >= limits.columns:
+        raise InputError(path, f"the header has {text.count(',') + 1:,} columns, over the "
+                         f"{limits.columns:,} an EGMS file could have", "pass an EGMS file",
+                         line=1)  # fmt: skip
     return [name.strip().strip('"') for name in text.split(",")]
 
 
-def scan(path: Path) -> Source:
+def scan(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> Source:
     """Read a file's header (and a few rows for the orbit) into a `Source`."""
-    member = csv_member(path)
-    columns = read_header(path, member)
+    stamp = file_stamp(path)
+    member = csv_member(path, limits)
+    columns = read_header(path, member, limits)
     name_info = egms.parse_name(Path(member).name if member else path.name)
-    level = name_info.level if name_info else egms.level_from_columns(columns)
+    level, notes = _level(path, columns, name_info)
     _check_columns(path, columns, level)
     dates = _check_dates(path, columns)
-    period = name_info.period if name_info and name_info.period else egms.period_from_dates(dates)
+    period, period_notes = _period(path, dates, name_info)
     geometry = _geometry(path, member, columns, level, name_info)
     return Source(
         path=path,
@@ -165,7 +215,61 @@ def scan(path: Path) -> Source:
         version=name_info.version if name_info else None,
         tile=name_info.tile if name_info else None,
         unknown_columns=tuple(egms.unknown_static(columns)),
+        stamp=stamp,
+        notes=(*notes, *period_notes),
     )
+
+
+def file_stamp(path: Path) -> tuple[int, int, int]:
+    """Size, modification time and inode: what changes when a file is rewritten or replaced."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file ({exc.strerror})", "check the path") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, f"not a regular file (a {file_kind(info.st_mode)})",
+                         "pass EGMS .zip or .csv files")  # fmt: skip
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device")]  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def check_stamp(path: Path, stamp: tuple[int, int, int], now: tuple[int, int, int]) -> None:
+    if now != stamp:
+        raise InputError(path, "the file changed while it was being read",
+                         "let whatever writes it finish, then build again")  # fmt: skip
+
+
+def _level(
+    path: Path, columns: list[str], name_info: egms.NameInfo | None
+) -> tuple[str, list[InputWarning]]:
+    if name_info is None:
+        return egms.level_from_columns(columns), []
+    level = egms.level_shown_by_columns(columns, name_info.level)
+    if level == name_info.level:
+        return level, []
+    note = InputWarning(str(path), f"the name says {name_info.level} but the columns are "
+                        f"{level}'s; published as {level}", "rename the file", 1)  # fmt: skip
+    return level, [note]
+
+
+def _period(
+    path: Path, dates: list[str], name_info: egms.NameInfo | None
+) -> tuple[tuple[int, int], list[InputWarning]]:
+    if name_info is None or name_info.period is None:
+        return egms.period_from_dates(dates), []
+    named = name_info.period
+    period = egms.period_shown_by_dates(dates, named)
+    if period == named:
+        return period, []
+    note = InputWarning(str(path), f"the name says {named[0]}-{named[1]} but the dates run "
+                        f"{egms.iso_date(dates[0])} to {egms.iso_date(dates[-1])}; published "
+                        f"as {period[0]}-{period[1]}", "rename the file", 1)  # fmt: skip
+    return period, [note]
 
 
 def _check_columns(path: Path, columns: list[str], level: str) -> None:
