@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from . import egms, pid
 from .discover import discover
-from .errors import InputError
+from .errors import InputError, printable
 from .limits import DEFAULT_LIMITS, InputLimits
 from .model import GEOMETRY_LABELS, Source
 from .reader import MISSING, iter_batches, scan
@@ -192,7 +192,8 @@ def problems(source: Source, tally: Tally, duplicates: int, missing: list[str]) 
 
 def text(entries: list[dict[str, Any]]) -> str:
     """The reports as readable text: one block of `key  value` lines per input."""
-    return "\n\n".join(_text_block(entry) for entry in entries) + "\n"
+    blocks = ("\n".join(map(printable, _text_block(entry).split("\n"))) for entry in entries)
+    return "\n\n".join(blocks) + "\n"
 
 
 def _text_block(entry: dict[str, Any]) -> str:

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .errors import printable
+
 
 class LiveProgress:
     """A rich progress display, or none (`_progress` is None): a context manager either way."""
@@ -47,12 +49,16 @@ class Reporter(LiveProgress):
     def log(self, message: str) -> None:
         if not self.quiet:
             with self._lock:
-                self.console.print(message, highlight=False, markup=False, soft_wrap=True)
+                self.console.print(
+                    printable(message), highlight=False, markup=False, soft_wrap=True
+                )
 
     def warn(self, message: str) -> None:
         """Warnings are shown even with --quiet."""
         with self._lock:
-            self.console.print(f"Warning: {message}", highlight=False, markup=False, soft_wrap=True)
+            self.console.print(
+                f"Warning: {printable(message)}", highlight=False, markup=False, soft_wrap=True
+            )
 
     def start_layer(self, layer_id: str, files: int) -> None:
         if self._progress is not None:

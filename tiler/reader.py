@@ -388,7 +388,7 @@ def iter_batches(
     statics = static_columns(source, fields)
     include = ["pid", *statics.values(), *(source.dates if series else ())]
     line = 2
-    with open_csv_bytes(source.path, source.member) as stream:
+    with unchanged(source), open_csv_bytes(source.path, source.member) as stream:
         for record in _records(source, stream, include, block_size):
             yield _to_batch(source, record, statics, line, series)
             line += record.num_rows
@@ -401,10 +401,24 @@ def iter_series(source: Source, block_size: int = SERIES_BLOCK_SIZE) -> Iterator
     """
     line = 2
     matrix = SeriesMatrix(len(source.dates))
-    with open_csv_bytes(source.path, source.member) as stream:
+    with unchanged(source), open_csv_bytes(source.path, source.member) as stream:
         for record in _records(source, stream, list(source.dates), block_size):
             yield _series(source, record, line, matrix)
             line += record.num_rows
+
+
+@contextmanager
+def unchanged(source: Source) -> Iterator[None]:
+    """Check that the file is the one scanned, before and after a pass over it."""
+    if source.stamp == NO_STAMP:
+        yield
+        return
+    check_stamp(source.path, source.stamp, file_stamp(source.path))
+    yield
+    check_stamp(source.path, source.stamp, file_stamp(source.path))
+
+
+NO_STAMP = (0, 0, 0)
 
 
 def _records(
@@ -421,6 +435,8 @@ def _to_batch(
     series: bool = True,
 ) -> Batch:  # fmt: skip
     static = {name: _floats(record.column(column)) for name, column in statics.items()}
+    for name, values in static.items():
+        _check_finite(source, statics[name], values, first_line)
     if series:
         displacement = _series(source, record, first_line)
     else:
@@ -486,6 +502,14 @@ def _check_range(
     name = source.dates[column]
     value = _floats(record.column(name))[row]
     raise InputError(source.path, f"column {name} holds {value:g} mm, not a displacement",
+                     "repair or re-download the file", line=first_line + row)  # fmt: skip
+
+
+def _check_finite(source: Source, column: str, values: np.ndarray, first_line: int) -> None:
+    if values.size == 0 or not np.isinf([np.fmin.reduce(values), np.fmax.reduce(values)]).any():
+        return
+    row = int(np.flatnonzero(np.isinf(values))[0])
+    raise InputError(source.path, f"column {column} holds {values[row]:g}, not a finite number",
                      "repair or re-download the file", line=first_line + row)  # fmt: skip
 
 

@@ -1,15 +1,24 @@
-"""Exact, slow line-by-line check of a CSV: only run to explain an error the fast reader hit."""
+"""Exact, slow line-by-line check of a CSV: only run to explain an error the fast reader hit.
+
+It reads what pyarrow's reader reads (quoted fields, blank lines skipped, the numbers it
+accepts), one bounded line at a time, so a hostile file costs it no more memory than a line.
+"""
 
 from __future__ import annotations
 
-import io
-import math
+import csv
+import re
 from pathlib import Path
 
+from .limits import DEFAULT_LIMITS, InputLimits
 from .model import Source
-from .reader import NULL_VALUES, open_csv_bytes, static_columns
+from .reader import open_csv_bytes, static_columns
 
 FIX = "repair or re-download the file"
+NULLS = {"", "nan", "NaN", "NA"}
+NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*\Z")  # as pyarrow parses
+NON_FINITE = re.compile(r"\s*[+-]?(?:inf|infinity)\s*\Z", re.IGNORECASE)
+NOT_A_NUMBER = re.compile(r"\s*[+-]?nan\s*\Z", re.IGNORECASE)  # read as missing, like pyarrow
 
 
 def first_bad_line(source: Source) -> tuple[int, str, str] | None:
@@ -19,32 +28,48 @@ def first_bad_line(source: Source) -> tuple[int, str, str] | None:
 
 
 def first_bad_line_in(
-    path: Path, member: str | None, header: list[str], numeric_columns: list[str]
-) -> tuple[int, str, str] | None:
+    path: Path, member: str | None, header: list[str], numeric_columns: list[str],
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> tuple[int, str, str] | None:  # fmt: skip
     """`first_bad_line` before a `Source` exists: checks field counts and `numeric_columns`."""
-    numeric = {header.index(c) for c in numeric_columns}
+    numeric = sorted(header.index(c) for c in numeric_columns)
     with open_csv_bytes(path, member) as raw:
-        text = io.TextIOWrapper(raw, encoding="ascii", errors="replace", newline="")
-        next(text, None)
-        for number, line in enumerate(text, start=2):
-            problem = _line_problem(line.rstrip("\r\n"), header, numeric)
+        raw.readline(limits.header_bytes + 1)
+        number = 1
+        while line := raw.readline(limits.line_bytes + 1):
+            number += 1
+            if len(line) > limits.line_bytes:
+                return number, f"the row is longer than {limits.line_bytes:,} bytes", FIX
+            problem = line_problem(line.rstrip(b"\r\n"), header, numeric)
             if problem:
                 return number, problem, FIX
     return None
 
 
-def _line_problem(line: str, header: list[str], numeric: set[int]) -> str | None:
-    fields = line.split(",")
+def line_problem(line: bytes, header: list[str], numeric: list[int]) -> str | None:
+    """What is wrong with one data line (None when it parses), as pyarrow would read it."""
+    if not line.strip():
+        return None  # blank lines are skipped
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        field = line[: exc.start].count(b",")
+        name = header[field] if field < len(header) else f"#{field + 1}"
+        return f"column {name} holds bytes that are not UTF-8 text"
+    try:
+        fields = next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        return f"the row is not valid CSV ({exc})"
     if len(fields) != len(header):
         return f"row has {len(fields)} fields, the header has {len(header)}"
-    for index in sorted(numeric):
-        value = fields[index].strip()
-        if value in NULL_VALUES:
-            continue
-        try:
-            number = float(value)
-        except ValueError:
-            return f"column {header[index]} holds {value[:20]!r}, not a number"
-        if math.isinf(number):
-            return f"column {header[index]} holds {value[:20]!r}, not a finite number"
+    return next((p for i in numeric if (p := number_problem(header[i], fields[i]))), None)
+
+
+def number_problem(column: str, value: str) -> str | None:
+    if value in NULLS or NOT_A_NUMBER.match(value):
+        return None
+    if NON_FINITE.match(value) or (NUMBER.match(value) and abs(float(value)) == float("inf")):
+        return f"column {column} holds {value.strip()[:20]!r}, not a finite number"
+    if not NUMBER.match(value):
+        return f"column {column} holds {value.strip()[:20]!r}, not a number"
     return None

@@ -66,6 +66,10 @@ class DeflatedMember(io.RawIOBase):
             raise zipfile.BadZipFile(f"{self.info.filename}: {exc}") from exc
         self.crc = isal_zlib.crc32(out, self.crc)
         self.size += len(out)
+        if self.size > self.info.file_size:  # a lying header: never inflate past what it says
+            raise zipfile.BadZipFile(
+                f"{self.info.filename} inflates past its declared {self.info.file_size:,} bytes"
+            )
         self.pending = memoryview(out)
         if self.inflater.eof:
             self._check()
