@@ -414,7 +414,11 @@ def unchanged(source: Source) -> Iterator[None]:
         yield
         return
     check_stamp(source.path, source.stamp, file_stamp(source.path))
-    yield
+    try:
+        yield
+    except InputError:
+        check_stamp(source.path, source.stamp, file_stamp(source.path))  # explains the damage
+        raise
     check_stamp(source.path, source.stamp, file_stamp(source.path))
 
 
@@ -509,8 +513,9 @@ def _check_finite(source: Source, column: str, values: np.ndarray, first_line: i
     if values.size == 0 or not np.isinf([np.fmin.reduce(values), np.fmax.reduce(values)]).any():
         return
     row = int(np.flatnonzero(np.isinf(values))[0])
-    raise InputError(source.path, f"column {column} holds {values[row]:g}, not a finite number",
-                     "repair or re-download the file", line=first_line + row)  # fmt: skip
+    found = InputError(source.path, f"column {column} holds {values[row]:g}, not a finite number",
+                       "repair or re-download the file", line=first_line + row)  # fmt: skip
+    raise locate_problem(source, found)  # names the text as written (1e400, not inf)
 
 
 def _within(values: np.ndarray, limit: float) -> bool:
@@ -547,6 +552,8 @@ def locate_in(
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         return InputError(path, f"damaged file ({exc})", "download the file again")
     if found is None:
+        if isinstance(cause, InputError):
+            return cause
         return InputError(path, f"unreadable CSV ({cause})", "pass an unmodified EGMS file")
     line, problem, fix = found
     return InputError(path, problem, fix, line=line)
