@@ -131,6 +131,10 @@ def overflowing_velocity(folder: Path) -> Path:
     return edited_far(folder, "overflowing_velocity", 220, "mean_velocity", "1e400")
 
 
+def infinite_displacement(folder: Path) -> Path:
+    return edited_far(folder, "infinite_displacement", 280, "20200115", "-Infinity")
+
+
 def escape_in_column_name(folder: Path) -> Path:
     rows = l2_rows()
     rows[0][column(rows, "amplitude_dispersion")] = "\x1b]0;owned\x07\x1b[31mred"
@@ -163,7 +167,8 @@ CASES: dict[str, Callable[[Path], Path]] = {
     for case in (
         member_of_many_gb, member_with_lying_size, member_of_high_ratio, zstd_member,
         member_name_with_newline, wide_header, long_header, huge_field, invalid_utf8_pid,
-        underscore_number, infinite_velocity, overflowing_velocity, escape_in_column_name,
+        underscore_number, infinite_velocity, overflowing_velocity, infinite_displacement,
+        escape_in_column_name,
         period_named_wrongly, level_named_wrongly, consistent_old_l2a,
     )
 }  # fmt: skip

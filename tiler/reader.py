@@ -505,8 +505,9 @@ def _check_range(
     row, column = (int(i[0]) for i in np.nonzero(huge))
     name = source.dates[column]
     value = _floats(record.column(name))[row]
-    raise InputError(source.path, f"column {name} holds {value:g} mm, not a displacement",
-                     "repair or re-download the file", line=first_line + row)  # fmt: skip
+    found = InputError(source.path, f"column {name} holds {value:g} mm, not a displacement",
+                       "repair or re-download the file", line=first_line + row)  # fmt: skip
+    raise found if np.isfinite(value) else locate_problem(source, found)
 
 
 def _check_finite(source: Source, column: str, values: np.ndarray, first_line: int) -> None:
