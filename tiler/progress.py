@@ -10,6 +10,7 @@ from typing import Self
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .errors import printable
 
@@ -77,7 +78,8 @@ class Reporter(LiveProgress):
     ) -> None:
         if self.quiet:
             return
-        table = Table(title=f"built {output} in {seconds:.1f} s", title_justify="left")
+        title = Text(f"built {printable(output)} in {seconds:.1f} s")  # Text: no markup in paths
+        table = Table(title=title, title_justify="left")
         for column in ("layer", "points", "files", "max zoom", "tiles"):
             table.add_column(column, justify="left" if column == "layer" else "right")
         for layer_id, points, files, maxzoom, size in rows:
