@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -133,8 +138,6 @@ def test_no_inputs() -> None:
 
 
 def test_links_out_of_an_input_directory_are_never_followed_silently(tmp_path: Path) -> None:
-    import shutil
-
     inside, outside = tmp_path / "in", tmp_path / "elsewhere"
     inside.mkdir()
     outside.mkdir()
@@ -149,3 +152,85 @@ def test_links_out_of_an_input_directory_are_never_followed_silently(tmp_path: P
     assert len(messages) == 2
     assert "link out of" in messages[0] and f"read {outside / L3_UP.name}" in messages[0]
     assert "linked directory" in messages[1] and "not searched" in messages[1]
+
+
+# --- hostile trees: link loops, FIFOs, devices --------------------------------------------------
+
+
+def test_a_directory_with_link_loops_is_searched_once(tmp_path: Path) -> None:
+    folder = tmp_path / "downloads"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(L3_UP, folder / "sub" / L3_UP.name)
+    (folder / "up").symlink_to("..", target_is_directory=True)
+    (folder / "sub" / "again").symlink_to("..", target_is_directory=True)
+    (folder / "a").symlink_to("b")
+    (folder / "b").symlink_to("a")
+    (folder / "EGMS_L3_E45N17_100km_U_2020_2024_2.zip").symlink_to("self-loop")
+    (folder / "self-loop").symlink_to("EGMS_L3_E45N17_100km_U_2020_2024_2.zip")
+    warnings: list[object] = []
+    assert discover([folder], warnings.append) == [(folder / "sub" / L3_UP.name).resolve()]
+    messages = sorted(str(w) for w in warnings)
+    assert len(messages) == 3, messages
+    assert "link to nothing (dangling, or a loop), not read" in messages[0]
+    assert all("not searched" in m for m in messages[1:])
+
+
+def test_a_recursive_glob_does_not_enter_linked_directories(tmp_path: Path) -> None:
+    """Two links to `..` made glob.glob's `**` walk 2^40 paths."""
+    folder = tmp_path / "downloads" / "deep"
+    folder.mkdir(parents=True)
+    shutil.copy(L3_UP, folder / L3_UP.name)
+    (folder / "up1").symlink_to("..", target_is_directory=True)
+    (folder / "up2").symlink_to("..", target_is_directory=True)
+    (tmp_path / "downloads" / ".hidden").mkdir()
+    shutil.copy(L3_UP, tmp_path / "downloads" / ".hidden" / L3_UP.name)
+    started = time.perf_counter()
+    found = discover([str(tmp_path / "downloads" / "**" / "*.zip")])
+    assert found == [(folder / L3_UP.name).resolve()], "and, as glob, no hidden folder"
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (os.mkfifo, "a FIFO"),
+        (lambda p: bound_socket(p).close(), "a socket"),
+    ],
+    ids=["fifo", "socket"],
+)
+def test_a_special_file_is_named_and_never_opened(
+    tmp_path: Path, make: Callable[[Path], None], kind: str
+) -> None:
+    path = tmp_path / L3_UP.name
+    make(path)
+    error = _input_error([path])
+    assert error.problem == f"not a regular file ({kind})", str(error)
+    assert error.fix
+    warnings: list[object] = []
+    with pytest.raises(InputError, match="no EGMS"):
+        discover([tmp_path], warnings.append)
+    assert [str(w) for w in warnings] == [
+        f"{path}: not a regular file ({kind}), not read "
+        "(replace it with the EGMS file, or remove it)"
+    ]
+
+
+def bound_socket(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    return sock
+
+
+def test_a_device_is_named() -> None:
+    error = _input_error(["/dev/null"])
+    assert str(error) == (
+        "/dev/null: not a regular file (a character device) "
+        "(give an EGMS .zip or .csv file, or a directory of them)"
+    )
+
+
+def test_a_link_loop_and_a_name_too_long_are_named(tmp_path: Path) -> None:
+    (tmp_path / "loop.zip").symlink_to("loop.zip")
+    assert _input_error([tmp_path / "loop.zip"]).problem == "symbolic link loop"
+    long = tmp_path / ("a" * 256 + ".zip")
+    assert _input_error([long]).problem == "file name too long"

@@ -6,7 +6,9 @@ manifest → site → atomic publish.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,13 +24,13 @@ from .basemapahead import BasemapAhead, union
 from .cache import file_digest, layer_key, previous_basemap, previous_layers, reuse
 from .clip import inside, load_area
 from .discover import discover
-from .errors import BuildError, InputWarning
+from .errors import BuildError, InputWarning, printable
 from .layer import LayerJob, LayerResult, build_layer, tile_zooms
 from .limits import DEFAULT_LIMITS, InputLimits
 from .memory import map_big_blocks
 from .model import LayerKey, Source
 from .progress import Reporter, human_size
-from .publish import staging
+from .publish import output_path, own_site, refuse_inside_output, staging
 from .reader import check_stamp, file_stamp, scan
 from .site import render_site
 from .timeseries import CHUNK_SIZE
@@ -89,7 +91,17 @@ class BuildOptions:
             raise BuildError(f"chunk size must be at least 1, not {self.chunk_size}")
         if self.jobs is not None and self.jobs < 1:
             raise BuildError(f"--jobs must be at least 1, not {self.jobs}")
+        check_text("--title", self.title)
+        check_text("--description", self.description)
+        self.check_limits()
         self.check_cluster()
+
+    def check_limits(self) -> None:
+        if self.max_csv_size is not None and self.max_csv_size < 1:
+            raise BuildError(f"--max-csv-size must be at least 1 byte, not {self.max_csv_size}")
+        ratio = self.max_zip_ratio
+        if ratio is not None and not (math.isfinite(ratio) and ratio > 1):
+            raise BuildError(f"--max-zip-ratio must be a number above 1 (e.g. 200), not {ratio}")
 
     @property
     def distributed(self) -> bool:
@@ -106,6 +118,22 @@ class BuildOptions:
             raise BuildError("--shared-dir is for --scheduler or --dask-local builds")
 
 
+# What a title or description may not hold: bytes that are no text (argv's undecodable bytes
+# arrive as lone surrogates) and control characters (a tab is fine).
+NOT_TEXT = re.compile("[\ud800-\udfff]")
+CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def check_text(option: str, value: str | None) -> None:
+    if value is None:
+        return
+    if NOT_TEXT.search(value):
+        raise BuildError(f"{option} holds bytes that are not UTF-8 text; write it in UTF-8")
+    if match := CONTROL.search(value):
+        raise BuildError(f"{option} holds the control character {printable(match[0])}; "
+                         "write it on one line without control characters")  # fmt: skip
+
+
 def build(
     inputs: Iterable[str | os.PathLike[str]], output: str | os.PathLike[str], **options: Any
 ) -> BuildResult:
@@ -119,21 +147,45 @@ def build(
     config.check()
     backdrop = basemap.parse(config.basemap)  # a bad --basemap fails before any work
     out = Path(output)
-    previous = None if config.rebuild else previous_basemap(out)
+    output_path(out)  # a name too long for its helpers fails before any work
+    files, found_warnings = discover_inputs(inputs)
+    refuse_inputs_inside(out, files, config, backdrop)
+    if config.force and not config.rebuild and not own_site(out):
+        config = replace(config, rebuild=True)  # nothing is taken from a directory not all ours
     with Reporter(config.quiet) as reporter, staging(out, config.force) as stage, BasemapAhead(
-        backdrop, stage, previous
+        backdrop, stage, None if config.rebuild else previous_basemap(out)
     ) as ahead:  # fmt: skip
-        sources, digests, warnings = read_inputs(inputs, config.limits)
+        sources, digests, warnings = read_inputs(files, config.limits)
         groups = group_layers(sources)
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, stage, config, reporter, ahead)
         check_unchanged(sources)
-        check_warnings([*warnings, *built_warnings], config.strict, reporter)
+        check_warnings([*found_warnings, *warnings, *built_warnings], config.strict, reporter)
         document = write_outputs(stage, layers, config, ahead)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
+
+
+def discover_inputs(
+    inputs: Iterable[str | os.PathLike[str]],
+) -> tuple[list[Path], list[InputWarning]]:
+    """The input files (before any work, so none is found inside OUT too late) and what the
+    search said about links."""
+    warnings: list[InputWarning] = []
+    return discover((str(item) for item in inputs), warnings.append), warnings
+
+
+def refuse_inputs_inside(
+    out: Path, files: list[Path], config: BuildOptions, backdrop: basemap.Basemap
+) -> None:  # fmt: skip
+    """No file the build reads may lie inside OUT: the swap deletes it (even with --force)."""
+    refuse_inside_output(files, out)
+    if config.clip is not None:
+        refuse_inside_output([Path(config.clip)], out, "--clip ")
+    if backdrop.kind == "pmtiles":
+        refuse_inside_output([Path(backdrop.value)], out, "--basemap ")
 
 
 def read_inputs(
