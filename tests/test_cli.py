@@ -88,3 +88,58 @@ def test_serve_refuses_a_directory_without_a_site(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "not a built site" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- the bounds inputs are read under, and the last net --------------------------------------
+
+
+@pytest.mark.parametrize("command", ["build", "inspect"])
+def test_limit_options_are_in_the_help(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert "--max-csv-size SIZE" in result.output and "--max-zip-ratio N" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--max-csv-size=6X", "Error: --max-csv-size '6X' is not a size; write e.g. 800M or 4G"),
+        ("--max-zip-ratio=1", "Error: --max-zip-ratio '1' is not a number above 1; write e.g. 200"),
+        ("--max-zip-ratio=nan", "is not a number above 1"),
+        ("--max-csv-size=0", "--max-csv-size must be at least 1 byte"),
+    ],
+)
+@pytest.mark.parametrize("command", ["build", "inspect"])
+def test_a_bad_limit_is_one_line(command: str, option: str, message: str, tmp_path: Path) -> None:
+    output = ["-o", str(tmp_path / "site")] if command == "build" else []
+    result = run_cli(command, str(L3_UP), option, *output)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_limits_reach_inspect() -> None:
+    result = run_cli("inspect", "--json", "--max-zip-ratio=2", str(L3_UP))
+    assert result.returncode == 1
+    assert "inflates 4 times its compressed size" in result.stdout
+    assert run_cli("inspect", "--max-zip-ratio=5", "--max-csv-size=10M", str(L3_UP)).returncode == 0
+
+
+def test_limits_reach_build(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = run_cli("build", str(L3_UP), "-o", str(out), "-q", "--max-csv-size", "100K")
+    assert result.returncode == 1 and "--max-csv-size" in result.stderr, result.stderr
+    assert not out.exists()
+
+
+def test_an_unforeseen_os_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from tiler import builder
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EIO, "Input/output error", "/data/odd\nname\x1b[2J")
+
+    monkeypatch.setattr(builder, "build", broken)
+    result = CliRunner().invoke(main, ["build", "x.zip"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: /data/odd\\x0aname\\x1b[2J: Input/output error\n"

@@ -6,16 +6,17 @@ Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error, 130 interrupted
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from . import __version__
-from .errors import TilerError
+from .errors import BuildError, TilerError, printable
 
 DEFAULT_OUT = Path("build") / "site"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,13 +30,59 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except TilerError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            fail(str(exc))
+        except OSError as exc:  # a last net: every known cause is a TilerError with its fix
+            fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+        except UnicodeError as exc:
+            fail(f"text that is not UTF-8: {exc}")
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous output (if any) is unchanged.", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, whatever the message holds (a file name with a newline, an escape
+    sequence, undecodable bytes), and exit status 1."""
+    click.echo(f"Error: {printable(message)}", err=True)
+    sys.exit(1)
+
+
+def limit_options(command: F) -> F:
+    """--max-csv-size and --max-zip-ratio, taken as text: a bad value is a one-line error."""
+    command = click.option(
+        "--max-zip-ratio", default=None, metavar="N",
+        help="Largest inflated/compressed size ratio of a ZIP member [default: 100]; EGMS "
+        "files deflate ~4:1.",
+    )(command)  # fmt: skip
+    return click.option(
+        "--max-csv-size", default=None, metavar="SIZE",
+        help="Largest CSV accepted, plain or inflated from a ZIP [default: 4G]; EGMS bursts "
+        "are up to ~1 GB.",
+    )(command)  # fmt: skip
+
+
+def limit_values(max_csv_size: str | None, max_zip_ratio: str | None) -> dict[str, Any]:
+    """The BuildOptions fields of the two limit options that were given."""
+    from .limits import parse_size
+
+    values: dict[str, Any] = {}
+    if max_csv_size is not None:
+        values["max_csv_size"] = parse_size(max_csv_size)
+    if max_zip_ratio is not None:
+        values["max_zip_ratio"] = parse_ratio(max_zip_ratio)
+    return values
+
+
+def parse_ratio(text: str) -> float:
+    try:
+        ratio = float(text)
+    except ValueError:
+        ratio = math.nan
+    if not (math.isfinite(ratio) and ratio > 1):
+        raise BuildError(f"--max-zip-ratio {text!r} is not a number above 1; write e.g. 200")
+    return ratio
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,9 +131,13 @@ def main() -> None:
 @click.option("--partition-zoom", type=click.IntRange(1, 14), default=None, metavar="Z",
               help="Dask builds: tile the layer in partitions of one tile at zoom Z each "
               "[default: 8, finer for small layers: 4 partitions a worker].")  # fmt: skip
+@limit_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
-def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:
+def build(
+    inputs: tuple[str, ...], output: Path, max_csv_size: str | None, max_zip_ratio: str | None,
+    **options: Any,
+) -> None:  # fmt: skip
     """Build a static site from EGMS files.
 
     INPUT is any mix of EGMS .zip and .csv files, directories (searched recursively for EGMS
@@ -100,6 +151,7 @@ def build(inputs: tuple[str, ...], output: Path, **options: Any) -> None:
     from .builder import build as run_build
 
     given = {name: value for name, value in options.items() if value is not None}
+    given.update(limit_values(max_csv_size, max_zip_ratio))
     run_build(inputs, output, **given)  # each option is a field of builder.BuildOptions
 
 
@@ -123,7 +175,7 @@ def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
 @click.option("--view", default="", metavar="HASH",
               help="The view: a permalink's hash (#zoom/lat/lon&layer=...&pt=...) or the whole "
               "URL [default: the first layer's extent].")  # fmt: skip
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Image to write (PNG; PDF with --pdf).")  # fmt: skip
 @click.option("--width", type=click.IntRange(200, 8000), default=1200, show_default=True,
               help="Width in CSS pixels.")  # fmt: skip
@@ -132,7 +184,7 @@ def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
 @click.option("--chart", is_flag=True,
               help="Show the selected point's chart too (the view must have pt=ID).")  # fmt: skip
 @click.option("--pdf", is_flag=True, help="Write a one-page PDF of that size instead of a PNG.")
-@click.option("--chromium", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("--chromium", type=click.Path(path_type=Path), default=None,
               help="Chromium executable [default: /usr/bin/chromium].")  # fmt: skip
 @reports_errors
 def snapshot(site: Path, output: Path, **options: Any) -> None:
@@ -148,7 +200,7 @@ def snapshot(site: Path, output: Path, **options: Any) -> None:
     from .snapshot import snapshot as run_snapshot
 
     run_snapshot(site, output, **options)
-    click.echo(f"Wrote {output}", err=True)
+    click.echo(f"Wrote {printable(str(output))}", err=True)
 
 
 PERIOD_CHOICES = ("2018-2022", "2019-2023", "2020-2024")
@@ -209,8 +261,11 @@ def sample(
 @main.command("inspect")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--json", "as_json", is_flag=True, help="Write JSON (a list, one object per file).")
+@limit_options
 @reports_errors
-def inspect_command(inputs: tuple[str, ...], as_json: bool) -> None:
+def inspect_command(
+    inputs: tuple[str, ...], as_json: bool, max_csv_size: str | None, max_zip_ratio: str | None
+) -> None:
     """Show what EGMS files hold: level, release, orbit, unit, points, dates, bounds, problems.
 
     INPUT is any mix of .zip and .csv files, directories and glob patterns. Exit status 1 when
@@ -223,12 +278,14 @@ def inspect_command(inputs: tuple[str, ...], as_json: bool) -> None:
     """
     import json
 
+    from .builder import BuildOptions
     from .inspect import inspect_inputs, text
 
-    entries = inspect_inputs(inputs)
+    bounds = BuildOptions(**limit_values(max_csv_size, max_zip_ratio))
+    bounds.check_limits()
+    entries = inspect_inputs(inputs, bounds.limits)
     click.echo(json.dumps(entries, indent=2) if as_json else text(entries), nl=as_json)
     unreadable = [entry["path"] for entry in entries if not entry["readable"]]
     if unreadable:
-        click.echo(f"Error: {len(unreadable)} of {len(entries)} input(s) are not readable EGMS "
-                   f"data: {', '.join(unreadable)}", err=True)  # fmt: skip
-        sys.exit(1)
+        fail(f"{len(unreadable)} of {len(entries)} input(s) are not readable EGMS data: "
+             f"{', '.join(unreadable)}")  # fmt: skip

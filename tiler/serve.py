@@ -26,7 +26,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
-from tiler.errors import ServeError
+from tiler.errors import ServeError, printable
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -128,7 +128,7 @@ def serve(
     app = make_app(root)
     sock = bind(host, port)
     url = site_url(sock)
-    print(f"Serving {root} at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    print(f"Serving {printable(str(root))} at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     if open_browser:
