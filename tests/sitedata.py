@@ -88,11 +88,20 @@ def features_at_zoom(path: Path, zoom: int) -> list[dict[str, Any]]:
             for layer_data in decoded.values():
                 extent = layer_data["extent"]
                 for feature in layer_data["features"]:
-                    px, py = feature["geometry"]["coordinates"]
-                    if 0 <= px < extent and 0 <= py < extent:  # not a neighbour's buffer copy
-                        feature["lonlat"] = tile_lonlat(px, py, (x, y, z), extent)
+                    inside = [(px, py) for px, py in point_coordinates(feature["geometry"])
+                              if 0 <= px < extent and 0 <= py < extent]  # fmt: skip
+                    if inside:  # not only a neighbour's buffer copy
+                        feature["lonlat"] = tile_lonlat(*inside[0], (x, y, z), extent)
                         out.append(feature)
     return out
+
+
+def point_coordinates(geometry: dict[str, Any]) -> list[tuple[int, int]]:
+    """A Point's coordinates, or a MultiPoint's (tippecanoe makes one of a point on the
+    antimeridian at zoom 0: the point at both edges of the world)."""
+    if geometry["type"] == "MultiPoint":
+        return [tuple(xy) for xy in geometry["coordinates"]]
+    return [tuple(geometry["coordinates"])]
 
 
 def tile_lonlat(px: int, py: int, tile: tuple[int, int, int], extent: int) -> mercantile.LngLat:
@@ -100,3 +109,23 @@ def tile_lonlat(px: int, py: int, tile: tuple[int, int, int], extent: int) -> me
     mx = bounds.left + px / extent * (bounds.right - bounds.left)
     my = bounds.top - py / extent * (bounds.top - bounds.bottom)
     return mercantile.lnglat(mx, my)
+
+
+def pid_index(site: Path, entry: dict[str, Any]) -> dict[str, int]:
+    """pid -> feature id over every bucket of a layer's pid index, each pid checked to be in the
+    bucket its FNV-1a hash names (docs/site-data.md)."""
+    found: dict[str, int] = {}
+    buckets = entry["pids"]["buckets"]
+    for bucket in range(buckets):
+        path = site / "data" / entry["pids"]["path"].format(bucket=bucket)
+        for pid, feature_id in json.loads(gzip.decompress(path.read_bytes())).items():
+            assert fnv1a32(pid.encode()) % buckets == bucket, f"pid {pid!r} in bucket {bucket}"
+            found[pid] = feature_id
+    return found
+
+
+def fnv1a32(data: bytes) -> int:
+    hash_ = 0x811C9DC5
+    for byte in data:
+        hash_ = ((hash_ ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return hash_

@@ -65,6 +65,16 @@ def _number_texts(decimals: int) -> pa.Array:
     return _formatted(np.append(steps, -0.0), decimals)
 
 
+def json_strings(text: pa.Array) -> pa.Array:
+    """Each string as a JSON string literal, quoted and escaped.
+
+    Only the quote and the backslash are escaped: control characters, the only others JSON
+    forbids raw, never reach here (pids holding them are refused in tiler/unit.py).
+    """
+    escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+    return pc.binary_join_element_wise('"', escaped, '"', "")
+
+
 def _member(key: str, text: pa.Array) -> pa.Array:
     """'"key":value' per row; null where the value is null (so the key is left out)."""
     return pc.binary_join_element_wise(pa.scalar(f'"{key}":'), text, "")
@@ -80,7 +90,7 @@ def geojson_lines(
 ) -> pa.Array:
     """One GeoJSON Feature per point (strings ending in a newline), in the order given."""
     count = len(ids)
-    members = [_member("pid", pc.binary_join_element_wise('"', pid, '"', ""))]
+    members = [_member("pid", json_strings(pid))]
     for attr, column, decimals in TILE_FIELDS:
         if column in static:
             members.append(_member(attr, number_text(static[column], decimals)))

@@ -17,7 +17,7 @@ import shapely
 
 from . import pointtiles, pyramid, tippecanoe
 from .egms import iso_date
-from .errors import InputWarning
+from .errors import InputError, InputWarning
 from .features import SOURCE_LAYER, FeatureFiles, geojson_lines, tile_attributes
 from .memory import give_back
 from .model import LayerKey, Source
@@ -36,7 +36,15 @@ from .timeseries import (
     write_unit_chunks,
 )
 from .unit import PointFilter, StagedUnit, stage
-from .zooms import MAX_ZOOM, densest_per_zoom, guessed_zoom, max_zoom_from
+from .zooms import (
+    MAX_POINTS_PER_TILE,
+    MAX_ZOOM,
+    densest_per_zoom,
+    guessed_zoom,
+    in_densest_tile,
+    max_zoom_from,
+    tile_width_m,
+)
 
 ATTRIBUTION = (
     "Contains modified Copernicus Sentinel data processed by the European Ground Motion Service "
@@ -130,6 +138,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
         name=f"EGMS {job.key.label}",
         attribution=ATTRIBUTION,
         temp_dir=job.scratch_dir,
+        subject=tiling_subject(job.key.id, job.sources),
         cwd=job.data_dir.parent,
     )
     chunks = partial(_write_chunks, job, state, layer_dir, spooler)
@@ -138,13 +147,57 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     return state.finish(job, layer_dir, tiles, state.pid_entry)
 
 
+def tiling_subject(layer_id: str, sources: list[Source], named: int = 3) -> str:
+    """'layer ID (from FILE, FILE and 5 more)': what a tippecanoe failure names."""
+    files = ", ".join(source.display for source in sources[:named])
+    more = f" and {len(sources) - named} more" if len(sources) > named else ""
+    return f"layer {layer_id} (from {files}{more})"
+
+
 def _pyramid(state: _LayerState, features: FeatureFiles) -> pointtiles.Pyramid:
     lon, lat = state.all_points()
     densest = densest_per_zoom(lon, lat, MAX_ZOOM)
+    if densest[MAX_ZOOM] > MAX_POINTS_PER_TILE:
+        raise crowded_tile(state.pending, lon, lat)
     zoom = max_zoom_from(guessed_zoom(lon, lat), densest)
     first_bands = pyramid.zoom_bands(densest[: zoom + 1])
     files = {divmod(key, pyramid.BANDS): path for key, path in features.paths.items()}
     return pointtiles.Pyramid(files, zoom, first_bands)
+
+
+FIRST_DATA_LINE = 2  # a file's data row 0 is its line 2, after the header
+
+
+def crowded_tile(units: list[UnitChunks], lon: np.ndarray, lat: np.ndarray) -> InputError:
+    """The error for points too dense for any zoom's tiles: naming the file with the most of
+    them in the densest tile, and where it is.
+
+    No EGMS data comes near this (a burst has a few hundred points in a tile of the maximum
+    zoom); stacked points are broken coordinates, which tippecanoe would fail on or drop.
+    """
+    inside = in_densest_tile(lon, lat, MAX_ZOOM)
+    counts = np.array([unit.count for unit in units])
+    starts = np.cumsum(counts) - counts
+    per_unit = np.add.reduceat(inside.astype(np.int64), starts)
+    worst = int(np.argmax(per_unit))
+    unit, start = units[worst], int(starts[worst])
+    rows = unit.file_rows()[inside[start : start + unit.count]]
+    total, here = int(inside.sum()), int(per_unit[worst])
+    share = "" if here == total else f" ({here:,} of them from this file)"
+    problem = (f"{total:,} points{share} {_spot(lon[inside], lat[inside])}: more than the "
+               f"{MAX_POINTS_PER_TILE:,} one map tile can hold")  # fmt: skip
+    fix = "check the latitude/longitude columns: EGMS points lie metres apart, never stacked"
+    return InputError(unit.source.display, problem, fix, line=int(rows.min()) + FIRST_DATA_LINE)
+
+
+def _spot(lon: np.ndarray, lat: np.ndarray) -> str:
+    """Where a crowd of points is, in words."""
+    west, east, south, north = lon.min(), lon.max(), lat.min(), lat.max()
+    if west == east and south == north:
+        return f"share one position ({west:.6f}, {south:.6f})"
+    lon_mid, lat_mid = (west + east) / 2, (south + north) / 2
+    width = tile_width_m(lat_mid, MAX_ZOOM)
+    return f"lie within one {width:.0f} m square around ({lon_mid:.6f}, {lat_mid:.6f})"
 
 
 def _write_chunks(

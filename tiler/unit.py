@@ -22,10 +22,12 @@ import pyarrow.compute as pc
 
 from .errors import InputError, InputWarning
 from .features import TILE_FIELDS
+from .limits import DEFAULT_LIMITS
 from .model import Source
 from .reader import Batch, iter_batches, iter_series, position_fields, static_columns
 from .rowfile import RowFile, RowWriter
 from .spatial import hilbert_order
+from .zooms import MERCATOR_LATITUDE
 
 SERIES_DTYPE = np.dtype("<i4")
 STATIC_DTYPE = np.dtype("<f8")
@@ -126,6 +128,7 @@ def stage(
     writer = RowWriter(scratch, len(names), STATIC_DTYPE)
     try:
         for read in iter_batches(source, series=False, fields=(*position, *TILE_COLUMNS)):
+            check_pids(source, read)
             mask = bad_places.keep(read)
             if keep is not None:
                 mask &= keep(read.lon, read.lat)
@@ -151,7 +154,7 @@ def stage(
     )
     if bad_places.count and unit.rows == 0 and keep is None:
         unit.close()
-        raise InputError(source.display, "no point has valid coordinates",
+        raise InputError(source.display, bad_places.none_left(),
                          "check the latitude/longitude (or easting/northing) columns")  # fmt: skip
     unit.warnings += bad_places.warnings() + duplicate_pids(unit)
     return unit
@@ -174,28 +177,93 @@ def spool_series(source: Source, scratch: Path, stopping: threading.Event | None
     return True
 
 
+@dataclass(slots=True)
+class LeftOut:
+    """Rows of one kind left out of a unit: how many, and the file line of the first."""
+
+    count: int = 0
+    first_line: int | None = None
+
+    def add(self, rows: np.ndarray, first_line: int) -> None:
+        if rows.any():
+            if self.first_line is None:
+                self.first_line = first_line + int(np.argmax(rows))
+            self.count += int(rows.sum())
+
+
 class BadCoordinates:
-    """Drops rows whose position is missing or off the globe, remembering the first line."""
+    """Drops rows no map can show: a position missing or off the globe, or so near a pole that
+    Web Mercator cannot draw it (tippecanoe would silently leave it out of every tile)."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.count = 0
-        self.first_line: int | None = None
+        self.invalid = LeftOut()
+        self.polar = LeftOut()
+
+    @property
+    def count(self) -> int:
+        return self.invalid.count + self.polar.count
 
     def keep(self, batch: Batch) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            good = (np.abs(batch.lon) <= 180) & (np.abs(batch.lat) <= 90)
-        if not good.all():
-            if self.first_line is None:
-                self.first_line = batch.first_line + int(np.argmin(good))
-            self.count += int((~good).sum())
-        return good
+            on_globe = (np.abs(batch.lon) <= 180) & (np.abs(batch.lat) <= 90)
+            on_map = on_globe & (np.abs(batch.lat) <= MERCATOR_LATITUDE)
+        self.invalid.add(~on_globe, batch.first_line)
+        self.polar.add(on_globe & ~on_map, batch.first_line)
+        return on_map
 
     def warnings(self) -> list[InputWarning]:
-        if not self.count:
-            return []
-        problem = f"{self.count} point(s) without valid coordinates were left out"
-        return [InputWarning(self.source.display, problem, "check the file", self.first_line)]
+        found = []
+        if self.invalid.count:
+            problem = f"{self.invalid.count} point(s) without valid coordinates were left out"
+            found.append(InputWarning(self.source.display, problem, "check the file",
+                                      self.invalid.first_line))  # fmt: skip
+        if self.polar.count:
+            problem = (f"{self.polar.count} point(s) beyond latitude ±85.0511° (too near a pole "
+                       "for a Web Mercator map) were left out")  # fmt: skip
+            found.append(InputWarning(self.source.display, problem, "check the latitude column",
+                                      self.polar.first_line))  # fmt: skip
+        return found
+
+    def none_left(self) -> str:
+        """The problem when every row was left out."""
+        if not self.invalid.count:
+            return "every point lies beyond latitude ±85.0511°, too near a pole for the map"
+        return "no point has valid coordinates"
+
+
+MAX_PID_BYTES = DEFAULT_LIMITS.field_bytes
+# C0 controls (tab, line breaks, NUL), DEL and C1 controls: a pid holding one could not be shown,
+# typed into the search box or written into a CSV line as it is
+CONTROL_CHARACTER = r"[\x00-\x1f\x7f-\x9f]"
+
+
+def check_pids(source: Source, batch: Batch) -> None:
+    """Refuse the first pid the site cannot carry byte for byte, with its line."""
+    lengths = pc.binary_length(batch.pid)
+    unusable = pc.or_(
+        pc.or_(pc.equal(lengths, 0), pc.greater(lengths, MAX_PID_BYTES)),
+        pc.match_substring_regex(batch.pid, CONTROL_CHARACTER),
+    )
+    if not pc.any(unusable).as_py():
+        return
+    row = pc.index(unusable, True).as_py()
+    problem, fix = pid_problem(batch.pid[row].as_py())
+    raise InputError(source.display, problem, fix, line=batch.first_line + row)
+
+
+def pid_problem(pid: str) -> tuple[str, str]:
+    """(problem, fix) of a pid `check_pids` refuses."""
+    size = len(pid.encode())
+    if size == 0:
+        return "the point id (pid) is empty", "give every row its pid"
+    if size > MAX_PID_BYTES:
+        return (f"the point id (pid) is {size:,} bytes long, over the {MAX_PID_BYTES} allowed",
+                "EGMS pids are 10 characters, about 20 in L3: repair the pid column")  # fmt: skip
+    shown = pid if len(pid) <= 40 else pid[:40] + "..."
+    return (f"the point id {shown!r} holds a control character",
+            "pids may not hold tabs, line breaks or other control characters: repair the pid "
+            "column")  # fmt: skip
 
 
 def duplicate_pids(unit: StagedUnit) -> list[InputWarning]:

@@ -18,11 +18,13 @@ from .spatial import blocks
 MAX_POINTS_PER_TILE = 12_000  # ~15-40 bytes a point in a compressed tile: well under 500 KB
 FULL_DETAIL = 12
 MAX_ZOOM = 18
+MERCATOR_LATITUDE = 85.0511287798066  # the edge of a Web Mercator map: no tile holds a point beyond
+EQUATOR_M = 40_075_016.686  # the equator's length on the WGS84 ellipsoid
 
 
 def world_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """tippecanoe's 32-bit world coordinates (Web Mercator, y down)."""
-    lat = np.clip(lat, -85.0511, 85.0511)
+    lat = np.clip(lat, -MERCATOR_LATITUDE, MERCATOR_LATITUDE)
     x = (lon + 180.0) / 360.0
     rad = np.radians(lat)
     y = (1.0 - np.log(np.tan(rad) + 1.0 / np.cos(rad)) / math.pi) / 2.0
@@ -98,6 +100,20 @@ def max_zoom_from(guessed: int, densest: list[int]) -> int:
 def tile_keys(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
     shift = np.uint64(32 - zoom)
     return ((wx >> shift) << np.uint64(zoom)) | (wy >> shift)
+
+
+def in_densest_tile(lon: np.ndarray, lat: np.ndarray, zoom: int) -> np.ndarray:
+    """Which points the tile at `zoom` that holds the most points holds (a mask)."""
+    keys = np.empty(len(lon), dtype=np.uint64)
+    for part in blocks(len(lon)):
+        keys[part] = tile_keys(*world_xy(lon[part], lat[part]), zoom)
+    unique, counts = np.unique(keys, return_counts=True)
+    return keys == unique[np.argmax(counts)]
+
+
+def tile_width_m(lat: float, zoom: int) -> float:
+    """The ground width of a tile at `zoom` and latitude `lat` (Web Mercator), in metres."""
+    return EQUATOR_M * math.cos(math.radians(lat)) / (1 << zoom)
 
 
 def densest_per_zoom(lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> list[int]:
