@@ -1,4 +1,5 @@
 // The search box: a pid (current layer first, then the others, via the pid index) or `lat, lon`.
+// A pid may be any text; one that reads as `lat, lon` (two numbers) is taken for a place.
 
 const LAT_LON = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/;
 const MAX_PID_BYTES = 256; // the build refuses longer pids (tiler/unit.py)
