@@ -570,6 +570,8 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
                                     {dates: ['d3', 'd1'], values: [2, 1]}),
                csv: a.seriesCsv([{layer: 'l', pid: 'p,1', dates: ['2020-01-01', '2020-01-07'],
                                   values: [1.25, null]}], ['ref: none']),
+               formula: a.seriesCsv([{layer: 'l', pid: '=HYPERLINK("x")', dates: ['2020-01-01'],
+                                      values: [-1]}]),
                l2a: [a.canRereference({level: 'L2a', layerId: 'x', unit: 0},
                                       {level: 'L2a', layerId: 'x', unit: 0}),
                      a.canRereference({level: 'L2a', layerId: 'x', unit: 0},
@@ -598,6 +600,7 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
         got["csv"]
         == '# ref: none\nlayer,pid,date,value_mm\nl,"p,1",2020-01-01,1.25\nl,"p,1",2020-01-07,\n'
     )
+    assert got["formula"].splitlines()[1] == 'l,"\'=HYPERLINK(""x"")",2020-01-01,-1'
     assert got["l2a"] == [True, False, True]
     viewer.assert_no_errors()
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the system programs the test suite drives for real, when they are missing:
-# Debian's chromium (Playwright cannot download browsers here) and nginx (hosting tests).
+# Debian's chromium (Playwright cannot download browsers here), nginx (hosting tests) and
+# Node.js (the viewer's modules run outside a browser).
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "system-deps: installing ${missing[*]} with apt-get" >&2

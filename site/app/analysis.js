@@ -202,7 +202,8 @@ export function alignValues(dates, values, allDates) {
 }
 
 function csvField(text) {
-  const value = String(text);
+  // a text cell a spreadsheet would run as a formula (=, +, -, @) is kept as text (OWASP)
+  const value = /^[=+\-@]/.test(String(text)) ? `'${text}` : String(text);
   return /[",\n\r#]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
