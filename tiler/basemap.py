@@ -12,14 +12,16 @@ shared by two different geometries, like topojson-client's `mesh(a !== b)`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import numpy as np
 
@@ -49,10 +51,7 @@ class Basemap:
     @property
     def origin(self) -> str | None:
         """scheme://host[:port] of an online style (for the page's CSP), else None."""
-        if self.kind != "style":
-            return None
-        parts = urlsplit(self.value)
-        return f"{parts.scheme}://{parts.netloc}"
+        return style_origin(self.value) if self.kind == "style" else None
 
 
 def parse(value: str | None) -> Basemap:
@@ -62,8 +61,8 @@ def parse(value: str | None) -> Basemap:
     if value == "none":
         return Basemap("none")
     if value.startswith(("https://", "http://")):
-        parts = urlsplit(value)
-        if not parts.netloc or not parts.path.endswith(".json"):
+        style_origin(value)
+        if not urlsplit(value).path.endswith(".json"):
             raise BuildError(
                 f"--basemap {value}: an online basemap is a MapLibre style URL ending in .json"
             )
@@ -78,6 +77,51 @@ def parse(value: str | None) -> Basemap:
         raise BuildError(f"--basemap {value}: no such PMTiles file")
     _check_pmtiles(path)
     return Basemap("pmtiles", str(path.resolve()))
+
+
+# The origin of a style URL goes into the page's Content-Security-Policy, whose directives a
+# space, a semicolon or a comma would end: such characters are refused anywhere in the URL,
+# and the origin is made from the parsed parts, never from the text.
+URL_FORBIDDEN = re.compile(r"[\s\"'`;,<>\\\x00-\x1f\x7f-\x9f]|[^\x00-\x7f]")
+HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+
+
+def style_origin(url: str) -> str:
+    """scheme://host[:port] of a style URL; BuildError naming the fix for anything else."""
+    if bad := URL_FORBIDDEN.search(url):
+        raise BuildError(f"--basemap {url}: {bad[0]!r} may not appear in a style URL; "
+                         f"percent-encode it as {quote(bad[0], safe='')} (in a host name: "
+                         "use its xn-- form)")  # fmt: skip
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ or ]
+        raise BuildError(f"--basemap {url}: not a URL (brackets only around an IPv6 host); "
+                         "fix the URL") from None  # fmt: skip
+    if parts.scheme not in ("https", "http"):
+        raise BuildError(f"--basemap {url}: a style URL starts with https:// or http://")
+    if "@" in parts.netloc:
+        raise BuildError(f"--basemap {url}: no user name or password in a style URL; remove "
+                         "the part before @")  # fmt: skip
+    try:
+        port = parts.port
+    except ValueError:
+        raise BuildError(f"--basemap {url}: the port is not a number from 0 to 65535; "
+                         "fix the URL") from None  # fmt: skip
+    return f"{parts.scheme}://{url_host(parts, url)}" + ("" if port is None else f":{port}")
+
+
+def url_host(parts: SplitResult, url: str) -> str:
+    """The host of a URL: a DNS name or IPv4 address, or an IPv6 address in brackets."""
+    host = parts.hostname or ""
+    if parts.netloc.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host).compressed}]"
+        except ValueError:
+            pass
+    elif HOST_NAME.fullmatch(host):
+        return host
+    raise BuildError(f"--basemap {url}: the host must be a name of letters, digits, dots and "
+                     "hyphens, or an IPv6 address in brackets; fix the URL")  # fmt: skip
 
 
 def _check_pmtiles(path: Path) -> None:

@@ -162,7 +162,7 @@ def build(
         layers, built_warnings = build_layers(plan, stage, config, reporter, ahead)
         check_unchanged(sources)
         check_warnings([*found_warnings, *warnings, *built_warnings], config.strict, reporter)
-        document = write_outputs(stage, layers, config, ahead)
+        document = write_outputs(stage, as_text(layers), config, ahead)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
@@ -186,6 +186,18 @@ def refuse_inputs_inside(
         refuse_inside_output([Path(config.clip)], out, "--clip ")
     if backdrop.kind == "pmtiles":
         refuse_inside_output([Path(backdrop.value)], out, "--basemap ")
+
+
+def as_text(value: Any) -> Any:
+    """`value` with every string made writable as UTF-8: a unit named after a file whose name
+    holds undecodable bytes (lone surrogates from os.fsdecode) is shown with escapes."""
+    if isinstance(value, str):
+        return printable(value) if NOT_TEXT.search(value) else value
+    if isinstance(value, list):
+        return [as_text(item) for item in value]
+    if isinstance(value, dict):
+        return {key: as_text(item) for key, item in value.items()}
+    return value
 
 
 def read_inputs(

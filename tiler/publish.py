@@ -274,7 +274,7 @@ def check_output(output: Path, force: bool) -> None:
         raise BuildError(f"{output} is a symbolic link; give the directory it leads to as -o, "
                          "or remove the link")  # fmt: skip
     if not stat.S_ISDIR(mode):
-        raise BuildError(f"{output} is a file, not a directory; choose another -o")
+        raise BuildError(f"{output} is not a directory; choose another -o")
     if force or not any(output.iterdir()):
         return
     if not (output / SITE_MARKER).is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from .errors import BuildError
 from .layer import ATTRIBUTION
 from .manifest import GENERATOR
 from .resources import app_dir, templates_dir, vendor_dir
@@ -22,6 +23,10 @@ ENTRY_MODULE = "main.js"
 RELATIVE_IMPORT = re.compile(
     r"""(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])\./([\w.-]+\.js)\2"""
 )
+
+
+# scheme://host[:port]: nothing that could end a CSP directive or the meta element's attribute
+CSP_ORIGIN = re.compile(r"https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+(?:%[a-z0-9%]+)?\])(?::\d+)?")
 
 
 def render_site(out: Path, title: str, online: str | None = None) -> None:
@@ -72,6 +77,8 @@ def content_security_policy(online: str | None = None) -> str:
     MapLibre starts its workers from blob: URLs; styles set from JS (CSSOM) need no
     'unsafe-inline'.
     """
+    if online and not CSP_ORIGIN.fullmatch(online):  # basemap.style_origin makes only these
+        raise BuildError(f"{online!r} is not an origin a page policy can name; fix --basemap")
     extra = f" {online}" if online else ""
     return (
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "

@@ -8,6 +8,10 @@ chart is drawn, and writes the page at exactly width × height.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +21,7 @@ from typing import Any
 import uvicorn
 
 from .errors import SnapshotError
-from .serve import bind, make_app, site_url
+from .serve import bind, check_site, make_app, site_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,24 +47,82 @@ def snapshot(
     site: Path, output: Path, view: str = "", width: int = 1200, height: int = 800,
     chart: bool = False, pdf: bool = False, chromium: Path | None = None,
 ) -> Path:  # fmt: skip
-    """Render `view` (a permalink hash or URL) of the site in `site` to `output`."""
-    executable = find_chromium(chromium)
+    """Render `view` (a permalink hash or URL) of the site in `site` to `output`.
+
+    The image is written whole or not at all: into a temporary file beside `output` (made
+    first, so an unwritable place fails before Chromium starts), renamed at the end.
+    """
     fragment = view_hash(view, chart)
-    sync_playwright = load_playwright()
-    with served(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.set_default_timeout(TIMEOUT_MS)
-            open_view(page, url + fragment, chart)
-            if pdf:
-                page.pdf(path=str(output), width=f"{width}px", height=f"{height}px",
-                         print_background=True, page_ranges="1")  # fmt: skip
-            else:
-                page.screenshot(path=str(output))
-        finally:
-            browser.close()
+    with image_target(output) as target:
+        check_site(site)
+        executable = find_chromium(chromium)
+        sync_playwright = load_playwright()
+        with served(site) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(executable), args=CHROMIUM_ARGS
+            )
+            try:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_default_timeout(TIMEOUT_MS)
+                open_view(page, url + fragment, chart)
+                if pdf:
+                    image = page.pdf(width=f"{width}px", height=f"{height}px",
+                                     print_background=True, page_ranges="1")  # fmt: skip
+                else:
+                    image = page.screenshot()
+            finally:
+                browser.close()
+        target.write_bytes(image)
     return output
+
+
+@contextmanager
+def image_target(output: Path) -> Iterator[Path]:
+    """A new file beside `output` to write the image into; renamed to `output` on success."""
+    refuse_special(output)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
+    except OSError as exc:
+        raise SnapshotError(f"cannot write {output}: {write_failure(exc, output)}; "
+                            "choose another -o") from None  # fmt: skip
+    os.close(fd)
+    target = Path(name)
+    try:
+        yield target
+        os.chmod(target, 0o666 & ~current_umask())  # mkstemp's file is private
+        os.replace(target, output)
+    except OSError as exc:
+        raise SnapshotError(f"cannot write {output}: {write_failure(exc, output)}; "
+                            "choose another -o") from None  # fmt: skip
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def refuse_special(output: Path) -> None:
+    """The image replaces `output`: only a regular file (or nothing) may be there."""
+    try:
+        mode = os.stat(output).st_mode
+    except OSError:
+        return  # nothing there (or no way there: the temporary file says which)
+    if stat.S_ISDIR(mode):
+        raise SnapshotError(f"{output} is a directory; give a file name such as map.png")
+    if not stat.S_ISREG(mode):
+        raise SnapshotError(f"{output} is not a regular file; choose another -o")
+
+
+def write_failure(exc: OSError, output: Path) -> str:
+    reason = (exc.strerror or str(exc)).lower()
+    if exc.errno == errno.ENOENT and not output.parent.is_dir():
+        return f"no directory {output.parent}"
+    if exc.errno == errno.ENOENT:  # /proc and the like: a directory that takes no new files
+        return f"{output.parent} takes no new files ({reason})"
+    return reason
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def find_chromium(chromium: Path | None) -> Path:
