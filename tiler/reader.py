@@ -147,8 +147,11 @@ def check_size(where: Path | str, size: int, limits: InputLimits) -> None:
 
 
 def human(size: int, up: bool = False) -> str:
-    gb = size / (1 << 30)
-    return f"{math.ceil(gb * 10) / 10 if up else round(gb, 1):g}G"
+    """'1.2G', '350M', '4K': a size as --max-csv-size takes it (`up`: rounded up, not off)."""
+    unit, scale = next((u, s) for u, s in (("G", 30), ("M", 20), ("K", 10), ("", 0))
+                       if size >= 1 << s or not s)  # fmt: skip
+    value = size / (1 << scale)
+    return f"{math.ceil(value * 10) / 10 if up else round(value, 1):g}{unit}"
 
 
 def read_header(path: Path, member: str | None, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
