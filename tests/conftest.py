@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +88,19 @@ def console_text(message: Any) -> str:
     """A console message with where it came from (a bare "Error" says little)."""
     where = message.location or {}
     return f"{message.text} [{where.get('url', '?')}:{where.get('lineNumber', '?')}]"
+
+
+def lock_directory(path: Path) -> None:
+    """Read-only even for root: the immutable attribute (chmod does not stop root)."""
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        return
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, f"cannot make {path} read-only: {done.stderr}"
+
+
+def unlock_directory(path: Path) -> None:
+    if os.geteuid() != 0:
+        path.chmod(0o755)
+    else:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

@@ -148,9 +148,20 @@ def period_named_wrongly(folder: Path) -> Path:
 
 
 def level_named_wrongly(folder: Path) -> Path:
-    """A calibrated (L2b, GNSS columns) burst named L2a."""
+    """A calibrated burst renamed L2a, ZIP, CSV and XML names alike: its XML still says L2b."""
     name = L2_NAME.replace("L2b", "L2a")
-    return write_rows(folder / "level_named_wrongly" / f"{name}.csv", l2_rows())
+    xml = b"<?xml version='1.0'?>\n<BURST>\n  <product_level>L2b</product_level>\n</BURST>\n"
+    members = {f"{name}.csv": csv_text(l2_rows()), f"{name}.xml": xml}
+    return make_zip(folder / "level_named_wrongly" / f"{name}.zip", members)
+
+
+def basic_named_calibrated(folder: Path) -> Path:
+    """A CSV named L2b with L2a's cluster_label column."""
+    rows = l2_rows()
+    rows[0].insert(1, "cluster_label")
+    for row in rows[1:]:
+        row.insert(1, "1")
+    return write_rows(folder / "basic_named_calibrated" / f"{L2_NAME}.csv", rows)
 
 
 def consistent_old_l2a(folder: Path) -> Path:
@@ -169,6 +180,6 @@ CASES: dict[str, Callable[[Path], Path]] = {
         member_name_with_newline, wide_header, long_header, huge_field, invalid_utf8_pid,
         underscore_number, infinite_velocity, overflowing_velocity, infinite_displacement,
         escape_in_column_name,
-        period_named_wrongly, level_named_wrongly, consistent_old_l2a,
+        period_named_wrongly, level_named_wrongly, basic_named_calibrated, consistent_old_l2a,
     )
 }  # fmt: skip

@@ -7,7 +7,6 @@ The corpus is generated from the real samples into tests/data/bad/ (git-ignored)
 from __future__ import annotations
 
 import hashlib
-import os
 import resource
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 import sitedata as sd
 from badcorpus import L2_NAME, drop_column, l2_rows, write_corpus, write_rows
 from click.testing import CliRunner
-from conftest import L2B_ASC, L3_UP, REPO, a_year_earlier
+from conftest import L2B_ASC, L3_UP, REPO, a_year_earlier, lock_directory, unlock_directory
 
 from tiler import build
 from tiler.cli import main
@@ -178,22 +177,6 @@ def test_read_only_output_directory(tmp_path: Path) -> None:
     assert code == 1
     assert f"cannot write into {parent}" in stderr and "choose another -o" in stderr
     assert list(parent.iterdir()) == []
-
-
-def lock_directory(path: Path) -> None:
-    """Read-only even for root: the immutable attribute (chmod does not stop root)."""
-    if os.geteuid() != 0:
-        path.chmod(0o555)
-        return
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-    assert done.returncode == 0, f"cannot make {path} read-only: {done.stderr}"
-
-
-def unlock_directory(path: Path) -> None:
-    if os.geteuid() != 0:
-        path.chmod(0o755)
-    else:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def test_full_disk_keeps_the_previous_site(previous_site: Path) -> None:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sitedata as sd
 from badcorpus import L2_NAME, column, l2_rows
+from bounded import run_bounded
 from click.testing import CliRunner
 from conftest import REPO
 
@@ -234,25 +232,16 @@ def test_viewer_shows_pids_as_text_only() -> None:
 def test_points_stacked_on_one_spot_are_refused_before_tiling(tmp_path: Path) -> None:
     source = stacked(tmp_path / "in" / f"{L2_NAME}.csv", 100_000, lambda k: ("13.17", "38.7"))
     out = tmp_path / "site"
-    started = time.monotonic()
-    with open(tmp_path / "stderr", "wb") as stderr:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tiler", "build", str(source), "-o", str(out), "-q"],
-            stderr=stderr, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.monotonic() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    line = one_error_line((tmp_path / "stderr").read_text())
-    assert child.returncode == 1, line
+    code, _, stderr, peak = run_bounded(tmp_path, "build", source, "-o", out, "-q")
+    line = one_error_line(stderr)
+    assert code == 1, line
     assert line.startswith(
         f"Error: {source}, line 2: 100,000 points share one position "
         "(13.170000, 38.700000): more than the 12,000 one map tile can hold"
     )
     assert "check the latitude/longitude columns" in line
     assert not out.exists()
-    assert seconds < 30, f"the refusal took {seconds:.1f} s"
-    assert usage.ru_maxrss < 600_000, f"the refusal peaked at {usage.ru_maxrss} KB"
+    assert peak < 600 << 10, f"the refusal peaked at {peak} KB"
 
 
 def test_a_crowd_from_two_files_names_the_one_with_most(tmp_path: Path) -> None:

@@ -155,8 +155,9 @@ def level_from_columns(columns: list[str] | tuple[str, ...]) -> str:
 def level_shown_by_columns(columns: list[str] | tuple[str, ...], named: str) -> str:
     """The level the columns prove, or `named` when they prove nothing against it.
 
-    Only columns that one level alone writes count: L3 has easting/northing and no lat/lon;
-    `cluster_label` is L2a's; the GNSS columns are written by the calibrated levels only.
+    Only documented evidence counts: L3 has easting/northing and none of the L2 columns;
+    `cluster_label` is L2a's. (Whether a 2020-2024 L2a has the GNSS columns is not known, so
+    they prove nothing: a real L2a must never be published as calibrated.)
     """
     names = set(columns)
     if named == "L3" and L2_ONLY & names:
@@ -165,8 +166,6 @@ def level_shown_by_columns(columns: list[str] | tuple[str, ...], named: str) -> 
         return "L3"
     if named == "L2b" and "cluster_label" in names:
         return "L2a"
-    if named == "L2a" and "cluster_label" not in names and GNSS_COLUMNS & names:
-        return "L2b"
     return named
 
 
@@ -174,7 +173,13 @@ L2_ONLY = {
     "latitude", "longitude", "mp_type", "line", "pixel", "incidence_angle", "track_angle",
     "los_east", "los_north", "los_up", "temporal_coherence", "amplitude_dispersion",
 }  # fmt: skip
-GNSS_COLUMNS = {"gnss_velocity", "gnss_velocity_n", "gnss_velocity_e", "gnss_velocity_u"}
+PRODUCT_LEVEL = re.compile(rb"<product_level>\s*(L2a|L2b|L3)\s*</product_level>")
+
+
+def level_in_xml(head: bytes) -> str | None:
+    """The `product_level` an EGMS XML (its first bytes) declares, if it does."""
+    match = PRODUCT_LEVEL.search(head)
+    return match[1].decode() if match else None
 
 
 def period_shown_by_dates(

@@ -81,7 +81,7 @@ def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:
                 yield stream
         else:
             with zipfile.ZipFile(path) as archive:
-                info = archive.getinfo(member)
+                info = member_info(archive, path, member)
                 if not can_inflate(info):
                     with archive.open(info) as stream:
                         yield stream
@@ -90,6 +90,14 @@ def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:
                 yield stream
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise InputError(path, f"damaged ZIP archive ({exc})", "download the file again") from exc
+
+
+def member_info(archive: zipfile.ZipFile, path: Path, member: str) -> zipfile.ZipInfo:
+    try:
+        return archive.getinfo(member)
+    except KeyError:
+        fix = "check that nothing replaces the file during the build"
+        raise InputError(path, f"the ZIP holds no {member} any more", fix) from None
 
 
 def csv_member(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> str | None:
@@ -199,7 +207,7 @@ def scan(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> Source:
     member = csv_member(path, limits)
     columns = read_header(path, member, limits)
     name_info = egms.parse_name(Path(member).name if member else path.name)
-    level, notes = _level(path, columns, name_info)
+    level, notes = _level(path, member, columns, name_info)
     _check_columns(path, columns, level)
     dates = _check_dates(path, columns)
     period, period_notes = _period(path, dates, name_info)
@@ -248,16 +256,41 @@ def check_stamp(path: Path, stamp: tuple[int, int, int], now: tuple[int, int, in
 
 
 def _level(
-    path: Path, columns: list[str], name_info: egms.NameInfo | None
+    path: Path, member: str | None, columns: list[str], name_info: egms.NameInfo | None
 ) -> tuple[str, list[InputWarning]]:
     if name_info is None:
-        return egms.level_from_columns(columns), []
-    level = egms.level_shown_by_columns(columns, name_info.level)
+        return xml_level(path, member) or egms.level_from_columns(columns), []
+    level = xml_level(path, member) or egms.level_shown_by_columns(columns, name_info.level)
     if level == name_info.level:
         return level, []
-    note = InputWarning(str(path), f"the name says {name_info.level} but the columns are "
-                        f"{level}'s; published as {level}", "rename the file", 1)  # fmt: skip
+    note = InputWarning(str(path), f"the name says {name_info.level} but the data is "
+                        f"{level} ({_level_evidence(member, level)}); published as {level}",
+                        "rename the file", 1)  # fmt: skip
     return level, [note]
+
+
+def _level_evidence(member: str | None, level: str) -> str:
+    if member is not None:
+        return "its XML's product_level"
+    return "cluster_label column" if level == "L2a" else "its columns"
+
+
+XML_HEAD_BYTES = 64 << 10  # product_level is in the first lines of a ~100 KB file
+
+
+def xml_level(path: Path, member: str | None) -> str | None:
+    """The level the XML beside the CSV inside a ZIP declares (None if there is none)."""
+    if member is None:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = member[: -len(Path(member).suffix)] + ".xml"
+            if xml not in archive.namelist():
+                return None
+            with archive.open(xml) as stream:
+                return egms.level_in_xml(stream.read(XML_HEAD_BYTES))
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
+        return None  # a damaged XML says nothing; the CSV is checked on its own
 
 
 def _period(
