@@ -1,20 +1,44 @@
-"""The tick maths of charts (ticks.js), in real Chromium, against a Python implementation of
-the same rules: round value steps (numpy) and calendar date ticks (datetime)."""
+"""Charts as report figures, in real Chromium on the real samples: the tick maths (ticks.js)
+against a Python implementation of the same rules, and the chart PNG and SVG exports.
+
+Expected ticks come from numpy and datetime, expected text from the site's data (pids,
+coordinates) and the package's own constants, never from the viewer's code. The exported PNGs,
+the SVG as Chromium draws it and the on-screen chart at three window sizes go to
+build/test-artifacts/.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from browser_support import Viewer
+from browser_support import (
+    CLICK_LAYER,
+    Viewer,
+    manifest_layer,
+    read_chunk,
+)
+
+from tiler import __version__
+from tiler.layer import ATTRIBUTION
 
 pytestmark = pytest.mark.browser
 
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "build" / "test-artifacts"
+SVG = "{http://www.w3.org/2000/svg}"
 MINUS = "\u2212"
+CREDIT = f"{ATTRIBUTION}. Made with egms-tiler {__version__}."
+WINDOWS = [(390, 844), (1024, 768), (1440, 900)]
+DEFAULT_FIGURE = (1600, 900, 2)
 IMPORT_TICKS = """const main = document.querySelector('script[type=module]').src;
                   const t = await import(new URL('ticks.js', main));"""
 
@@ -117,6 +141,74 @@ def assert_calendar_labels(labels: list[str]) -> None:
     assert len(steps) == 1 and all(i % steps.pop() == 0 for i in indices[:1]), labels
 
 
+# --- page helpers ---------------------------------------------------------------------------------
+
+
+def open_point(viewer: Viewer, layer_id: str, site: Path, row: int = 0) -> dict[str, Any]:
+    """Open the viewer on point `row` of chunk 0 of a layer: {id, pid, lat, lon}."""
+    layer = manifest_layer(site, layer_id)
+    chunk = read_chunk(site, layer, 0)
+    point = {"id": chunk["first_id"] + row, "pid": chunk["pid"][row]}
+    point.update(lat=chunk["lat"][row], lon=chunk["lon"][row])
+    viewer.open(f"#16/{point['lat']:.6f}/{point['lon']:.6f}&layer={layer_id}&pt={point['id']}")
+    viewer.wait_for_chart(point["pid"])
+    viewer.js("() => egms.analysis.settled()")
+    return point
+
+
+def export(viewer: Viewer, button: str) -> bytes:
+    with viewer.page.expect_download() as info:
+        viewer.page.get_by_role("button", name=button).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def choose_size(viewer: Viewer, width: int, height: int, ratio: int) -> None:
+    viewer.page.fill("#figure-width", str(width))
+    viewer.page.fill("#figure-height", str(height))
+    viewer.page.select_option("#figure-ratio", str(ratio))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def save(name: str, data: bytes) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_bytes(data)
+    return path
+
+
+def group_texts(root: ET.Element, group: str) -> list[str]:
+    found = root.find(f".//{SVG}g[@id='{group}']")
+    assert found is not None, f"no group {group}"
+    return [text.text or "" for text in found.iter(f"{SVG}text")]
+
+
+def rendered_text_boxes(viewer: Viewer, svg_path: Path, width: int, height: int) -> list[dict]:
+    """The SVG opened as a document in Chromium at its own size: every text's box and group."""
+    page = viewer.page.context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(svg_path.as_uri())
+    page.screenshot(path=str(svg_path.with_suffix(".svg.png")))
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('text')].map(t => {
+             const b = t.getBoundingClientRect();
+             return {group: t.parentNode.id || t.id, text: t.textContent,
+                     left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+           })"""
+    )
+    page.close()
+    return boxes
+
+
+def assert_apart(boxes: list[dict]) -> None:
+    ordered = sorted(boxes, key=lambda b: b["left"])
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        assert a["right"] <= b["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"], (a, b)
+
+
 # --- tests ---------------------------------------------------------------------------------------
 
 
@@ -165,4 +257,135 @@ def test_tick_maths_matches_python(viewer: Viewer) -> None:
     assert got["brief"] == [5, [-10, -5, 0, 5], f"{MINUS}5", "0.3", "0", [2, 4], [-11, 11]]
     assert [t["label"] for t in got["years"]["ticks"]] == ["2021", "2022", "2023", "2024"]
     assert [t["label"] for t in got["quarters"]["ticks"]] == ["2021-04", "2021-07", "2021-10"]
+    viewer.assert_no_errors()
+
+
+def test_chart_png_has_the_chosen_size_whatever_the_window(
+    viewer: Viewer, built_site: Path
+) -> None:
+    open_point(viewer, CLICK_LAYER, built_site)
+    pngs = []
+    for width, height in WINDOWS:
+        viewer.page.set_viewport_size({"width": width, "height": height})
+        viewer.page.locator("#chart").scroll_into_view_if_needed()
+        viewer.page.wait_for_function(
+            "() => Math.abs(egms.chart.width - document.getElementById('chart').clientWidth) < 2"
+        )
+        viewer.page.screenshot(path=str(ARTIFACTS / f"chart-screen-{width}x{height}.png"))
+        pngs.append(export(viewer, "Chart PNG"))
+        save(f"chart-figure-from-{width}x{height}.png", pngs[-1])
+    width, height, ratio = DEFAULT_FIGURE
+    assert png_size(pngs[0]) == (width * ratio, height * ratio)
+    assert pngs[1] == pngs[0] and pngs[2] == pngs[0], "the figure changed with the window"
+
+    choose_size(viewer, 1200, 700, 3)
+    chosen = export(viewer, "Chart PNG")
+    assert png_size(chosen) == (3600, 2100)
+    save("chart-figure-1200x700@3.png", chosen)
+    choose_size(viewer, 99_999, 10, 2)  # out of range: held to the control's limits
+    assert png_size(export(viewer, "Chart PNG")) == (6400, 600)
+    viewer.assert_no_errors()
+
+
+def test_chart_png_reads_as_a_figure(viewer: Viewer, built_site: Path) -> None:
+    """OCR (tesseract) of the default PNG: title, place, reference and the whole credit."""
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        pytest.fail("tesseract is missing: `make system-deps` installs it (tesseract-ocr)")
+    point = open_point(viewer, CLICK_LAYER, built_site)
+    path = save("chart-figure-ocr.png", export(viewer, "Chart PNG"))
+    done = subprocess.run([tesseract, str(path), "-"], capture_output=True, text=True, check=True)
+    text = " ".join(done.stdout.split())
+    for wanted in (
+        f"Displacement of point {point['pid']}",
+        "EGMS Calibrated (L2b) 2020-2024 descending",
+        f"lat {point['lat']:.5f}, lon {point['lon']:.5f}",
+        "no reference",
+        "LOS displacement (mm)",
+        CREDIT,
+    ):
+        assert wanted in text, (wanted, text)
+    viewer.assert_no_errors()
+
+
+def test_chart_svg_is_a_plain_svg_figure(viewer: Viewer, built_site: Path) -> None:
+    point = open_point(viewer, CLICK_LAYER, built_site)
+    width, height = 1200, 700
+    choose_size(viewer, width, height, 2)
+    data = export(viewer, "Chart SVG")
+    text = data.decode("utf-8")
+    path = save("chart-figure.svg", data)
+
+    root = ET.fromstring(text)  # plain SVG 1.1: what Inkscape and LibreOffice open
+    assert root.tag == f"{SVG}svg" and root.get("version") == "1.1"
+    assert (root.get("width"), root.get("height")) == (str(width), str(height))
+    assert root.get("viewBox") == f"0 0 {width} {height}"
+    for absent in ("<style", "style=", "var(", "foreignObject", "<script", "class="):
+        assert absent not in text, absent
+    texts = list(root.iter(f"{SVG}text"))
+    assert texts and {t.get("font-family") for t in texts} == {"sans-serif"}
+
+    heading = group_texts(root, "heading")
+    assert heading[0] == f"Displacement of point {point['pid']}"
+    assert "EGMS Calibrated (L2b) 2020-2024 descending" in heading
+    assert f"Point at lat {point['lat']:.5f}, lon {point['lon']:.5f} (WGS84)" in heading
+    assert any("no reference" in line for line in heading)
+    title = root.find(f".//{SVG}text[@id='value-title']")
+    assert title is not None and title.text == "LOS displacement (mm)"
+    assert " ".join(group_texts(root, "credit")) == CREDIT
+    assert group_texts(root, "legend") == [point["pid"]]
+    assert_round_value_labels(group_texts(root, "value-ticks"))
+    dates = group_texts(root, "date-ticks")
+    assert_calendar_labels(dates)
+
+    boxes = rendered_text_boxes(viewer, path, width, height)
+    for box in boxes:
+        assert box["left"] >= 0 and box["right"] <= width, box
+        assert box["top"] >= 0 and box["bottom"] <= height, box
+    assert_apart([b for b in boxes if b["group"] == "date-ticks"])
+    assert_apart([b for b in boxes if b["group"] in ("heading", "legend", "credit")])
+    viewer.assert_no_errors()
+
+
+def test_legend_title_and_reference_of_several_points(viewer: Viewer, built_site: Path) -> None:
+    layer = manifest_layer(built_site, CLICK_LAYER)
+    chunk = read_chunk(built_site, layer, 0)
+    a, b = chunk["first_id"], chunk["first_id"] + 1
+    viewer.open(f"#layer={CLICK_LAYER}&pt={a}&sel={CLICK_LAYER}:{b}&ref={CLICK_LAYER}:{b}&fit=lin")
+    viewer.wait_for_chart(chunk["pid"][0])
+    viewer.js("() => egms.analysis.settled()")
+    root = ET.fromstring(export(viewer, "Chart SVG"))
+    pa, pb = chunk["pid"][0], chunk["pid"][1]
+    heading = " ".join(group_texts(root, "heading"))
+    assert heading.startswith(f"Displacement of points {pa} and {pb} ")
+    for i in (0, 1):
+        where = f"lat {chunk['lat'][i]:.5f}, lon {chunk['lon'][i]:.5f}"
+        assert f"{chunk['pid'][i]} at {where}" in heading
+    assert f"Reference: point {pb} at lat {chunk['lat'][1]:.5f}" in heading
+    assert group_texts(root, "legend") == [pa, pb, f"linear fit {pa}", f"linear fit {pb}"]
+    legend = root.find(f".//{SVG}g[@id='legend']")
+    assert legend is not None
+    strokes = [line.get("stroke") for line in legend.iter(f"{SVG}line")]
+    assert strokes == ["#0072B2", "#D55E00", "#0072B2", "#D55E00"]
+    dashes = [line.get("stroke-dasharray") for line in legend.iter(f"{SVG}line")]
+    assert dashes[:2] == [None, None] and None not in dashes[2:]
+    viewer.assert_no_errors()
+
+
+@pytest.mark.parametrize(
+    ("layer_id", "quantity", "product"),
+    [
+        ("l2b-2020-2024-asc", "LOS displacement (mm)", "EGMS Calibrated (L2b) 2020-2024 ascending"),
+        ("l3-2020-2024-up", "vertical displacement (mm)", "EGMS Ortho (L3) 2020-2024 vertical"),
+        ("l3-2020-2024-east", "east-west displacement (mm)", "EGMS Ortho (L3) 2020-2024 east-west"),
+    ],
+)
+def test_value_axis_names_the_quantity_of_each_geometry(
+    viewer: Viewer, built_site: Path, layer_id: str, quantity: str, product: str
+) -> None:
+    open_point(viewer, layer_id, built_site)
+    root = ET.fromstring(export(viewer, "Chart SVG"))
+    title = root.find(f".//{SVG}text[@id='value-title']")
+    assert title is not None and title.text == quantity
+    assert product in group_texts(root, "heading")
     viewer.assert_no_errors()

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install the system programs the test suite drives for real, when they are missing:
-# Debian's chromium (Playwright cannot download browsers here), nginx (hosting tests) and
-# Node.js (the viewer's modules run outside a browser).
+# Debian's chromium (Playwright cannot download browsers here), nginx (hosting tests),
+# Node.js (the viewer's modules run outside a browser) and tesseract (reads the chart PNG).
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "system-deps: installing ${missing[*]} with apt-get" >&2

@@ -13,7 +13,7 @@ import {
   unionDates,
   windowPoints,
 } from './analysis.js';
-import { createChart, toSeconds } from './chart.js';
+import { createChart } from './chart.js';
 import { createDrawTool } from './draw.js';
 import { embedCode, embedUrl, setEmbed } from './embed.js';
 import { chartPng, chartSvg, download, mapPng } from './export.js';
@@ -400,11 +400,9 @@ export function createWorkbench(ctx) {
     if (kind === 'map') return download(await mapPng(ctx.app.map, credits()), 'egms-map.png');
     if (!last.list.length || !chart.plot) return ctx.panel.setStatus('Nothing to export: select a point or draw an area.');
     if (kind === 'csv') return download(new Blob([csvText()], { type: 'text/csv' }), 'egms-series.csv');
-    const legend = last.lines.filter((l) => l.kind === 'series');
-    if (kind === 'png') return download(await chartPng(chart.plot, legend, credits()), 'egms-chart.png');
-    const { min, max } = chart.plot.scales.x;
-    const svg = chartSvg(last.dates.map(toSeconds), last.lines, { min, max }, credits());
-    return download(new Blob([svg], { type: 'image/svg+xml' }), 'egms-chart.svg');
+    const about = { layerById: ctx.layerById, attribution: ctx.attribution(), window: chart.plot.scales.x };
+    if (kind === 'png') return download(await chartPng(last, about), 'egms-chart.png');
+    return download(new Blob([chartSvg(last, about)], { type: 'image/svg+xml' }), 'egms-chart.svg');
   }
 
   function showEmbedCode() {
