@@ -1,5 +1,6 @@
 """Charts as report figures, in real Chromium on the real samples: the tick maths (ticks.js)
-against a Python implementation of the same rules, and the chart PNG and SVG exports.
+against a Python implementation of the same rules, the chart PNG and SVG exports, and the
+on-screen chart's axes.
 
 Expected ticks come from numpy and datetime, expected text from the site's data (pids,
 coordinates) and the package's own constants, never from the viewer's code. The exported PNGs,
@@ -384,8 +385,30 @@ def test_value_axis_names_the_quantity_of_each_geometry(
     viewer: Viewer, built_site: Path, layer_id: str, quantity: str, product: str
 ) -> None:
     open_point(viewer, layer_id, built_site)
+    assert viewer.js("() => egms.chart.axes[1].label") == quantity
     root = ET.fromstring(export(viewer, "Chart SVG"))
     title = root.find(f".//{SVG}text[@id='value-title']")
     assert title is not None and title.text == quantity
     assert product in group_texts(root, "heading")
+    viewer.assert_no_errors()
+
+
+def test_on_screen_axes_tick_like_the_figure(viewer: Viewer, built_site: Path) -> None:
+    open_point(viewer, CLICK_LAYER, built_site)
+    shown = "() => egms.chart.axes.map(a => a._values)"
+    dates, values = viewer.js(shown)
+    assert_calendar_labels(dates)
+    assert all(re.fullmatch(r"\d{4}", label) for label in dates), dates
+    assert_round_value_labels(values)
+
+    viewer.js("() => egms.analysis.setWindow('2022-03-01', '2022-09-30')")
+    viewer.js("() => egms.analysis.settled()")
+    dates, values = viewer.js(shown)
+    assert all(re.fullmatch(r"2022-\d{2}", label) for label in dates), dates
+    assert_calendar_labels(dates)
+    assert_round_value_labels(values)
+    root = ET.fromstring(export(viewer, "Chart SVG"))
+    figure_dates = group_texts(root, "date-ticks")
+    assert_calendar_labels(figure_dates)
+    assert all("2022-03" <= label <= "2022-09" for label in figure_dates), figure_dates
     viewer.assert_no_errors()

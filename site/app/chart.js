@@ -2,10 +2,15 @@
 // window. Missing values are null (uPlot leaves a gap); dates a series does not have at all
 // (another unit's acquisitions) are undefined, which uPlot spans.
 /* global uPlot */
+import { displacementTitle } from './figure.js';
+import { dateLabel, dateTicks, formatTick, niceStep, paddedRange, valueTicks } from './ticks.js';
 
 const HEIGHT = 240;
 const DAY_S = 86_400;
 const WHEEL_FACTOR = 0.8;
+const AXIS_FONT = '12px system-ui, sans-serif';
+const DIGIT_PX = 7; // width of a digit of AXIS_FONT, to space the date labels
+const VALUE_TICK_PX = 28; // at least this far apart
 
 export function toSeconds(isoDate) {
   return Date.parse(`${isoDate}T00:00:00Z`) / 1000;
@@ -31,6 +36,46 @@ function seriesOption(line) {
     points: { show: line.kind === 'series', size: 4, stroke: line.colour, fill: line.colour },
     value: formatMm,
   };
+}
+
+function plotSize(u) {
+  const ratio = window.devicePixelRatio || 1;
+  return { width: u.bbox.width / ratio || u.width - 70, height: u.bbox.height / ratio || HEIGHT - 70 };
+}
+
+function valueIntervals(u) {
+  return Math.max(5, Math.floor(plotSize(u).height / VALUE_TICK_PX)); // 5: two ticks at least
+}
+
+function valueStep(u) {
+  return niceStep(u.scales.y.max - u.scales.y.min, valueIntervals(u));
+}
+
+function shownDateTicks(u) {
+  return dateTicks(u.scales.x.min, u.scales.x.max, plotSize(u).width, DIGIT_PX);
+}
+
+/** Axes with the figures' ticks (ticks.js): round values, calendar dates, a titled value axis. */
+function axes(valueTitle) {
+  const dates = {
+    font: AXIS_FONT,
+    splits: (u, axis, min, max) => dateTicks(min, max, plotSize(u).width, DIGIT_PX).ticks.map((t) => t.value),
+    values: (u, splits) => splits.map((v) => dateLabel(v, shownDateTicks(u).unit)),
+  };
+  const values = {
+    font: AXIS_FONT,
+    label: valueTitle,
+    labelFont: AXIS_FONT,
+    labelSize: 20,
+    size: (u, labels) => 18 + DIGIT_PX * Math.max(4, ...(labels || []).map((l) => l.length)),
+    splits: (u, axis, min, max) => valueTicks(min, max, valueStep(u)),
+    values: (u, splits) => splits.map((v) => formatTick(v, valueStep(u))),
+  };
+  return [dates, values];
+}
+
+function valueRange(u, min, max) {
+  return min === null || max === null ? [-1, 1] : paddedRange(min, max);
 }
 
 /** Wheel zooms the date axis around the cursor; Shift + drag pans it. */
@@ -95,7 +140,7 @@ export function createChart(container, { onWindow = () => {} } = {}) {
     return all ? [null, null] : [t0, t1];
   }
 
-  function options(lines) {
+  function options(lines, valueTitle) {
     const series = [{ label: 'Date', value: '{YYYY}-{MM}-{DD}' }, ...lines.map(seriesOption)];
     const bandAt = lines.findIndex((l) => l.kind === 'band');
     return {
@@ -104,8 +149,8 @@ export function createChart(container, { onWindow = () => {} } = {}) {
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false, setScale: true } },
-      scales: { x: { time: true } },
-      axes: [{}, { label: 'mm', size: 50 }],
+      scales: { x: { time: true }, y: { range: valueRange } },
+      axes: axes(valueTitle),
       series,
       bands: bandAt >= 0 ? [{ series: [bandAt + 1, bandAt + 2], fill: 'rgba(0, 0, 0, 0.10)' }] : [],
       plugins: [zoomPanPlugin()],
@@ -147,7 +192,8 @@ export function createChart(container, { onWindow = () => {} } = {}) {
       model = next;
       const data = [next.dates.map(toSeconds), ...next.lines.map((l) => l.values)];
       current = [null, null];
-      plot = new uPlot(options(next.lines), data, container);
+      const layers = (next.list || []).map((s) => ({ id: s.layerId })); // ids end in the geometry
+      plot = new uPlot(options(next.lines, displacementTitle(layers)), data, container);
       if (next.t0 || next.t1) setWindow(next.t0, next.t1);
       const rows = plot.root.querySelectorAll('.u-legend .u-series');
       next.lines.forEach((line, i) => {
