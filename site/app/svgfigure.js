@@ -14,6 +14,7 @@ const DATE_MARGIN = 0.015; // of the span, each side, when every date is shown
 const DAY_S = 86_400;
 const MIN_PLOT_SHARE = 0.4; // of the figure's height, else the text gets smaller
 const MIN_SCALE = 0.6;
+const VALUE_TICK_SPACING = 2.2; // value ticks at least this many tick-label heights apart
 const MIN_INTERVALS = 5; // a nice step is at most 2.5 × span / intervals: two ticks at least
 const COLOURS = { ink: '#1b1f23', muted: '#4a5560', grid: '#dde1e5', frame: '#7a848d', zero: '#8c959e' };
 
@@ -151,7 +152,7 @@ function textBlocks(figure, t, width, height) {
 
 /** The value axis over `height` px: range, round ticks with their labels. */
 function valueScale(figure, [lo, hi], height, t) {
-  const intervals = Math.max(MIN_INTERVALS, Math.floor(height / (t.tick * 2.6)));
+  const intervals = Math.max(MIN_INTERVALS, Math.floor(height / (t.tick * VALUE_TICK_SPACING)));
   const y = valueAxisRange(visibleValues(figure, lo, hi), intervals);
   const ticks = valueTicks(y.min, y.max, y.step).map((v) => ({ value: v, label: formatTick(v, y.step) }));
   return { ...y, ticks, labelWidth: Math.max(0, ...ticks.map((tick) => textWidth(tick.label, t.tick))) };
