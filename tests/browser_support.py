@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "build" / "test-artifacts"  # screenshots and exports the tests keep
 SAMPLES = REPO / "tests" / "data" / "egms"
 PALETTES_JS = REPO / "site" / "app" / "palettes.js"
 CIRCLE_LAYER = "egms-velocity"

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 from browser_support import (
+    ARTIFACTS,
     CLICK_LAYER,
     Viewer,
     manifest_layer,
@@ -33,8 +34,6 @@ from tiler.layer import ATTRIBUTION
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "build" / "test-artifacts"
 SVG = "{http://www.w3.org/2000/svg}"
 MINUS = "\u2212"
 CREDIT = f"{ATTRIBUTION}. Made with egms-tiler {__version__}."

@@ -23,11 +23,13 @@ from typing import Any
 import numpy as np
 import pytest
 from browser_support import (
+    ARTIFACTS,
     CIRCLE_LAYER,
     CLICK_LAYER,
     CLICK_SAMPLE,
     DATE_COLUMN,
     JS_VIEW,
+    REPO,
     Viewer,
     expected_colour,
     free_port,
@@ -41,8 +43,6 @@ from shapely.geometry import Point, Polygon
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "build" / "test-artifacts"
 ASC_LAYER = "l2b-2020-2024-asc"
 ASC_SAMPLE = REPO / "tests" / "data" / "egms" / "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"
 SETTLED = "() => egms.analysis.settled()"
