@@ -29,6 +29,13 @@ EXPECTED = {
 }
 LAEA_TO_LONLAT = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
 TILE_NUMBERS = {"velocity": "mean_velocity", "velocity_std": "mean_velocity_std"}
+# a chunk's per-point attributes and the samples' (2020-2024) column of each
+CHUNK_COLUMNS = {
+    "velocity_std": "mean_velocity_std", "coherence": "temporal_coherence",
+    "height": "height_ortho", "acceleration": "acceleration", "seasonality": "seasonality",
+    "rmse": "rmse_ts", "track_angle": "track_angle",
+}  # fmt: skip
+L2_ONLY = {"coherence", "track_angle"}
 
 
 def iso(column: str) -> str:
@@ -287,7 +294,9 @@ def fnv1a32(text: str) -> int:
 
 
 @pytest.mark.parametrize("layer_id", sorted(EXPECTED))
-def test_chunk_coordinates_velocity_and_index_boxes(built_site: Path, layer_id: str) -> None:
+def test_chunk_coordinates_velocity_attributes_and_index_boxes(
+    built_site: Path, layer_id: str
+) -> None:
     source = EXPECTED[layer_id][0]
     entry = sd.layer(built_site, layer_id)
     rows = sd.csv_by_pid(source)
@@ -302,6 +311,12 @@ def test_chunk_coordinates_velocity_and_index_boxes(built_site: Path, layer_id: 
             assert west <= lon <= east and south <= lat <= north
             assert velocity == float(rows[pid]["mean_velocity"])
             assert lon == pytest.approx(lon_of(rows[pid], source), abs=1e-6)
+        l3 = layer_id.startswith("l3")
+        assert set(data["attributes"]) == set(CHUNK_COLUMNS) - (L2_ONLY if l3 else set())
+        for name, values in data["attributes"].items():
+            column = CHUNK_COLUMNS[name]
+            for pid, value in zip(data["pid"], values, strict=True):
+                assert value == (float(rows[pid][column]) if rows[pid][column] else None), name
 
 
 @pytest.mark.parametrize("layer_id", sorted(EXPECTED))

@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .model import Source
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: chunks carry per-point attributes (a layer built before is re-tiled)
 
 
 def file_digest(path: Path) -> str:

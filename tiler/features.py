@@ -27,6 +27,14 @@ TILE_FIELDS = (
     ("rmse", "rmse", 1),
     ("overlap", "overlap", 0),  # 1 where an earlier burst of the layer covers the ground
 )
+# Per-point values a time-series chunk carries beside pid, lon, lat and v (the velocity): the
+# tile attributes, and L2's track_angle (what tells ascending from descending), so that every
+# point of a drawn area can be exported with them without its tiles.
+CHUNK_FIELDS = (
+    *((attr, column, decimals) for attr, column, decimals in TILE_FIELDS
+      if attr not in ("velocity", "overlap")),
+    ("track_angle", "track_angle", 2),
+)  # fmt: skip
 COORD_DECIMALS = 7
 TEXT_TABLE_LIMIT = 1 << 17
 SOURCE_LAYER = "points"

@@ -300,7 +300,7 @@ def _add_unit(
     overlap = covered[order] if covered.any() and not job.dedupe else None
     points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
     _write_features(state, index, unit, order, overlap, ids, features, points)
-    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points))
+    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, unit.static.names))
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
     state.points += count
     state.bounds.add(unit.lon, unit.lat)
@@ -332,8 +332,7 @@ def _write_features(
             lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index)
             features.write(keys[part], lines, lon, lat)
             state.stats.add(static, part.start, step)
-            velocity = static.get("mean_velocity", np.full(len(lon), np.nan))
-            writer.add(lon, lat, velocity, unit.file_rows[part])
+            writer.add(lon, lat, static, unit.file_rows[part])
     finally:
         writer.close()
 

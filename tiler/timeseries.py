@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from isal import isal_zlib
 
 from .egms import iso_date
-from .features import number_text
+from .features import CHUNK_FIELDS, number_text
 from .memory import give_back
 from .model import Source
 from .reader import MISSING
@@ -54,7 +54,8 @@ def chunks_needed(points: int, size: int) -> int:
     return -(-points // size)
 
 
-POINT_COLUMNS = ("lon", "lat", "velocity", "file_row")  # a unit's chunk inputs, by id
+# a unit's chunk inputs, by id
+POINT_COLUMNS = ("lon", "lat", "velocity", "file_row", *(column for _, column, _ in CHUNK_FIELDS))
 POINT_DTYPE = np.dtype("<f8")
 
 
@@ -66,6 +67,8 @@ class UnitChunks:
     first_id: int  # a chunk boundary
     pids: pa.Array
     points: Path  # POINT_COLUMNS of every id, in id order (written by `PointsWriter`)
+    columns: tuple[str, ...] = ()  # the unit's static columns (internal names): which
+    # CHUNK_FIELDS its chunks carry
 
     @property
     def count(self) -> int:
@@ -100,9 +103,14 @@ class PointsWriter(RowWriter):
         super().__init__(path, len(POINT_COLUMNS), POINT_DTYPE)
 
     def add(
-        self, lon: np.ndarray, lat: np.ndarray, velocity: np.ndarray, file_rows: np.ndarray
+        self, lon: np.ndarray, lat: np.ndarray, static: dict[str, np.ndarray],
+        file_rows: np.ndarray,
     ) -> None:  # fmt: skip
-        self.append(np.column_stack([lon, lat, velocity, file_rows]))
+        """`static`: the points' static values by internal name (NaN where missing)."""
+        missing = np.full(len(lon), np.nan)
+        values = [static.get(column, missing) for column in POINT_COLUMNS[4:]]
+        self.append(np.column_stack([lon, lat, static.get("mean_velocity", missing), file_rows,
+                                     *values]))  # fmt: skip
 
 
 def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[list[float | int]]:
@@ -128,15 +136,29 @@ def write_spooled_chunks(
     with unit.open() as points, RowFile(spooled, len(dates), SERIES_DTYPE) as series:
         for start in range(0, unit.count, spec.size):
             stop = min(start + spec.size, unit.count)
-            lon, lat, velocity, file_rows = points.span(start, stop).T
+            values = points.span(start, stop)
+            lon, lat, velocity, file_rows = values[:, :4].T
             block = series.rows(file_rows.astype(np.int64))
             chunk = (unit.first_id + start) // spec.size
             columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (velocity, 1)}
             pids = unit.pids[start:stop]
-            parts = chunk_parts(spec, unit.first_id + start, dates, pids, columns, block)
+            attributes = chunk_attributes(unit.columns, values)
+            parts = chunk_parts(spec, unit.first_id + start, dates, pids, columns, block,
+                                attributes)  # fmt: skip
             write_gzip(spec.directory / f"{chunk}{CHUNK_SUFFIX}", *parts)
             index_rows.append([chunk, spec.unit, *box(lon, lat), len(block)])
     return index_rows
+
+
+def chunk_attributes(
+    columns: tuple[str, ...], values: np.ndarray
+) -> dict[str, tuple[np.ndarray, int]]:  # fmt: skip
+    """The CHUNK_FIELDS a unit has, from its points' rows (POINT_COLUMNS)."""
+    return {
+        name: (values[:, POINT_COLUMNS.index(column)], decimals)
+        for name, column, decimals in CHUNK_FIELDS
+        if column in columns
+    }
 
 
 def box(lon: np.ndarray, lat: np.ndarray) -> list[float]:
@@ -153,6 +175,7 @@ def chunk_parts(
     pids: pa.Array,
     columns: dict[str, tuple[np.ndarray, int]],
     block: np.ndarray,
+    attributes: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> list[bytes | memoryview]:
     """A chunk's JSON text in parts, the series rows a view of their pyarrow buffer: the text is
     ~1.2 MB, and each joined copy of it was a fresh mapping (tiler/memory.py)."""
@@ -164,6 +187,10 @@ def chunk_parts(
     parts = [head[:-1]]
     for name, (values, decimals) in columns.items():
         parts.append(f',"{name}":[{numbers_json(values, decimals)}]')
+    if attributes is not None:
+        members = [f'"{name}":[{numbers_json(values, decimals)}]'
+                   for name, (values, decimals) in attributes.items()]  # fmt: skip
+        parts.append(f',"attributes":{{{",".join(members)}}}')
     parts.append(',"d":[')
     return ["".join(parts).encode(), *rows_json_parts(block), b"]}"]
 

@@ -2,7 +2,7 @@
 
 Pass 1 (`stage`) reads only the small per-point columns (pid, coordinates, velocity, ...): fast,
 and enough to assign ids and start tiling. It keeps pids and positions in memory and spools
-the tile columns to a scratch file, read back a slice of features at a time. Pass 2
+the tile and chunk columns to a scratch file, read back a slice of features at a time. Pass 2
 (`spool_series`) reads the displacement series, the bulk of the file, while tippecanoe runs,
 row by row into a scratch file of int32 so chunks can be written in space-filling-curve order
 without holding the series in memory.
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import InputError, InputWarning
-from .features import TILE_FIELDS
+from .features import CHUNK_FIELDS, TILE_FIELDS
 from .limits import DEFAULT_LIMITS
 from .model import Source
 from .reader import Batch, iter_batches, iter_series, position_fields, static_columns
@@ -34,7 +34,7 @@ STATIC_DTYPE = np.dtype("<f8")
 
 
 class StaticColumns(Protocol):
-    """A staged unit's tile columns, read a set of rows at a time."""
+    """A staged unit's tile and chunk columns, read a set of rows at a time."""
 
     names: tuple[str, ...]
 
@@ -104,7 +104,8 @@ class StagedUnit:
         self.static.close()
 
 
-TILE_COLUMNS = tuple(column for _, column, _ in TILE_FIELDS)  # what pass 1 keeps of a unit
+# what pass 1 keeps of a unit: the columns of its tiles and chunks
+STAGED_COLUMNS = tuple(dict.fromkeys(column for _, column, _ in (*TILE_FIELDS, *CHUNK_FIELDS)))
 PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> keep mask
 
 
@@ -114,20 +115,20 @@ def stage(
     on_rows: Callable[[int], None] | None = None,
     keep: PointFilter | None = None,
 ) -> StagedUnit:
-    """Pass 1: positions and pids of `source` in memory, its tile columns spooled to `scratch`
-    (no series).
+    """Pass 1: positions and pids of `source` in memory, its tile and chunk columns spooled to
+    `scratch` (no series).
 
     `keep` drops the points it returns false for (the --clip area).
     """
     position = position_fields(source)
-    names = tuple(name for name in static_columns(source, TILE_COLUMNS) if name not in position)
+    names = tuple(name for name in static_columns(source, STAGED_COLUMNS) if name not in position)
     parts: dict[str, list[np.ndarray]] = {"lon": [], "lat": [], "file_rows": []}
     pids: list[pa.Array] = []
     bad_places = BadCoordinates(source)
     seen = 0
     writer = RowWriter(scratch, len(names), STATIC_DTYPE)
     try:
-        for read in iter_batches(source, series=False, fields=(*position, *TILE_COLUMNS)):
+        for read in iter_batches(source, series=False, fields=(*position, *STAGED_COLUMNS)):
             check_pids(source, read)
             mask = bad_places.keep(read)
             if keep is not None:
