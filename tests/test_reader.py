@@ -404,6 +404,39 @@ def test_unnamed_l3_csv_cannot_say_up_or_east(tmp_path: Path) -> None:
     assert "vertical (U)" in error.problem and "EGMS_L3_" in error.fix
 
 
+COMMENTS = ['# reference: none; "values" as published', "# Contains modified Copernicus data"]
+
+
+def test_comment_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
+    lines = sample_lines(L2B_ASC, 300)
+    plain = read_all(write_lines(tmp_path / "plain.csv", lines))
+    commented = read_all(write_lines(tmp_path / "export.csv", [*COMMENTS, *lines]), SMALL_BLOCK)
+    assert commented.source.layer == plain.source.layer
+    assert commented.source.dates == plain.source.dates
+    assert commented.source.header_line == 3
+    assert commented.first_lines[0] == 4
+    assert commented.pid == plain.pid
+    np.testing.assert_array_equal(commented.displacement, plain.displacement)
+    for name, values in plain.static.items():
+        np.testing.assert_array_equal(commented.static[name], values, err_msg=name)
+
+
+def test_errors_after_comment_lines_name_the_file_line(tmp_path: Path) -> None:
+    lines = list(sample_lines(L2B_DESC, 50))
+    mutate_cell(lines, 20, "mean_velocity", "abc")
+    error = raises_input_error(write_lines(tmp_path / "export.csv", [*COMMENTS, *lines]))
+    assert error.line == 20 + len(COMMENTS), str(error)
+    header = lines[0].replace("20200109", "20200199")
+    error = raises_input_error(write_lines(tmp_path / "bad.csv", [*COMMENTS, header, *lines[1:]]))
+    assert error.line == 3 and "20200199 is not a valid date" in error.problem, str(error)
+
+
+def test_endless_comment_lines_are_refused(tmp_path: Path) -> None:
+    lines = ["# a comment"] * (reader.MAX_COMMENT_LINES + 1) + list(sample_lines(L2B_ASC, 5))
+    error = raises_input_error(write_lines(tmp_path / "export.csv", lines))
+    assert "comment lines" in error.problem and error.line == reader.MAX_COMMENT_LINES + 1
+
+
 def test_zip_with_extra_members_picks_the_named_csv(tmp_path: Path) -> None:
     path = tmp_path / L3_EAST.name
     with zipfile.ZipFile(L3_EAST) as inp, zipfile.ZipFile(path, "w") as out:

@@ -46,6 +46,7 @@ class Source:
     unknown_columns: tuple[str, ...] = field(default=())
     stamp: tuple[int, int, int] = (0, 0, 0)  # size, mtime (ns), inode when the header was read
     notes: tuple[InputWarning, ...] = ()  # what the header says against the file name
+    header_line: int = 1  # the header's line number: after the `#` lines an export starts with
 
     @property
     def display(self) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,8 @@ from .zipmember import READ_SIZE, DeflatedMember, can_inflate
 
 NULL_VALUES = ["", "nan", "NaN", "NA"]
 UTF8_BOM = b"\xef\xbb\xbf"
+COMMENT = b"#"  # before the header: egms-tiler's own exports (EGMS files have none)
+MAX_COMMENT_LINES = 100
 MAX_DISPLACEMENT_MM = 1e8  # beyond this a value cannot be a displacement (and leaves int32)
 MISSING = np.iinfo(np.int32).min  # displacement sentinel for a missing value
 BLOCK_SIZE = 2 << 20  # 4 MB blocks cost the same CPU and hold ~150 MB more per reader
@@ -74,7 +76,30 @@ class Batch:
 
 @contextmanager
 def open_csv_bytes(path: Path, member: str | None) -> Iterator[IO[bytes]]:
-    """Open the CSV bytes of a plain file or of one ZIP member."""
+    """Open the CSV bytes of a plain file or of one ZIP member, at its header line (after the
+    `#` comment lines an export may start with)."""
+    with _open_raw(path, member) as stream:
+        skip_comments(path, stream)
+        yield stream
+
+
+def skip_comments(path: Path, stream: IO[bytes], limits: InputLimits = DEFAULT_LIMITS) -> int:
+    """Skip the lines starting with `#` before the header, as pandas' comment='#' would; how
+    many there were. Bounded like the header line: a hostile file costs no more."""
+    count = 0
+    while cast(io.BufferedReader, stream).peek(1)[:1] == COMMENT:
+        if count == MAX_COMMENT_LINES:
+            raise InputError(path, f"more than {MAX_COMMENT_LINES} comment lines (#) before the "
+                             "header", "pass an EGMS file", line=count + 1)  # fmt: skip
+        if len(stream.readline(limits.header_bytes + 1)) > limits.header_bytes:
+            raise InputError(path, f"a comment line is longer than {limits.header_bytes:,} "
+                             "bytes", "pass an EGMS file", line=count + 1)  # fmt: skip
+        count += 1
+    return count
+
+
+@contextmanager
+def _open_raw(path: Path, member: str | None) -> Iterator[IO[bytes]]:
     try:
         if member is None:
             with open(path, "rb") as stream:
@@ -162,42 +187,50 @@ def human(size: int, up: bool = False) -> str:
     return f"{math.ceil(value * 10) / 10 if up else round(value, 1):g}{unit}"
 
 
-def read_header(path: Path, member: str | None, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
-    with open_csv_bytes(path, member) as stream:
+def read_header(
+    path: Path, member: str | None, limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[list[str], int]:  # fmt: skip
+    """The header's column names and its line number (1, or after the comment lines)."""
+    with _open_raw(path, member) as stream:
+        number = skip_comments(path, stream, limits) + 1
         line = stream.readline(limits.header_bytes + 1)
         if len(line) > limits.header_bytes:
             raise InputError(path, f"the header line is longer than {limits.header_bytes:,} "
-                             "bytes", "pass an EGMS file", line=1)  # fmt: skip
+                             "bytes", "pass an EGMS file", line=number)  # fmt: skip
         first_row = stream.readline(limits.line_bytes)
         while first_row and not first_row.strip():  # blank lines are skipped, as pyarrow does
             first_row = stream.readline(limits.line_bytes)
     if not line:
         raise InputError(path, "the file is empty", "download the file again")
-    columns = header_columns(path, line, limits)
+    columns = header_columns(path, line, limits, number)
     if len(columns) < 2 or "pid" not in columns:
         raise InputError(path, "not an EGMS CSV (no 'pid' column in the header)",
-                         "pass EGMS L2a/L2b/L3 .zip or .csv files", line=1)  # fmt: skip
+                         "pass EGMS L2a/L2b/L3 .zip or .csv files", line=number)  # fmt: skip
     if not first_row.strip():
         raise InputError(
             path, "the file has a header but no data rows", "pass a complete EGMS file"
         )
-    return columns
+    return columns, number
 
 
-def header_columns(path: Path, line: bytes, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
-    """Column names of a header line; a BOM and quotes (re-saved files) are tolerated."""
+def header_columns(
+    path: Path, line: bytes, limits: InputLimits = DEFAULT_LIMITS, number: int = 1
+) -> list[str]:  # fmt: skip
+    """Column names of a header line (line `number` of the file); a BOM and quotes (re-saved
+    files) are tolerated."""
     try:
         text = line.removeprefix(UTF8_BOM).decode("ascii").rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        raise InputError(path, "not a text CSV file", "pass an EGMS .csv or .zip", line=1) from exc
+        raise InputError(path, "not a text CSV file", "pass an EGMS .csv or .zip",
+                         line=number) from exc  # fmt: skip
     if ";" in text and "," not in text:
         raise InputError(path, "columns are separated by ';' (a spreadsheet export?)",
                          "use the original EGMS download, or save as CSV with ',' between "
-                         "columns and '.' as decimal mark", line=1)  # fmt: skip
+                         "columns and '.' as decimal mark", line=number)  # fmt: skip
     if text.count(",") >= limits.columns:
         raise InputError(path, f"the header has {text.count(',') + 1:,} columns, over the "
                          f"{limits.columns:,} an EGMS file could have", "pass an EGMS file",
-                         line=1)  # fmt: skip
+                         line=number)  # fmt: skip
     return [name.strip().strip('"') for name in text.split(",")]
 
 
@@ -205,13 +238,13 @@ def scan(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> Source:
     """Read a file's header (and a few rows for the orbit) into a `Source`."""
     stamp = file_stamp(path)
     member = csv_member(path, limits)
-    columns = read_header(path, member, limits)
+    columns, header_line = read_header(path, member, limits)
     name_info = egms.parse_name(Path(member).name if member else path.name)
     level, notes = _level(path, member, columns, name_info)
-    _check_columns(path, columns, level)
-    dates = _check_dates(path, columns)
+    _check_columns(path, columns, level, header_line)
+    dates = _check_dates(path, columns, header_line)
     period, period_notes = _period(path, dates, name_info)
-    geometry = _geometry(path, member, columns, level, name_info)
+    geometry = _geometry(path, member, columns, level, name_info, header_line)
     return Source(
         path=path,
         member=member,
@@ -228,6 +261,7 @@ def scan(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> Source:
         unknown_columns=tuple(egms.unknown_static(columns)),
         stamp=stamp,
         notes=(*notes, *period_notes),
+        header_line=header_line,
     )
 
 
@@ -308,32 +342,34 @@ def _period(
     return period, [note]
 
 
-def _check_columns(path: Path, columns: list[str], level: str) -> None:
+def _check_columns(path: Path, columns: list[str], level: str, header_line: int = 1) -> None:
     present = {egms.canonical(c) for c in columns}
     missing = [c for c in egms.required_columns(level) if c not in present]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)} for EGMS {level}",
-                         "pass an unmodified EGMS file", line=1)  # fmt: skip
+                         "pass an unmodified EGMS file", line=header_line)  # fmt: skip
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         raise InputError(path, f"duplicated column(s) {', '.join(duplicated)}",
-                         "pass an unmodified EGMS file", line=1)  # fmt: skip
+                         "pass an unmodified EGMS file", line=header_line)  # fmt: skip
 
 
-def _check_dates(path: Path, columns: list[str]) -> list[str]:
+def _check_dates(path: Path, columns: list[str], header_line: int = 1) -> list[str]:
     dates = egms.date_columns(columns)
     if not dates:
         raise InputError(path, "no date columns (YYYYMMDD) in the header",
-                         "pass an EGMS file with its displacement time series", line=1)  # fmt: skip
+                         "pass an EGMS file with its displacement time series",
+                         line=header_line)  # fmt: skip
     for column in dates:
         try:
             egms.iso_date(column)
         except ValueError as exc:
             raise InputError(path, f"column {column} is not a valid date",
-                             "date columns must be YYYYMMDD", line=1) from exc  # fmt: skip
+                             "date columns must be YYYYMMDD",
+                             line=header_line) from exc  # fmt: skip
     if dates != sorted(dates):
         raise InputError(path, "date columns are not in ascending order",
-                         "pass an unmodified EGMS file", line=1)  # fmt: skip
+                         "pass an unmodified EGMS file", line=header_line)  # fmt: skip
     return dates
 
 
@@ -343,20 +379,23 @@ def _geometry(
     columns: list[str],
     level: str,
     name_info: egms.NameInfo | None,
+    header_line: int = 1,
 ) -> str:
     if level == "L3":
         if name_info is None or name_info.geometry is None:
             raise InputError(path, "cannot tell vertical (U) from east-west (E) L3 data",
                              f"keep the EGMS file name, e.g. {L3_EXAMPLE}")  # fmt: skip
         return name_info.geometry
-    orbit = _orbit_from_rows(path, member, columns)
+    orbit = _orbit_from_rows(path, member, columns, header_line)
     if orbit is None:
         raise InputError(path, "cannot tell ascending from descending (no track_angle/los_east)",
                          "pass an unmodified EGMS L2 file")  # fmt: skip
     return orbit
 
 
-def _orbit_from_rows(path: Path, member: str | None, columns: list[str]) -> str | None:
+def _orbit_from_rows(
+    path: Path, member: str | None, columns: list[str], header_line: int = 1
+) -> str | None:  # fmt: skip
     wanted: list[str] = [c for c in ("track_angle", "los_east") if c in columns]
     if not wanted:
         return None
@@ -367,7 +406,7 @@ def _orbit_from_rows(path: Path, member: str | None, columns: list[str]) -> str 
             raise InputError(path, "the file has a header but no data rows",
                              "pass a complete EGMS file") from None  # fmt: skip
         except READ_ERRORS as exc:
-            raise locate_in(path, member, columns, wanted, exc) from exc
+            raise locate_in(path, member, columns, wanted, exc, header_line) from exc
     if "track_angle" in wanted:
         orbit = egms.orbit_from_track_angle(_floats(batch.column("track_angle")))
         if orbit:
@@ -423,7 +462,7 @@ def iter_batches(
     """
     statics = static_columns(source, fields)
     include = ["pid", *statics.values(), *(source.dates if series else ())]
-    line = 2
+    line = source.header_line + 1
     with unchanged(source), open_csv_bytes(source.path, source.member) as stream:
         for record in _records(source, stream, include, block_size):
             yield _to_batch(source, record, statics, line, series)
@@ -435,7 +474,7 @@ def iter_series(source: Source, block_size: int = SERIES_BLOCK_SIZE) -> Iterator
 
     Each block is valid until the next one is asked for (its memory is reused).
     """
-    line = 2
+    line = source.header_line + 1
     matrix = SeriesMatrix(len(source.dates))
     with unchanged(source), open_csv_bytes(source.path, source.member) as stream:
         for record in _records(source, stream, list(source.dates), block_size):
@@ -573,19 +612,21 @@ def _lonlat(static: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def locate_problem(source: Source, cause: BaseException) -> InputError:
     """Find the first bad line with a slow exact scan (only on the error path)."""
     numeric = [*static_columns(source).values(), *source.dates]
-    return locate_in(source.path, source.member, list(source.columns), numeric, cause)
+    return locate_in(source.path, source.member, list(source.columns), numeric, cause,
+                     source.header_line)  # fmt: skip
 
 
 def locate_in(
-    path: Path, member: str | None, header: list[str], numeric: list[str], cause: BaseException
-) -> InputError:
+    path: Path, member: str | None, header: list[str], numeric: list[str], cause: BaseException,
+    header_line: int = 1,
+) -> InputError:  # fmt: skip
     """`locate_problem` for a file not scanned yet: `numeric` are the columns being parsed."""
     from .validate import first_bad_line_in
 
     if isinstance(cause, zipfile.BadZipFile | zlib.error | EOFError):
         return InputError(path, f"damaged ZIP archive ({cause})", "download the file again")
     try:
-        found = first_bad_line_in(path, member, header, numeric)
+        found = first_bad_line_in(path, member, header, numeric, header_line=header_line)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         return InputError(path, f"damaged file ({exc})", "download the file again")
     if found is None:

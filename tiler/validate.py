@@ -24,18 +24,20 @@ NOT_A_NUMBER = re.compile(r"\s*[+-]?nan\s*\Z", re.IGNORECASE)  # read as missing
 def first_bad_line(source: Source) -> tuple[int, str, str] | None:
     """(line number, problem, fix) of the first malformed row, or None when all rows parse."""
     numeric = [*static_columns(source).values(), *source.dates]
-    return first_bad_line_in(source.path, source.member, list(source.columns), numeric)
+    return first_bad_line_in(source.path, source.member, list(source.columns), numeric,
+                             header_line=source.header_line)  # fmt: skip
 
 
 def first_bad_line_in(
     path: Path, member: str | None, header: list[str], numeric_columns: list[str],
-    limits: InputLimits = DEFAULT_LIMITS,
+    limits: InputLimits = DEFAULT_LIMITS, header_line: int = 1,
 ) -> tuple[int, str, str] | None:  # fmt: skip
-    """`first_bad_line` before a `Source` exists: checks field counts and `numeric_columns`."""
+    """`first_bad_line` before a `Source` exists: checks field counts and `numeric_columns`.
+    `header_line`: the header's line number (after any comment lines)."""
     numeric = sorted(header.index(c) for c in numeric_columns)
     with open_csv_bytes(path, member) as raw:
         raw.readline(limits.header_bytes + 1)
-        number = 1
+        number = header_line
         while line := raw.readline(limits.line_bytes + 1):
             number += 1
             if len(line) > limits.line_bytes:
