@@ -1,5 +1,5 @@
 // Pure time-series and geometry helpers (no DOM, no map): least squares, seasonal fit,
-// point-in-polygon, re-referencing, area mean, CSV text. Dates are ISO strings "YYYY-MM-DD".
+// point-in-polygon, re-referencing, area mean, CSV cells. Dates are ISO strings "YYYY-MM-DD".
 
 const DAY_MS = 86_400_000;
 export const DAYS_PER_YEAR = 365.25;
@@ -201,7 +201,8 @@ export function alignValues(dates, values, allDates) {
   return allDates.map((date) => (byDate.has(date) ? byDate.get(date) : undefined));
 }
 
-function csvField(text) {
+/** A CSV cell of text: quoted when needed. */
+export function csvField(text) {
   // a text cell a spreadsheet would run as a formula (=, +, -, @) is kept as text (OWASP)
   const value = /^[=+\-@]/.test(String(text)) ? `'${text}` : String(text);
   return /[",\n\r#]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -211,21 +212,6 @@ function csvField(text) {
 export function csvNumber(value) {
   if (!isNumber(value)) return '';
   return String(Number(value.toFixed(4)));
-}
-
-/**
- * CSV of series [{layer, pid, dates, values}]: `# ` comment lines first (reference, credit),
- * then `layer,pid,date,value_mm`, one row per date (empty value = no measurement).
- */
-export function seriesCsv(series, comments = []) {
-  const lines = comments.map((c) => `# ${String(c).replace(/[\r\n]+/g, ' ')}`);
-  lines.push('layer,pid,date,value_mm');
-  for (const s of series) {
-    s.dates.forEach((date, i) => {
-      lines.push([csvField(s.layer), csvField(s.pid), date, csvNumber(s.values[i])].join(','));
-    });
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /**

@@ -39,6 +39,13 @@ async function fetchChunk(url) {
   return decodeChunk(await response.arrayBuffer());
 }
 
+/** A point's chunk attributes ({velocity_std: 0.1, ...}); {} for a site built without them. */
+export function rowAttributes(chunk, row) {
+  const attributes = {};
+  for (const [name, values] of Object.entries(chunk.attributes || {})) attributes[name] = values[row];
+  return attributes;
+}
+
 function seriesOf(chunk, layer, featureId) {
   const row = featureId - chunk.first_id;
   if (chunk.layer !== layer.id || row < 0 || row >= chunk.d.length) {
@@ -51,13 +58,15 @@ function seriesOf(chunk, layer, featureId) {
     lon: chunk.lon ? chunk.lon[row] : null,
     lat: chunk.lat ? chunk.lat[row] : null,
     velocity: chunk.v ? chunk.v[row] : null,
+    attributes: rowAttributes(chunk, row),
     dates: chunk.dates,
     // 0.1 mm integers -> mm; null stays null (a gap, never 0)
     values: chunk.d[row].map((v) => (v === null ? null : v / 10)),
   };
 }
 
-/** A cache of chunk promises; `series(layer, id)` resolves to {pid, unit, dates, values}. */
+/** A cache of chunk promises; `series(layer, id)` resolves to {pid, unit, lon, lat, velocity,
+ * attributes, dates, values}. */
 export function createChunkStore(dataBase) {
   const cache = new Map();
 

@@ -1,6 +1,7 @@
 // Every point of a layer inside a polygon, at full resolution: the layer's chunk index gives
 // the chunks whose bounding boxes meet the polygon's, and each chunk's lon/lat are tested.
 import { boxesOverlap, meanSeries, pointInPolygon, ringBounds } from './analysis.js';
+import { rowAttributes } from './chunks.js';
 
 async function fetchJson(url) {
   const response = await fetch(url);
@@ -13,7 +14,8 @@ function average(values) {
   return numbers.length ? numbers.reduce((a, b) => a + b, 0) / numbers.length : null;
 }
 
-/** Points of one chunk inside `ring`: [{featureId, dates, values, velocity}]. */
+/** Points of one chunk inside `ring`: [{featureId, pid, unit, lon, lat, velocity, attributes,
+ * dates, values}]. */
 export function chunkMembers(chunk, ring) {
   if (!chunk.lon || !chunk.lat) throw new Error('this site has no point coordinates in its chunks; rebuild it');
   const members = [];
@@ -21,10 +23,14 @@ export function chunkMembers(chunk, ring) {
     if (!pointInPolygon([chunk.lon[row], chunk.lat[row]], ring)) continue;
     members.push({
       featureId: chunk.first_id + row,
+      pid: chunk.pid[row],
       unit: chunk.unit,
+      lon: chunk.lon[row],
+      lat: chunk.lat[row],
       dates: chunk.dates,
       values: chunk.d[row].map((v) => (v === null ? null : v / 10)),
       velocity: chunk.v ? chunk.v[row] : null,
+      attributes: rowAttributes(chunk, row),
     });
   }
   return members;
@@ -44,14 +50,22 @@ export function createRegionStore(dataBase, chunks) {
     return indexes.get(layer.id);
   }
 
+  /** The points of `layer` inside `ring` (see chunkMembers) and how many chunks were read. */
+  async function membersOf(layer, ring) {
+    const { chunks: rows } = await index(layer);
+    const bounds = ringBounds(ring);
+    const hits = rows.filter((row) => boxesOverlap(row.slice(2, 6), bounds));
+    const loaded = await Promise.all(hits.map((row) => chunks.chunk(layer, row[0])));
+    return { members: loaded.flatMap((chunk) => chunkMembers(chunk, ring)), chunks: hits.length };
+  }
+
   return {
+    /** Every point inside the area, with its series and attributes (the exports): the chunks
+     * are cached, so this reads nothing again. */
+    members: (layer, ring) => membersOf(layer, ring).then((found) => found.members),
     /** {layerId, count, units, velocity, ids, dates, mean, min, max, count per date `n`}. */
     async area(layer, ring) {
-      const { chunks: rows } = await index(layer);
-      const bounds = ringBounds(ring);
-      const hits = rows.filter((row) => boxesOverlap(row.slice(2, 6), bounds));
-      const loaded = await Promise.all(hits.map((row) => chunks.chunk(layer, row[0])));
-      const members = loaded.flatMap((chunk) => chunkMembers(chunk, ring));
+      const { members, chunks: read } = await membersOf(layer, ring);
       const mean = meanSeries(members);
       return {
         layerId: layer.id,
@@ -64,7 +78,7 @@ export function createRegionStore(dataBase, chunks) {
         min: mean.min,
         max: mean.max,
         n: mean.count,
-        chunks: hits.length,
+        chunks: read,
       };
     },
   };

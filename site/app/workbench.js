@@ -9,7 +9,6 @@ import {
   linearFit,
   rereference,
   seasonalFit,
-  seriesCsv,
   unionDates,
   windowPoints,
 } from './analysis.js';
@@ -18,6 +17,7 @@ import { createDrawTool } from './draw.js';
 import { embedCode, embedUrl, setEmbed } from './embed.js';
 import { chartPng, chartSvg, download, mapPng } from './export.js';
 import { formatValue } from './panel.js';
+import { MAX_LONG_ROWS, longCsv, longRowCount, pointsGeojson, wideCsv } from './pointexport.js';
 import { createMapReference } from './refmap.js';
 import { createRegionStore } from './region.js';
 
@@ -27,6 +27,12 @@ const AREA_COLOUR = '#000000';
 export const MAX_POINTS = COLOURS.length;
 const $ = (id) => document.getElementById(id);
 const pointKey = (layerId, featureId) => `${layerId}:${featureId}`;
+const TILE_ATTRIBUTES = ['velocity', 'velocity_std', 'coherence', 'height', 'acceleration', 'seasonality', 'rmse'];
+const DATA_EXPORTS = {
+  long: { file: 'egms-points-by-date.csv', type: 'text/csv', build: longCsv },
+  wide: { file: 'egms-points-egms-columns.csv', type: 'text/csv', build: wideCsv },
+  geojson: { file: 'egms-points.geojson', type: 'application/geo+json', build: pointsGeojson },
+};
 
 function unitLabel(layer, unit) {
   const found = (layer?.units || []).find((u) => u.index === unit);
@@ -390,16 +396,78 @@ export function createWorkbench(ctx) {
     return [`${ctx.attribution()}`, `Layer: ${layers}; ${ref}. Made with ${document.body.dataset.generator || 'egms-tiler'}.`];
   }
 
-  function csvText() {
-    const ref = last.ref ? `reference: ${last.ref.label}, values are series minus reference per date` : 'reference: none, values as published';
-    const series = last.list.map((s) => ({ layer: s.layerId, pid: s.pid, dates: s.dates, values: s.values }));
-    return seriesCsv(series, [ref, `displacement in mm; ${ctx.attribution()}`]);
+  /** Resolves when every series and the area are loaded. */
+  async function settle() {
+    while (pending.size || area.busy) await Promise.allSettled([...pending.values(), area.busy]);
+  }
+
+  /** A point as the data exports take it (pointexport.js); attributes seen in the tiles stand
+   * in for those of the chunks, which sites built before them lack. */
+  function exportRecord(layer, series, props = {}) {
+    const fromTiles = Object.fromEntries(TILE_ATTRIBUTES.filter((n) => props[n] !== undefined).map((n) => [n, props[n]]));
+    const attributes = { ...fromTiles, ...series.attributes, velocity: series.velocity ?? fromTiles.velocity ?? null };
+    return { layer, layerId: layer.id, level: layer.level, pid: series.pid, lon: series.lon, lat: series.lat,
+      unit: series.unit, attributes, dates: series.dates, values: series.values }; // prettier-ignore
+  }
+
+  /** The chart's points, then every point inside the drawn area (each point once). */
+  async function exportRecords() {
+    await settle();
+    const records = new Map();
+    for (const entry of entries()) {
+      const layer = ctx.layerById(entry.layerId);
+      const series = loaded.get(entry.key);
+      if (layer && series) records.set(entry.key, exportRecord(layer, series, properties.get(entry.key)));
+    }
+    const selected = records.size;
+    let areaInfo = null;
+    if (a.poly && area.result?.count) {
+      const layer = ctx.layerById(area.result.layerId);
+      const members = await region.members(layer, a.poly);
+      for (const m of members) {
+        const key = pointKey(layer.id, m.featureId);
+        if (!records.has(key)) records.set(key, exportRecord(layer, m));
+      }
+      areaInfo = { count: members.length, ring: a.poly };
+    }
+    return { records: [...records.values()], selected, area: areaInfo };
+  }
+
+  function exportReference(ref) {
+    if (!ref) return null;
+    const common = { layerId: ref.layerId, level: ref.level, unit: ref.unit, dates: ref.dates, values: ref.values };
+    if (a.ref?.kind === 'poly') return { kind: 'area', count: area.result.count, ring: a.poly, ...common };
+    return { kind: 'point', pid: ref.pid, ...common };
+  }
+
+  function exportProblem(kind, records) {
+    if (!records.length) return 'Nothing to export: select a point or draw an area.';
+    const layers = [...new Set(records.map((r) => r.layerId))];
+    if (kind === 'wide' && layers.length > 1) {
+      return `An EGMS file holds one layer, and these points are of ${layers.join(', ')}: export them as "CSV (one row per date)" or GeoJSON.`;
+    }
+    const rows = longRowCount(records);
+    if (kind === 'long' && rows > MAX_LONG_ROWS) {
+      return `${rows.toLocaleString('en')} rows are too many for one row per date: export "CSV (EGMS columns)" or GeoJSON (one row per point).`;
+    }
+    return '';
+  } // prettier-ignore
+
+  /** Download the points as `kind` (DATA_EXPORTS); the text of a refusal goes to the status. */
+  async function exportData(kind) {
+    const { records, selected, area: areaInfo } = await exportRecords();
+    const problem = exportProblem(kind, records);
+    if (problem) return ctx.panel.setStatus(problem);
+    const options = { reference: exportReference(model().ref), area: areaInfo, selected,
+      generator: document.body.dataset.generator || 'egms-tiler', attribution: ctx.attribution() }; // prettier-ignore
+    const spec = DATA_EXPORTS[kind];
+    return download(new Blob(spec.build(records, options), { type: spec.type }), spec.file);
   }
 
   async function exportFile(kind) {
     if (kind === 'map') return download(await mapPng(ctx.app.map, credits()), 'egms-map.png');
+    if (DATA_EXPORTS[kind]) return exportData(kind);
     if (!last.list.length || !chart.plot) return ctx.panel.setStatus('Nothing to export: select a point or draw an area.');
-    if (kind === 'csv') return download(new Blob([csvText()], { type: 'text/csv' }), 'egms-series.csv');
     const about = { layerById: ctx.layerById, attribution: ctx.attribution(), window: chart.plot.scales.x };
     if (kind === 'png') return download(await chartPng(last, about), 'egms-chart.png');
     return download(new Blob([chartSvg(last, about)], { type: 'image/svg+xml' }), 'egms-chart.svg');
@@ -424,7 +492,7 @@ export function createWorkbench(ctx) {
     $('panel-use-ref').addEventListener('click', () => primaryKey() && setReference(primaryKey()));
     $('ref-clear').addEventListener('click', clearReference);
     $('area-clear').addEventListener('click', clearArea);
-    $('export-csv').addEventListener('click', () => exportFile('csv'));
+    for (const kind of Object.keys(DATA_EXPORTS)) $(`export-${kind}`).addEventListener('click', () => exportFile(kind));
     $('export-png').addEventListener('click', () => exportFile('png'));
     $('export-svg').addEventListener('click', () => exportFile('svg'));
     $('export-map').addEventListener('click', () => exportFile('map'));
@@ -518,11 +586,10 @@ export function createWorkbench(ctx) {
       setFit,
       setWindow,
       resetWindow: () => chart.resetWindow(),
-      csvText,
       startDrawing: (kind) => draw.start(kind),
       /** Resolves when every series and the area are loaded: a summary for tests. */
       async settled() {
-        while (pending.size || area.busy) await Promise.allSettled([...pending.values(), area.busy]);
+        await settle();
         const m = last;
         return {
           series: m.list.map((s) => ({ key: s.key, kind: s.kind, layer: s.layerId, pid: s.pid, unit: s.unit,
