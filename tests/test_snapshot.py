@@ -154,5 +154,73 @@ def test_missing_chromium_is_named_with_the_fix(built_site: Path, tmp_path: Path
     assert not (tmp_path / "x.png").exists()
 
 
+LAYERS = "l2b-2020-2024-asc, l2b-2020-2024-desc, l3-2020-2024-east, l3-2020-2024-up"
+DESC_IDS = "its point ids: 0-11589"
+BAD_VIEWS = [
+    # (name, what the view adds to a good one, the message after "Error: --view: ")
+    ("layer", "&layer=nope", "no layer 'nope' in {site}; layers: " + LAYERS),
+    ("pt", f"&layer={CLICK_LAYER}&pt=99999",
+     f"no point '99999' (pt=) in layer {CLICK_LAYER}; " + DESC_IDS),
+    ("pt-text", f"&layer={CLICK_LAYER}&pt=abc", f"no point 'abc' (pt=) in layer {CLICK_LAYER}; "
+     + DESC_IDS),
+    ("sel", f"&layer={CLICK_LAYER}&pt=3&sel=4,l2b-2020-2024-asc:11759",
+     "no point '11759' (sel=) in layer l2b-2020-2024-asc; its point ids: 0-11758"),
+    ("sel-layer", f"&layer={CLICK_LAYER}&sel=nope:4",
+     "no layer 'nope' in {site} (sel=nope:4); layers: " + LAYERS),
+    ("ref", f"&layer={CLICK_LAYER}&ref=20000", f"no point '20000' (ref=) in layer {CLICK_LAYER}; "
+     + DESC_IDS),
+    ("ref-poly", f"&layer={CLICK_LAYER}&ref=poly",
+     "ref=poly needs the drawn area it refers to (poly=lon,lat,...)"),
+]  # fmt: skip
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], message: str, out: Path) -> None:
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [f"Error: --view: {message}"], result.stderr
+    assert list(out.parent.iterdir()) == [], "no image, no leftover"
+
+
+@pytest.mark.parametrize(
+    "extra, message", [case[1:] for case in BAD_VIEWS], ids=[case[0] for case in BAD_VIEWS]
+)
+def test_a_view_naming_what_the_site_lacks_is_refused_before_chromium(
+    built_site: Path, tmp_path: Path, extra: str, message: str
+) -> None:
+    out = tmp_path / "out" / "map.png"
+    out.parent.mkdir()
+    # no Chromium at all: the manifest alone refuses these views, before a browser would start
+    result = snapshot(str(built_site), "--view", "#15/38.7/13.17" + extra, "-o", str(out),
+                      "--chromium", str(tmp_path / "no-chromium"))  # fmt: skip
+    assert_refused(result, message.format(site=built_site), out)
+
+
+def test_a_view_outside_the_data_is_refused(built_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "map.png"
+    out.parent.mkdir()
+    view = f"#15/0/0&layer={CLICK_LAYER}"
+    result = snapshot(str(built_site), "--view", view, "-o", str(out), "--width", "640",
+                      "--height", "420")  # fmt: skip
+    bounds = manifest_layer(built_site, CLICK_LAYER)["bounds"]
+    west, south, east, north = (f"{v:g}" for v in bounds)
+    assert_refused(result, f"15/0/0 at 640x420 px shows none of layer {CLICK_LAYER}, whose points "
+                   f"lie within lon {west} to {east}, lat {south} to {north} (e.g. --view "
+                   f"'#15/{(bounds[1] + bounds[3]) / 2:.4f}/{(bounds[0] + bounds[2]) / 2:.4f}"
+                   f"&layer={CLICK_LAYER}')", out)  # fmt: skip
+    near = f"#15/{bounds[1] - 0.002}/{bounds[0] - 0.002}&layer={CLICK_LAYER}"  # a corner shows
+    result = snapshot(str(built_site), "--view", near, "-o", str(out), "--width", "640",
+                      "--height", "420")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_reference_area_without_points_is_refused_by_the_page(
+    built_site: Path, view: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "map.png"
+    out.parent.mkdir()
+    far = "poly=0.1,0.1,0.2,0.1,0.2,0.2"  # a drawn area in the Gulf of Guinea: no point inside
+    result = snapshot(str(built_site), "--view", f"{view}&{far}&ref=poly", "-o", str(out))
+    assert_refused(result, f"ref=poly: the drawn area (poly=) holds no point of {CLICK_LAYER}", out)
+
+
 def test_the_default_chromium_is_there() -> None:
     assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: run `make system-deps`"

@@ -22,6 +22,7 @@ import uvicorn
 
 from .errors import SnapshotError
 from .serve import bind, check_site, make_app, site_url
+from .viewcheck import check_view
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,9 +39,12 @@ CHART_KEYS = ("pt", "sel")  # hash keys that open the chart panel
 
 JS_IDLE = "() => new Promise(r => { egms.map.once('idle', r); egms.map.triggerRepaint(); })"
 JS_CHART = (
-    "() => document.getElementById('panel-pid')?.textContent"
+    "() => document.body.dataset.viewProblem !== undefined"
+    " || document.getElementById('panel-pid')?.textContent"
     " && document.body.dataset.chartPoints !== undefined"
 )
+JS_SETTLED = "() => egms.analysis.settled().then(() => true)"  # sel, ref and area loaded
+JS_PROBLEM = "() => document.body.dataset.viewProblem || ''"  # what the view names in vain
 
 
 def snapshot(
@@ -55,6 +59,7 @@ def snapshot(
     fragment = view_hash(view, chart)
     with image_target(output) as target:
         check_site(site)
+        check_view(site, view, width, height)
         executable = find_chromium(chromium)
         sync_playwright = load_playwright()
         with served(site) as url, sync_playwright() as playwright:
@@ -158,20 +163,25 @@ def view_hash(view: str, chart: bool) -> str:
 
 
 def open_view(page: Any, url: str, chart: bool) -> None:
-    """Load the view and wait until everything it shows is drawn."""
+    """Load the view and wait until everything it shows is drawn; a `SnapshotError` when the
+    viewer could not resolve something the view names."""
     from playwright.sync_api import Error as PlaywrightError
 
     try:
         page.goto(url)
         page.wait_for_function("() => window.egms !== undefined")
         page.evaluate("() => egms.ready.then(() => true)")
+        page.evaluate(JS_SETTLED)
         page.evaluate(JS_IDLE)
         if chart:
             page.wait_for_function(JS_CHART)
             page.evaluate(JS_IDLE)  # the panel's opening resized the map
+        problem = page.evaluate(JS_PROBLEM)
     except PlaywrightError as exc:
         message = str(exc).splitlines()[0]
         raise SnapshotError(f"the view {url} did not finish drawing: {message}") from None
+    if problem:
+        raise SnapshotError(f"--view: {problem}")
 
 
 @contextmanager

@@ -32,6 +32,7 @@ const bench = createWorkbench({
   writeHash: () => writeHash(),
   selectFeature: (...args) => selectFeature(...args),
   closePoint: () => closePanel({ keepHash: false, all: false }),
+  viewProblem: (text) => reportViewProblem(text),
   attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
   circleLayer: CIRCLE_LAYER_ID,
 });
@@ -95,6 +96,12 @@ function writeHash() {
     ],
   });
   history.replaceState(history.state, '', hash || location.pathname + location.search);
+}
+
+/** Something the URL hash names that cannot be shown (a point whose series does not load, a
+ * reference area without points): kept on <body> for `egms-tiler snapshot`, which refuses it. */
+function reportViewProblem(text) {
+  body.dataset.viewProblem = text;
 }
 
 function showStatus(text) {
@@ -191,7 +198,10 @@ async function loadSeries(layer, request, properties, token) {
     showPidCheck(properties, series);
     return series;
   } catch (error) {
-    if (token === app.selection) panel.setStatus(`Time series unavailable: ${error.message}`);
+    if (token === app.selection) {
+      panel.setStatus(`Time series unavailable: ${error.message}`);
+      reportViewProblem(`pt: ${error.message}`);
+    }
     return null;
   }
 }

@@ -43,7 +43,8 @@ function signed(value, decimals) {
   return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(decimals) : '–';
 }
 
-/** ctx: {state, app, panel, layerById, currentLayer, writeHash, selectFeature, circleLayer}. */
+/** ctx: {state, app, panel, layerById, currentLayer, writeHash, selectFeature, closePoint,
+ * viewProblem, attribution, circleLayer}. */
 export function createWorkbench(ctx) {
   const a = ctx.state.analysis;
   const loaded = new Map(); // "layer:id" -> series {pid, unit, dates, values, velocity, lon, lat, ...}
@@ -85,7 +86,10 @@ export function createWorkbench(ctx) {
       const promise = (layer ? ctx.app.chunks.series(layer, featureId) : Promise.reject(new Error(`no layer ${layerId}`)))
         .then((series) => remember(layer, series))
         .finally(() => pending.delete(key));
-      promise.then(render, (error) => ctx.panel.setStatus(`Time series unavailable: ${error.message}`));
+      promise.then(render, (error) => {
+        ctx.panel.setStatus(`Time series unavailable: ${error.message}`);
+        ctx.viewProblem(`${key}: ${error.message}`);
+      });
       pending.set(key, promise);
     }
     return pending.get(key);
@@ -346,12 +350,14 @@ export function createWorkbench(ctx) {
         area.result = result;
         area.busy = null;
         ctx.panel.setStatus('');
+        if (a.ref?.kind === 'poly' && !result.count) ctx.viewProblem(`ref=poly: the drawn area (poly=) holds no point of ${layer.id}`);
         render();
       },
       (error) => {
         if (token !== area.token) return;
         area.busy = null;
         area.error = error.message;
+        ctx.viewProblem(`poly: ${error.message}`);
         render();
       },
     );
@@ -532,6 +538,7 @@ export function createWorkbench(ctx) {
     restore(parsed) {
       const polyChanged = JSON.stringify(parsed.poly) !== JSON.stringify(a.poly) || !area.result;
       Object.assign(a, parsed);
+      if (a.ref?.kind === 'poly' && !a.poly) ctx.viewProblem('ref=poly: the view has no drawn area (poly=lon,lat,...)');
       setEmbed(a.embed);
       for (const s of a.sel) load(s.layerId, s.featureId);
       if (a.ref?.kind === 'point') load(a.ref.layerId, a.ref.featureId);
