@@ -90,9 +90,14 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
  */
 function reportMapError(event) {
   const error = event && event.error;
-  if (!error || error.name === 'AbortError' || /abort/i.test(String(error.message))) return;
-  console.error(error);
+  if (!error || leaving || error.name === 'AbortError' || /abort/i.test(String(error.message))) return;
+  console.error(String(error.stack || error.message || error)); // the cause, not just "Error"
 }
+
+// A page being left (reload, link) cancels its requests; some fail as "Failed to fetch"
+let leaving = false;
+addEventListener('beforeunload', () => { leaving = true; });
+addEventListener('pagehide', () => { leaving = true; });
 
 /** Resolve when the map has rendered everything it currently needs. */
 export function whenIdle(map) {
