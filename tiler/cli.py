@@ -183,6 +183,9 @@ def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
               help="Height in CSS pixels.")  # fmt: skip
 @click.option("--chart", is_flag=True,
               help="Show the selected point's chart too (the view must have pt=ID).")  # fmt: skip
+@click.option("--title", default="", help="A title above the map (the view's title= otherwise).")
+@click.option("--caption", default="",
+              help="A caption under the map's key (the view's caption= otherwise).")  # fmt: skip
 @click.option("--pdf", is_flag=True, help="Write a one-page PDF of that size instead of a PNG.")
 @click.option("--chromium", type=click.Path(path_type=Path), default=None,
               help="Chromium executable [default: /usr/bin/chromium].")  # fmt: skip
@@ -190,12 +193,15 @@ def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
 def snapshot(site: Path, output: Path, **options: Any) -> None:
     """Render a view of a built SITE to a PNG (or PDF) with headless Chromium, for reports.
 
-    The view is shown as in embed mode (map, attribution and, with --chart, the chart).
+    The view is shown as in embed mode: the map with its figure frame (title, colour bar with
+    the quantity and unit, layer, reference, scale bar, caption, credit) and, with --chart,
+    the selected point's chart.
 
     \b
     Example:
       egms-tiler snapshot build/site -o map.png --width 1600 --height 1000 \\
-        --view '#14/38.7058/13.1696&layer=l2b-2020-2024-desc&pt=7' --chart
+        --view '#14/38.7058/13.1696&layer=l2b-2020-2024-desc&pt=7' --chart \\
+        --title 'Figure 1. Ustica, descending orbit'
     """
     from .snapshot import snapshot as run_snapshot
 

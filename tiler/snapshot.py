@@ -13,10 +13,12 @@ import os
 import stat
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import uvicorn
 
@@ -36,6 +38,7 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 30_000
 CHART_KEYS = ("pt", "sel")  # hash keys that open the chart panel
+MAX_WORDS = 1000  # characters of a title or caption
 
 JS_IDLE = "() => new Promise(r => { egms.map.once('idle', r); egms.map.triggerRepaint(); })"
 JS_CHART = (
@@ -45,18 +48,20 @@ JS_CHART = (
 )
 JS_SETTLED = "() => egms.analysis.settled().then(() => true)"  # sel, ref and area loaded
 JS_PROBLEM = "() => document.body.dataset.viewProblem || ''"  # what the view names in vain
+JS_FRAME = "() => egms.frame.render()"  # the figure frame as the view ends, drawn now
 
 
 def snapshot(
     site: Path, output: Path, view: str = "", width: int = 1200, height: int = 800,
     chart: bool = False, pdf: bool = False, chromium: Path | None = None,
+    title: str = "", caption: str = "",
 ) -> Path:  # fmt: skip
     """Render `view` (a permalink hash or URL) of the site in `site` to `output`.
 
     The image is written whole or not at all: into a temporary file beside `output` (made
     first, so an unwritable place fails before Chromium starts), renamed at the end.
     """
-    fragment = view_hash(view, chart)
+    fragment = view_hash(view, chart, {"title": title, "caption": caption})
     with image_target(output) as target:
         check_site(site)
         check_view(site, view, width, height)
@@ -151,15 +156,28 @@ def load_playwright() -> Any:
     return sync_playwright
 
 
-def view_hash(view: str, chart: bool) -> str:
-    """The URL fragment to open: `view`'s hash in embed mode; without `chart`, no panel."""
+def view_hash(view: str, chart: bool, words: dict[str, str] | None = None) -> str:
+    """The URL fragment to open: `view`'s hash in embed mode; without `chart`, no panel; the
+    figure's `words` (title, caption) given here replace the view's own."""
     params = [p for p in view.split("#", 1)[-1].split("&") if p]
     if chart and not any(p.split("=")[0] in CHART_KEYS for p in params):
         raise SnapshotError("--chart needs a view with a selected point (pt=ID in the hash)")
     if not chart:
         params = [p for p in params if p.split("=")[0] not in CHART_KEYS]
-    params = [p for p in params if p != "embed=1"] + ["embed=1"]
-    return "#" + "&".join(params)
+    given = {key: text for key, text in (words or {}).items() if text}
+    for key, text in given.items():
+        check_words(key, text)
+    params = [p for p in params if p != "embed=1" and p.split("=")[0] not in given]
+    params += [urlencode({key: text}, quote_via=quote) for key, text in given.items()]
+    return "#" + "&".join([*params, "embed=1"])
+
+
+def check_words(option: str, text: str) -> None:
+    """A title or caption is one line of printable text."""
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in text):
+        raise SnapshotError(f"--{option} holds a control character; give plain text on one line")
+    if len(text) > MAX_WORDS:
+        raise SnapshotError(f"--{option} is {len(text):,} characters long; at most {MAX_WORDS:,}")
 
 
 def open_view(page: Any, url: str, chart: bool) -> None:
@@ -176,6 +194,8 @@ def open_view(page: Any, url: str, chart: bool) -> None:
         if chart:
             page.wait_for_function(JS_CHART)
             page.evaluate(JS_IDLE)  # the panel's opening resized the map
+        page.evaluate(JS_FRAME)
+        page.evaluate(JS_IDLE)  # the key's height may have resized the map
         problem = page.evaluate(JS_PROBLEM)
     except PlaywrightError as exc:
         message = str(exc).splitlines()[0]

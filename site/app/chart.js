@@ -6,6 +6,7 @@ import { displacementTitle } from './figure.js';
 import { dateLabel, dateTicks, formatTick, niceStep, paddedRange, valueTicks } from './ticks.js';
 
 const HEIGHT = 240;
+const MIN_EMBED_HEIGHT = 90;
 const DAY_S = 86_400;
 const WHEEL_FACTOR = 0.8;
 const AXIS_FONT = '12px system-ui, sans-serif';
@@ -55,6 +56,21 @@ function shownDateTicks(u) {
   return dateTicks(u.scales.x.min, u.scales.x.max, plotSize(u).width, DIGIT_PX);
 }
 
+let measure = null;
+
+function axisTextWidth(text) {
+  measure ||= document.createElement('canvas').getContext('2d');
+  measure.font = AXIS_FONT;
+  return measure.measureText(text).width;
+}
+
+/** The value axis title, shortened to what fits along a low plot ("LOS (mm)", "mm"). */
+function fittingTitle(u, title) {
+  const room = plotSize(u).height + 16; // centred on the plot, it may reach into the margins
+  const candidates = [title, title.replace(' displacement', ''), 'mm'];
+  return candidates.find((text) => axisTextWidth(text) <= room) || 'mm';
+}
+
 /** Axes with the figures' ticks (ticks.js): round values, calendar dates, a titled value axis. */
 function axes(valueTitle) {
   const dates = {
@@ -64,7 +80,7 @@ function axes(valueTitle) {
   };
   const values = {
     font: AXIS_FONT,
-    label: valueTitle,
+    label: (u) => fittingTitle(u, valueTitle),
     labelFont: AXIS_FONT,
     labelSize: 20,
     size: (u, labels) => 18 + DIGIT_PX * Math.max(4, ...(labels || []).map((l) => l.length)),
@@ -127,8 +143,14 @@ export function createChart(container, { onWindow = () => {} } = {}) {
     return Math.max(200, Math.floor(container.clientWidth || 320));
   }
 
+  // embeds size the chart to its box (style.css); the viewer's panel scrolls, at a fixed height
+  function height() {
+    if (!document.body.classList.contains('embed')) return HEIGHT;
+    return Math.max(MIN_EMBED_HEIGHT, Math.floor(container.clientHeight || HEIGHT));
+  }
+
   new ResizeObserver(() => {
-    if (plot) plot.setSize({ width: width(), height: HEIGHT });
+    if (plot) plot.setSize({ width: width(), height: height() });
   }).observe(container);
 
   function windowOf(u) {
@@ -145,7 +167,7 @@ export function createChart(container, { onWindow = () => {} } = {}) {
     const bandAt = lines.findIndex((l) => l.kind === 'band');
     return {
       width: width(),
-      height: HEIGHT,
+      height: height(),
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false, setScale: true } },

@@ -1,11 +1,8 @@
-// Downloads: series CSV, chart PNG/SVG figures (svgfigure.js), map PNG with a credit line.
+// Downloads: chart PNG/SVG figures (svgfigure.js), a blob saved as a file, PNG of a canvas.
 // Nothing here parses HTML; the SVG is built with DOM calls and serialised.
 import { chartFigure } from './figure.js';
-import { mapWithRings } from './rings.js';
 import { figureSvg } from './svgfigure.js';
 
-const FONT = '12px system-ui, sans-serif';
-const LINE_HEIGHT = 16;
 // the figure size control next to the export buttons (panel.html): CSS px and a pixel ratio
 export const FIGURE_DEFAULT = { width: 1600, height: 900, ratio: 2 };
 const FIGURE_LIMITS = { width: [400, 3200], height: [300, 2400], ratio: [1, 3] };
@@ -22,42 +19,11 @@ export function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function canvasBlob(canvas) {
+/** The canvas as a PNG blob. */
+export function canvasBlob(canvas) {
   return new Promise((resolve, reject) => {
     canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('empty image'))), 'image/png');
   });
-}
-
-/** `source` canvas with a white margin below holding `lines` of text (legend, credits). */
-export function withCaption(source, lines, swatches = []) {
-  const ratio = window.devicePixelRatio || 1;
-  const canvas = document.createElement('canvas');
-  canvas.width = source.width;
-  canvas.height = source.height + Math.ceil((lines.length * LINE_HEIGHT + 8) * ratio);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(source, 0, 0);
-  ctx.scale(ratio, ratio);
-  ctx.font = FONT;
-  ctx.textBaseline = 'top';
-  lines.forEach((line, i) => {
-    const y = source.height / ratio + 4 + i * LINE_HEIGHT;
-    const colour = swatches[i];
-    if (colour) {
-      ctx.fillStyle = colour;
-      ctx.fillRect(6, y + 3, 10, 10);
-    }
-    ctx.fillStyle = '#1b1f23';
-    ctx.fillText(line, colour ? 22 : 6, y, source.width / ratio - 12);
-  });
-  return canvas;
-}
-
-/** PNG of the map canvas (it keeps its drawing buffer) and its rings, with credit lines. */
-export function mapPng(map, credits) {
-  map.triggerRepaint();
-  return canvasBlob(withCaption(mapWithRings(map), credits));
 }
 
 function clamped(value, [low, high], fallback) {

@@ -1,6 +1,7 @@
 // Bootstrap and the one page state; wires map, picker, panel, chart and URL hash together.
 import { createChunkStore } from './chunks.js';
 import { queryEmbed, setEmbed } from './embed.js';
+import { createFrame } from './frame.js';
 import { formatHash, parseHash } from './hash.js';
 import { CIRCLE_LAYER_ID, featureNear, highlight, loadedFeatureProperties } from './layers.js';
 import { layerById, loadManifest } from './manifest.js';
@@ -35,6 +36,8 @@ const bench = createWorkbench({
   viewProblem: (text) => reportViewProblem(text),
   attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
   circleLayer: CIRCLE_LAYER_ID,
+  changed: () => frame.update(),
+  mapPng: () => frame.png(),
 });
 
 // the map side (layer picker, colours, filters, outlines, search, compare, nearby): mapui.js
@@ -47,7 +50,26 @@ const mapui = createMapUi({
   selectFeature: (...args) => selectFeature(...args),
   switchLayer: (id) => switchLayer(id),
   addToChart: (layerId, featureId) => bench.addPoint(layerId, featureId),
+  styled: () => frame.update(),
 });
+
+// the figure frame of embeds, snapshots and the Map PNG: frame.js
+const frame = createFrame({
+  map: () => app.map,
+  shown: () => (app.map && currentLayer() ? mapui.shown() : []),
+  look: () => mapui.api.look,
+  reference: () => bench.api.referenceWords,
+  words: () => figureWords(state.extra),
+  credit: () => body.dataset.attribution || app.manifest?.attribution || '',
+  generator: body.dataset.generator || 'egms-tiler',
+  compare: () => mapui.compare,
+});
+
+/** The figure's title and caption from the hash (`title=`, `caption=`). */
+function figureWords(extra) {
+  const get = (key) => (extra.find(([k]) => k === key) || [])[1] || '';
+  return { title: get('title'), caption: get('caption') };
+}
 
 let resolveReady;
 let rejectReady;
@@ -72,6 +94,7 @@ window.egms = {
   },
   analysis: bench.api,
   view: mapui.api,
+  frame,
   get chunks() {
     return app.chunks;
   },
@@ -194,6 +217,7 @@ async function loadSeries(layer, request, properties, token) {
     if (properties.pid === undefined) panel.show(layer, { pid: series.pid, unit: series.unit });
     bench.setPrimary(layer, series, properties);
     highlight(app.map, [series.lon, series.lat]); // after the chart, like everything below
+    frame.keepInView(series.lon, series.lat);
     mapui.pointShown(layer, series);
     showPidCheck(properties, series);
     return series;
@@ -240,6 +264,7 @@ function applyHash() {
     switchLayer(parsed.layer);
   }
   mapui.restore(parsed.extra, parsed.cmap);
+  frame.update(); // title, caption
   if (parsed.view) {
     app.map.jumpTo({ center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom });
   }
@@ -251,6 +276,7 @@ function applyHash() {
 function wireEvents(map) {
   map.on('click', onMapClick);
   map.on('moveend', writeHash);
+  map.on('move', () => frame.update()); // the scale bar
   map.on('mouseenter', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = 'pointer'));
   map.on('mouseleave', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = ''));
   ui.layerSelect.addEventListener('change', () =>

@@ -2,7 +2,7 @@
 // point size/opacity, quality filters, unit outlines, search, compare, nearby points.
 // One `look` object holds these choices; it lives in the URL hash (MAP_KEYS).
 import { createCompare } from './compare.js';
-import { applyLook, showLayer } from './layers.js';
+import { applyLook, resolveLook, showLayer } from './layers.js';
 import { renderLegend } from './legend.js';
 import { whenIdle } from './map.js';
 import { DEFAULT_RADIUS_M, createNearby, renderNearby } from './nearby.js';
@@ -88,7 +88,7 @@ function fillPaletteSelect(select) {
   );
 }
 
-/** ctx: {state, app, currentLayer, layerById, writeHash, selectFeature, switchLayer, addToChart}. */
+/** ctx: {state, app, currentLayer, layerById, writeHash, selectFeature, switchLayer, addToChart, styled}. */
 export function createMapUi(ctx) {
   const look = parseLook([]);
   let resolved = null;
@@ -113,6 +113,7 @@ export function createMapUi(ctx) {
     syncControls(layer);
     if (compare) compare.restyle(layer);
     if (hash) ctx.writeHash();
+    ctx.styled();
   }
 
   function syncControls(layer) {
@@ -224,6 +225,7 @@ export function createMapUi(ctx) {
     $('compare-select').value = look.cmp || '';
     ctx.writeHash();
     await compare.set(other, ctx.currentLayer());
+    ctx.styled();
   }
 
   async function goTo(lon, lat, zoom, layerId = null) {
@@ -269,8 +271,24 @@ export function createMapUi(ctx) {
     return section;
   }
 
+  /** What the map shows, for its figure: [{layer, resolved, side}], the compare half second. */
+  function shown() {
+    const layer = ctx.currentLayer();
+    if (!layer || !resolved) return [];
+    const right = compare && compare.map && compare.layerId ? ctx.layerById(compare.layerId) : null;
+    if (!right) return [{ layer, resolved, side: null }];
+    return [
+      { layer, resolved, side: 'left' },
+      { layer: right, resolved: resolveLook(right, lookNow()), side: 'right' },
+    ];
+  }
+
   return {
     MAP_KEYS,
+    shown,
+    get compare() {
+      return compare;
+    },
     get look() {
       return look;
     },

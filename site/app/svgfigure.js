@@ -4,8 +4,8 @@
 // XML parsers read it. Text is measured on a canvas in the same font to wrap, never cut.
 import { dateTicks, formatTick, niceStep, paddedRange, valueTicks } from './ticks.js';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-const FONT_FAMILY = 'sans-serif';
+export const SVG_NS = 'http://www.w3.org/2000/svg';
+export const FONT_FAMILY = 'sans-serif';
 // the size whose body text is 13 px; a larger figure scales text and lines with it, so it reads
 // the same when placed at a page's width, only sharper
 const BASE_SIZE = { width: 800, height: 450 };
@@ -18,7 +18,8 @@ const VALUE_TICK_SPACING = 2.2; // value ticks at least this many tick-label hei
 const MIN_INTERVALS = 5; // a nice step is at most 2.5 × span / intervals: two ticks at least
 const COLOURS = { ink: '#1b1f23', muted: '#4a5560', grid: '#dde1e5', frame: '#7a848d', zero: '#8c959e' };
 
-function el(name, attributes = {}, text = null) {
+/** An SVG element `name` with `attributes` (numbers to 2 decimals) and text. */
+export function el(name, attributes = {}, text = null) {
   const node = document.createElementNS(SVG_NS, name);
   for (const [key, value] of Object.entries(attributes)) {
     node.setAttribute(key, typeof value === 'number' ? String(Math.round(value * 100) / 100) : String(value));

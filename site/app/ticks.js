@@ -111,23 +111,40 @@ function* calendarCandidates(t0, t1, step) {
   }
 }
 
+function spacingOf(t0, t1, width, step) {
+  return (width * step.days * DAY_S) / Math.max(t1 - t0, DAY_S);
+}
+
 /** The step whose labels, `charWidth` px a character, keep a gap between them on `width` px. */
 export function dateStep(t0, t1, width, charWidth) {
-  const span = Math.max(t1 - t0, DAY_S);
-  const spacing = (step) => (width * step.days * DAY_S) / span;
-  const fits = (step) => spacing(step) >= (LABEL_CHARACTERS[step.unit] + GAP_CHARACTERS) * charWidth;
+  const fits = (step) => spacingOf(t0, t1, width, step) >= (LABEL_CHARACTERS[step.unit] + GAP_CHARACTERS) * charWidth;
   return DATE_STEPS.find(fits) || DATE_STEPS[DATE_STEPS.length - 1];
 }
 
-/**
- * Calendar-aligned ticks inside [t0, t1] (UTC seconds) for an axis `width` px long whose
- * labels are `charWidth` px a character: {unit, step, ticks: [{value, label}]}.
- */
-export function dateTicks(t0, t1, width, charWidth) {
-  const step = dateStep(t0, t1, width, charWidth);
+function ticksOf(t0, t1, step) {
   const ticks = [];
   for (const value of calendarCandidates(t0, t1, step)) {
     if (value >= t0 && value <= t1) ticks.push({ value, label: dateLabel(value, step.unit) });
   }
   return { unit: step.unit, step: step.n, ticks };
+}
+
+/**
+ * Calendar-aligned ticks inside [t0, t1] (UTC seconds) for an axis `width` px long whose
+ * labels are `charWidth` px a character: {unit, step, ticks: [{value, label}]}. When the step
+ * that keeps a gap leaves fewer than two labels (5 years on a narrow axis: 2020 and 2025 both
+ * outside 2020-01-03 … 2024-12-25), a finer one whose labels still do not touch.
+ */
+export function dateTicks(t0, t1, width, charWidth) {
+  const chosen = dateStep(t0, t1, width, charWidth);
+  const result = ticksOf(t0, t1, chosen);
+  if (result.ticks.length >= 2) return result;
+  const finer = DATE_STEPS.slice(0, DATE_STEPS.indexOf(chosen)).reverse();
+  const touching = (step) => spacingOf(t0, t1, width, step) < LABEL_CHARACTERS[step.unit] * charWidth;
+  for (const step of finer) {
+    if (touching(step)) break;
+    const candidate = ticksOf(t0, t1, step);
+    if (candidate.ticks.length >= 2) return candidate;
+  }
+  return result;
 }

@@ -15,7 +15,7 @@ import {
 import { createChart } from './chart.js';
 import { createDrawTool } from './draw.js';
 import { embedCode, embedUrl, setEmbed } from './embed.js';
-import { chartPng, chartSvg, download, mapPng } from './export.js';
+import { chartPng, chartSvg, download } from './export.js';
 import { formatValue } from './panel.js';
 import { MAX_LONG_ROWS, longCsv, longRowCount, pointsGeojson, wideCsv } from './pointexport.js';
 import { createMapReference } from './refmap.js';
@@ -44,7 +44,7 @@ function signed(value, decimals) {
 }
 
 /** ctx: {state, app, panel, layerById, currentLayer, writeHash, selectFeature, closePoint,
- * viewProblem, attribution, circleLayer}. */
+ * viewProblem, attribution, circleLayer, changed (the chart or reference changed), mapPng}. */
 export function createWorkbench(ctx) {
   const a = ctx.state.analysis;
   const loaded = new Map(); // "layer:id" -> series {pid, unit, dates, values, velocity, lon, lat, ...}
@@ -56,6 +56,7 @@ export function createWorkbench(ctx) {
   let mapRef = null;
   let region = null;
   let last = { list: [], lines: [], dates: [], warnings: [] };
+  let referenceWords = null; // what the map figure says of the reference (frame.js)
 
   function primaryKey() {
     const { layerId, featureId } = ctx.state;
@@ -252,6 +253,7 @@ export function createWorkbench(ctx) {
     $('fit-seas').checked = a.fit.includes('seas');
     if (draw) draw.show(a.poly, m.list.filter((s) => s.kind === 'point').map((s) => ({ lon: s.lon, lat: s.lat, colour: s.colour })));
     applyMapReference(m.ref);
+    ctx.changed();
   }
 
   function applyMapReference(ref) {
@@ -263,7 +265,7 @@ export function createWorkbench(ctx) {
       mapRef.set(null);
     } else if (layer.level !== 'L2a' && ref.level !== 'L2a') {
       mapRef.set({ velocity: ref.velocity, unit: null });
-      text = `Map velocities minus ${ref.velocity.toFixed(1)} mm/yr (the reference).`;
+      text = `Map velocities minus the reference's ${ref.velocity.toFixed(1).replace('-', '\u2212')} mm/yr.`;
     } else if (layer.id === ref.layerId && ref.unit !== null && ref.unit !== undefined) {
       mapRef.set({ velocity: ref.velocity, unit: ref.unit });
       text = `Map re-referenced only in unit ${unitLabel(layer, ref.unit)}: other L2a units keep their own reference.`;
@@ -274,6 +276,7 @@ export function createWorkbench(ctx) {
     warning.textContent = text;
     warning.hidden = !text;
     warning.classList.toggle('ref-warning', text.includes('L2a'));
+    referenceWords = ref ? `Reference: ${ref.label}; chart values are relative to it, date by date. ${text}`.trim() : null;
   }
 
   function onWindow(t0, t1) {
@@ -396,12 +399,6 @@ export function createWorkbench(ctx) {
 
   // --- exports -----------------------------------------------------------------------------
 
-  function credits() {
-    const layers = [...new Set(last.list.map((s) => s.layerLabel))].join(', ') || ctx.currentLayer()?.label || '';
-    const ref = last.ref ? `reference ${last.ref.label}` : 'no reference (values as published)';
-    return [`${ctx.attribution()}`, `Layer: ${layers}; ${ref}. Made with ${document.body.dataset.generator || 'egms-tiler'}.`];
-  }
-
   /** Resolves when every series and the area are loaded. */
   async function settle() {
     while (pending.size || area.busy) await Promise.allSettled([...pending.values(), area.busy]);
@@ -471,7 +468,7 @@ export function createWorkbench(ctx) {
   }
 
   async function exportFile(kind) {
-    if (kind === 'map') return download(await mapPng(ctx.app.map, credits()), 'egms-map.png');
+    if (kind === 'map') return download(await ctx.mapPng(), 'egms-map.png');
     if (DATA_EXPORTS[kind]) return exportData(kind);
     if (!last.list.length || !chart.plot) return ctx.panel.setStatus('Nothing to export: select a point or draw an area.');
     const about = { layerById: ctx.layerById, attribution: ctx.attribution(), window: chart.plot.scales.x };
@@ -584,6 +581,10 @@ export function createWorkbench(ctx) {
     },
     addPoint,
     api: {
+      /** The reference in words for the map's figure, or null. */
+      get referenceWords() {
+        return referenceWords;
+      },
       addPoint,
       remove,
       setReference,
