@@ -181,7 +181,8 @@ def test_viewer_through_nginx(
     viewer.assert_no_errors()
 
 
-def test_example_report_embeds_two_live_views(viewer: Viewer, nginx: str) -> None:
+def test_example_report_embeds_two_live_figures(viewer: Viewer, nginx: str) -> None:
+    """Each iframe draws its points and its key (a colour bar with the layer's name)."""
     page = viewer.page
     page.goto(f"{nginx}/reports/report.html")
     frames = page.locator("iframe")
@@ -198,4 +199,8 @@ def test_example_report_embeds_two_live_views(viewer: Viewer, nginx: str) -> Non
         )
         assert count > 0, frame.url
         assert frame.evaluate("() => document.body.classList.contains('embed')")
+        frame.evaluate("() => egms.frame.render()")
+        key = " ".join(frame.locator("#figure-key text").all_text_contents())
+        assert "velocity (mm/yr)" in key and "EGMS " in key, key
+        assert frame.locator("#figure-key .colour-bar").count() == (2 if "cmp=" in frame.url else 1)
     viewer.assert_no_errors()

@@ -91,7 +91,9 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
 function reportMapError(event) {
   const error = event && event.error;
   if (!error || leaving || error.name === 'AbortError' || /abort/i.test(String(error.message))) return;
-  console.error(String(error.stack || error.message || error)); // the cause, not just "Error"
+  const where = [event.sourceId && `source ${event.sourceId}`, error.url].filter(Boolean).join(' ');
+  // the cause, not just "Error", and which source failed
+  console.error(`${where ? `${where}: ` : ''}${String(error.stack || error.message || error)}`);
 }
 
 // A page being left (reload, link) cancels its requests; some fail as "Failed to fetch"
