@@ -266,7 +266,8 @@ def test_reference(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     assert all(v in (0, None) for v in summary["series"][1]["values"])
     assert text(guide, "#ref-text").startswith(f"Reference: {REF}")
     velocity = summary["reference"]["velocity"]
-    assert f"Map velocities minus {velocity:.1f} mm/yr" in text(guide, "#map-ref-warning")
+    shown = f"{velocity:.1f}".replace("-", "\u2212")
+    assert f"Map velocities minus the reference's {shown} mm/yr" in text(guide, "#map-ref-warning")
     panel_from(guide, ".panel-subtitle")
     shoot(guide, "reference")
 
@@ -410,7 +411,14 @@ def test_embed(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     guide.wait_for_chart(MAIN)
     assert guide.page.locator(".toolbar").is_hidden()
     assert guide.page.locator("#map").is_visible() and guide.page.locator("#chart").is_visible()
+    guide.idle()
+    guide.js("() => egms.frame.render()")
+    key = " ".join(guide.page.locator("#figure-key text").all_text_contents())
+    assert "LOS velocity (mm/yr)" in key and "track 22" in key, key
     assert png_size(shoot(guide, "embed").read_bytes()) == EMBED_SIZE
+
+
+SNAPSHOT_TITLE = "Figure 1. Ustica, descending orbit"
 
 
 def test_snapshot(built_site: Path, spot: dict[str, dict[str, Any]]) -> None:
@@ -418,12 +426,14 @@ def test_snapshot(built_site: Path, spot: dict[str, dict[str, Any]]) -> None:
     view = f"#{ZOOM}/{point['lat']:.6f}/{point['lon']:.6f}&layer={DESC}&pt={point['id']}"
     out = IMAGES / "snapshot.png"
     argv = [sys.executable, "-m", "tiler", "snapshot", str(built_site), "--view", view,
-            "-o", str(out), "--width", "800", "--height", "500", "--chart"]  # fmt: skip
+            "-o", str(out), "--width", "800", "--height", "500", "--chart",
+            "--title", SNAPSHOT_TITLE]  # fmt: skip
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert png_size(out.read_bytes()) == (800, 500)
     check_picture("snapshot")
-    assert f"--view '{view}'" in GUIDE.read_text(encoding="utf-8"), "the guide's command"
+    command = GUIDE.read_text(encoding="utf-8")
+    assert f"--view '{view}'" in command and f"--title '{SNAPSHOT_TITLE}'" in command
 
 
 def test_the_guide_shows_every_picture() -> None:
