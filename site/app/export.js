@@ -54,23 +54,28 @@ export function chartSvg(model, about, size = chosenFigureSize()) {
   return figureSvg(figureOf(model, about), { width: size.width, height: size.height });
 }
 
-/**
- * PNG of the chart's figure: its SVG drawn offscreen at width × ratio by height × ratio pixels,
- * so the image is the same whatever the window's size.
- */
-export async function chartPng(model, about, size = chosenFigureSize()) {
-  const svg = figureSvg(figureOf(model, about), size);
+/** PNG of SVG text drawn at `width` × `height` image pixels. */
+export async function svgPng(svg, width, height) {
   const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   try {
     const image = new Image();
     image.src = url;
     await image.decode();
     const canvas = document.createElement('canvas');
-    canvas.width = Math.round(size.width * size.ratio);
-    canvas.height = Math.round(size.height * size.ratio);
+    canvas.width = Math.round(width);
+    canvas.height = Math.round(height);
     canvas.getContext('2d').drawImage(image, 0, 0, canvas.width, canvas.height);
     return await canvasBlob(canvas);
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+/**
+ * PNG of the chart's figure: its SVG drawn offscreen at width × ratio by height × ratio pixels,
+ * so the image is the same whatever the window's size.
+ */
+export function chartPng(model, about, size = chosenFigureSize()) {
+  const svg = figureSvg(figureOf(model, about), size);
+  return svgPng(svg, size.width * size.ratio, size.height * size.ratio);
 }

@@ -3,7 +3,7 @@
 // layer, filters, reference, scale) under it and the caption and credit at the foot, outside
 // the map so they never hide a point. The Map PNG stacks the same parts around the map's
 // picture (both halves of a compare view).
-import { canvasBlob } from './export.js';
+import { svgPng } from './export.js';
 import { footSvg, headSvg, keySvg, mapFigureSvg } from './framesvg.js';
 import { mapFigure, metresPerPx, scaleBar } from './mapfigure.js';
 import { mapWithRings } from './rings.js';
@@ -120,18 +120,7 @@ export function createFrame(ctx) {
     const width = map.getContainer().clientWidth;
     const mapHeight = map.getContainer().clientHeight;
     const svg = mapFigureSvg(figure(), { width, image: canvas.toDataURL('image/png'), mapHeight, ratio });
-    const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
-    try {
-      const image = new Image();
-      image.src = url;
-      await image.decode();
-      const out = document.createElement('canvas');
-      [out.width, out.height] = [image.width, image.height];
-      out.getContext('2d').drawImage(image, 0, 0);
-      return await canvasBlob(out);
-    } finally {
-      URL.revokeObjectURL(url);
-    }
+    return svgPng(svg.text, width * ratio, svg.height * ratio);
   }
 
   window.addEventListener('resize', update);

@@ -146,8 +146,9 @@ export function footSvg(figure, width) {
 }
 
 /**
- * The whole figure as SVG text: head, the map's picture (`image`: a data URL of `mapHeight`
- * CSS px at `width`), key and foot; `ratio` scales only its intrinsic size, for rasterising.
+ * The whole figure as SVG: head, the map's picture (`image`: a data URL of `mapHeight` CSS px
+ * at `width`), key and foot; `ratio` scales only its intrinsic size, for rasterising.
+ * {text, height} (CSS px).
  */
 export function mapFigureSvg(figure, { width, image, mapHeight, ratio = 1 }) {
   const parts = [headSvg(figure, width), { image: true, height: mapHeight }, keySvg(figure, width), footSvg(figure, width)];
@@ -168,5 +169,5 @@ export function mapFigureSvg(figure, { width, image, mapHeight, ratio = 1 }) {
     }
     y += part.height;
   }
-  return new XMLSerializer().serializeToString(svg);
+  return { text: new XMLSerializer().serializeToString(svg), height };
 } // prettier-ignore
