@@ -403,3 +403,26 @@ def test_colour_ticks_and_scale_bars(viewer: Viewer, ranges: list[Any], bars: li
         assert 0.4 * room - 1e-6 <= bar["px"] <= room + 1e-6, (metres_per_px, room, bar)
         unit = "km" if bar["metres"] >= 1000 else "m"
         assert bar["label"].endswith(f" {unit}")
+
+
+def test_embed_with_several_points_names_each_line_and_fits(
+    browser: Any, site_url: str, point: dict[str, Any]
+) -> None:
+    """Several series: the chart's legend names each pid (no date or value placeholders) and
+    the chart with its legend stays inside its box."""
+    hash_ = point_view(point) + f"&sel={CLICK_LAYER}:20,{OTHER_LAYER}:7&embed=1"
+    viewer = embed_page(browser, site_url, (800, 500), hash_)
+    try:
+        viewer.wait_for_chart(point["pid"])
+        viewer.page.wait_for_function("() => document.body.dataset.chartSeries === '3'")
+        viewer.page.wait_for_timeout(100)  # the legend's fit, a frame after the chart
+        legend = viewer.page.locator("#chart .u-legend")
+        assert legend.is_visible()
+        shown = legend.inner_text()
+        assert point["pid"] in shown and "Date" not in shown and "–" not in shown, shown
+        chart = viewer.js(JS_CHART_BOX)
+        assert chart["root"]["bottom"] <= chart["panel"]["bottom"] + 1, chart
+        save("embed-several.png", viewer.page.screenshot())
+        viewer.assert_no_errors()
+    finally:
+        viewer.page.context.close()

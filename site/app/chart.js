@@ -146,7 +146,17 @@ export function createChart(container, { onWindow = () => {} } = {}) {
   // embeds size the chart to its box (style.css); the viewer's panel scrolls, at a fixed height
   function height() {
     if (!document.body.classList.contains('embed')) return HEIGHT;
-    return Math.max(MIN_EMBED_HEIGHT, Math.floor(container.clientHeight || HEIGHT));
+    const legend = plot ? plot.root.querySelector('.u-legend')?.offsetHeight || 0 : 0;
+    return Math.max(MIN_EMBED_HEIGHT, Math.floor((container.clientHeight || HEIGHT) - legend));
+  }
+
+  // an embed's legend, if shown, takes the plot's room: measured once the new chart is laid out
+  function fitLegend() {
+    if (!document.body.classList.contains('embed')) return;
+    const drawn = plot;
+    requestAnimationFrame(() => {
+      if (plot === drawn) plot.setSize({ width: width(), height: height() });
+    });
   }
 
   new ResizeObserver(() => {
@@ -226,6 +236,7 @@ export function createChart(container, { onWindow = () => {} } = {}) {
         .reduce((sum, l) => sum + l.values.filter((v) => v !== null && v !== undefined).length, 0);
       document.body.dataset.chartPoints = String(drawn);
       document.body.dataset.chartSeries = String(next.lines.filter((l) => l.kind === 'series').length);
+      fitLegend();
       return drawn;
     },
     /** New values for the same lines (a new window's fit lines): the zoom stays as it is. */
