@@ -55,6 +55,34 @@ def manifest_layer(site: Path, layer_id: str) -> dict[str, Any]:
     return next(item for item in read_manifest(site)["layers"] if item["id"] == layer_id)
 
 
+PRODUCTS = {"L2a": "Basic", "L2b": "Calibrated", "L3": "Ortho"}
+ORBITS = {"asc": "ascending", "desc": "descending", "up": "vertical", "east": "east-west"}
+
+
+def default_layer(site: Path) -> dict[str, Any]:
+    """The layer the viewer opens on: the newest period's L2b, else L3, else L2a; descending
+    before ascending, vertical before east-west."""
+    rank = {"L2b": 0, "L3": 1, "L2a": 2}
+    order = {"desc": 0, "asc": 1, "up": 0, "east": 1}
+    layers = read_manifest(site)["layers"]
+    return min(layers, key=lambda y: (-y["period"][1], rank[y["level"]], order[y["geometry"]]))
+
+
+def option_text(layer: dict[str, Any]) -> str:
+    """The layer picker's option: "Calibrated (L2b) 2020-2024 descending, track 22"."""
+    tracks = sorted({u["track"] for u in layer["units"] if "track" in u})
+    named = f"track {tracks[0]}" if len(tracks) == 1 else ""
+    if len(tracks) > 1:
+        named = f"tracks {', '.join(map(str, tracks[:-1]))} and {tracks[-1]}"
+    name = f"{product_period(layer).removeprefix('EGMS ')} {ORBITS[layer['geometry']]}"
+    return f"{name}, {named}" if named else name
+
+
+def product_period(layer: dict[str, Any]) -> str:
+    level, (first, last) = layer["level"], layer["period"]
+    return f"EGMS {PRODUCTS[level]} ({level}) {first}-{last}"
+
+
 def read_chunk(site: Path, layer: dict[str, Any], index: int) -> dict[str, Any]:
     path = site / "data" / layer["chunks"]["path"].replace("{chunk}", str(index))
     return json.loads(gzip.decompress(path.read_bytes()))

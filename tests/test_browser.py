@@ -19,9 +19,11 @@ from browser_support import (
     DATE_COLUMN,
     JS_VIEW,
     Viewer,
+    default_layer,
     expected_colour,
     isolated_point,
     manifest_layer,
+    option_text,
     read_chunk,
     read_manifest,
 )
@@ -40,9 +42,10 @@ def test_page_loads_clean_and_lists_the_layers(viewer: Viewer, built_site: Path)
         ".map(o => [o.value, o.textContent])"
     )
     assert len(layers) == 4
-    assert options == [[layer["id"], layer["label"]] for layer in layers]
+    assert options == [[layer["id"], option_text(layer)] for layer in layers]
     assert viewer.page.get_by_label("Layer").is_enabled()
-    first = layers[0]
+    first = default_layer(built_site)
+    assert first["id"] == "l2b-2020-2024-desc"  # the newest L2b, descending first
     assert viewer.js("() => egms.state.layerId") == first["id"]
     assert f"layer={first['id']}" in viewer.js("() => location.hash")
     legend = viewer.page.locator("#legend")
@@ -59,7 +62,7 @@ def test_page_loads_clean_and_lists_the_layers(viewer: Viewer, built_site: Path)
 def test_points_are_coloured_by_velocity(viewer: Viewer, built_site: Path) -> None:
     viewer.open()
     viewer.idle()
-    layer = read_manifest(built_site)["layers"][0]
+    layer = default_layer(built_site)
     half = max(abs(layer["velocity"]["p02"]), abs(layer["velocity"]["p98"]))
     rendered = viewer.js(
         """layer => egms.map.queryRenderedFeatures({layers: [layer]}).map(f => ({
@@ -156,17 +159,18 @@ async ([layerId, p]) => {
 # Pixels of each colour within 30 px of `p` on a canvas (the ring overlay, or a PNG's image).
 RING_PIXELS_JS = """
 async ([p, colours, png]) => {
-  const ratio = egms.map.getPixelRatio();
+  let ratio = egms.map.getPixelRatio();
   const at = egms.map.project([p.lon, p.lat]);
   let source = document.querySelector('.map-rings');
-  if (png) {
+  if (png) {  // the Map PNG: its map (at the top, without a title) is 2 pixels per CSS px
     let blob = null;
     const original = URL.createObjectURL;
-    URL.createObjectURL = (b) => { blob = b; return original(b); };
+    URL.createObjectURL = (b) => { if (b.type === 'image/png') blob = b; return original(b); };
     document.getElementById('export-map').click();
     while (!blob) await new Promise((r) => setTimeout(r, 20));
     URL.createObjectURL = original;
     source = await createImageBitmap(blob);
+    ratio = source.width / egms.map.getContainer().clientWidth;
   }
   const canvas = new OffscreenCanvas(source.width, source.height);
   const ctx = canvas.getContext('2d');

@@ -33,9 +33,9 @@ TILE_NUMBERS = {"velocity": "mean_velocity", "velocity_std": "mean_velocity_std"
 CHUNK_COLUMNS = {
     "velocity_std": "mean_velocity_std", "coherence": "temporal_coherence",
     "height": "height_ortho", "acceleration": "acceleration", "seasonality": "seasonality",
-    "rmse": "rmse_ts", "track_angle": "track_angle",
+    "rmse": "rmse_ts", "incidence_angle": "incidence_angle", "track_angle": "track_angle",
 }  # fmt: skip
-L2_ONLY = {"coherence", "track_angle"}
+L2_ONLY = {"coherence", "incidence_angle", "track_angle"}
 
 
 def iso(column: str) -> str:

@@ -507,7 +507,7 @@ def test_exports_chart_png_svg_and_map(
 # --- data exports: every value read back against the source CSV ------------------------------
 
 L2_WIDE = ["pid", "latitude", "longitude", "height_ortho", "rmse_ts", "temporal_coherence",
-           "track_angle", "mean_velocity", "mean_velocity_std", "acceleration",
+           "incidence_angle", "track_angle", "mean_velocity", "mean_velocity_std", "acceleration",
            "seasonality"]  # fmt: skip
 L3_WIDE = ["pid", "latitude", "longitude", "height_ortho", "rmse_ts", "mean_velocity",
            "mean_velocity_std", "acceleration", "seasonality"]  # fmt: skip
@@ -516,11 +516,12 @@ LONG_COLUMNS = ["layer", "pid", "latitude", "longitude", "mean_velocity", "mean_
 # GeoJSON properties (EGMS names before the 2020-2024 renames) -> the samples' column
 GEOJSON_COLUMNS = {
     "height": "height_ortho", "rmse": "rmse_ts", "temporal_coherence": "temporal_coherence",
-    "track_angle": "track_angle", "mean_velocity": "mean_velocity",
+    "incidence_angle": "incidence_angle", "track_angle": "track_angle",
+    "mean_velocity": "mean_velocity",
     "mean_velocity_std": "mean_velocity_std", "acceleration": "acceleration",
     "seasonality": "seasonality",
 }  # fmt: skip
-L2_ONLY_PROPERTIES = ("temporal_coherence", "track_angle")
+L2_ONLY_PROPERTIES = ("temporal_coherence", "incidence_angle", "track_angle")
 L3_UP_LAYER = "l3-2020-2024-up"
 L3_UP_SAMPLE = REPO / "tests" / "data" / "egms" / "EGMS_L3_E45N17_100km_U_2020_2024_1.zip"
 

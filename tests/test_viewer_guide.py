@@ -195,7 +195,7 @@ def chart_series(view: Viewer) -> list[str]:
 def test_layers(guide: Viewer, built_site: Path) -> None:
     guide.open(f"#layer={UP}")
     assert guide.page.locator("#layer-select").input_value() == UP
-    assert "L3 2020-2024 vertical" in text(guide, "#layer-select option:checked")
+    assert text(guide, "#layer-select option:checked") == "Ortho (L3) 2020-2024 vertical"
     assert text(guide, "#status") == f"{manifest_layer(built_site, UP)['points']:,} points"
     assert text(guide, "#legend-note").startswith("positive = up")
     shoot(guide, "layers")
@@ -206,7 +206,7 @@ def test_colours(guide: Viewer) -> None:
     guide.page.select_option("#palette-select", "roma")
     open_settings(guide)
     guide.page.select_option("#range-preset", "2")
-    assert text(guide, "#legend-title") == "Mean velocity (mm/yr)"
+    assert text(guide, "#legend-title") == "LOS velocity (mm/yr)"
     assert (text(guide, "#legend-min"), text(guide, "#legend-max")) == ("-2.0", "+2.0")
     assert guide.page.locator("#range-preset").input_value() == "2"
     assert "cmap=roma" in guide.js("() => location.hash")
@@ -216,7 +216,7 @@ def test_colours(guide: Viewer) -> None:
 def test_click(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     select_main(guide, spot)
     assert text(guide, "#panel-pid") == MAIN
-    assert text(guide, "#panel-layer").startswith("L2b 2020-2024 descending")
+    assert text(guide, "#panel-layer") == "EGMS Calibrated (L2b) 2020-2024 descending, track 22"
     assert "-4.5 ±" in text(guide, "#panel-attributes")
     assert chart_series(guide) == [MAIN]
     assert guide.page.locator("#chart canvas").is_visible()
@@ -363,7 +363,8 @@ def test_search(guide: Viewer, built_site: Path) -> None:
     guide.page.wait_for_function(
         "() => document.getElementById('search-status').textContent.startsWith('Point')"
     )
-    assert text(guide, "#search-status") == f"Point {MAIN} in L2b 2020-2024 descending"
+    want = f"Point {MAIN} in EGMS Calibrated (L2b) 2020-2024 descending, track 22"
+    assert text(guide, "#search-status") == want
     assert guide.page.locator("#layer-select").input_value() == DESC
     assert guide.js("() => egms.map.getZoom()") >= 17
     shoot(guide, "search")
@@ -375,8 +376,8 @@ def test_compare(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     guide.page.wait_for_function("() => egms.view.compareMap && egms.view.compareMap.loaded()")
     guide.page.evaluate(JS_IDLE.replace("egms.map", "egms.view.compareMap"))
     assert guide.page.locator("#compare-divider").is_visible()
-    assert text(guide, "#compare-left") == "◀ L2b 2020-2024 descending"
-    assert text(guide, "#compare-right") == "L2b 2020-2024 ascending ▶"
+    assert text(guide, "#compare-left") == "◀ EGMS Calibrated (L2b) 2020-2024 descending, track 22"
+    assert text(guide, "#compare-right") == "EGMS Calibrated (L2b) 2020-2024 ascending, track 117 ▶"
     drawn = guide.js(
         "() => egms.view.compareMap.queryRenderedFeatures({layers: ['egms-velocity']}).length"
     )

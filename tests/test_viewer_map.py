@@ -21,8 +21,10 @@ from browser_support import (
     JS_VIEW,
     REPO,
     Viewer,
+    default_layer,
     isolated_point,
     manifest_layer,
+    product_period,
     read_chunk,
     read_manifest,
     source_rows,
@@ -141,7 +143,7 @@ def centre_of(layer: dict[str, Any]) -> tuple[float, float]:
 # --- tests ----------------------------------------------------------------------------------------
 
 
-def test_layer_picker_groups_layers_by_level_and_period(viewer: Viewer, built_site: Path) -> None:
+def test_layer_picker_groups_layers_by_product_and_period(viewer: Viewer, built_site: Path) -> None:
     viewer.open()
     groups = viewer.js(
         "() => [...document.querySelectorAll('#layer-select optgroup')]"
@@ -149,8 +151,8 @@ def test_layer_picker_groups_layers_by_level_and_period(viewer: Viewer, built_si
     )
     want: dict[str, list[str]] = {}
     for layer in read_manifest(built_site)["layers"]:
-        key = f"{layer['level']} {layer['period'][0]}-{layer['period'][1]}"
-        want.setdefault(key, []).append(layer["id"])
+        want.setdefault(product_period(layer), []).append(layer["id"])
+    assert list(want) == ["EGMS Calibrated (L2b) 2020-2024", "EGMS Ortho (L3) 2020-2024"]
     assert groups == [[key, ids] for key, ids in want.items()]
     assert viewer.page.get_by_label("Layer").is_enabled()
     viewer.assert_no_errors()
@@ -360,7 +362,7 @@ def test_page_opens_on_the_layer_and_loads_each_file_once(viewer: Viewer, built_
     views = viewer.js("() => window.__views")
     assert len(views) == 1, views
     zoom, lon, lat = views[0]
-    west, south, east, north = read_manifest(built_site)["layers"][0]["bounds"]
+    west, south, east, north = default_layer(built_site)["bounds"]
     assert west < lon < east and south < lat < north and zoom > 5
     loaded = [url for url in viewer.requests if "/assets/app-" in url or "manifest.json" in url]
     assert len(loaded) == len(set(loaded)), sorted(loaded)
@@ -476,7 +478,7 @@ def test_nearest_points_of_other_layers_join_the_chart(viewer: Viewer, built_sit
 @pytest.mark.parametrize(
     ("attribute", "title", "signed"),
     [
-        ("acceleration", "Acceleration (mm/yr²)", True),
+        ("acceleration", "LOS acceleration (mm/yr²)", True),
         ("coherence", "Temporal coherence (0–1)", False),
         ("height", "Height (m)", False),
         ("seasonality", "Seasonality (amplitude) (mm)", False),

@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .model import Source
 
-CACHE_FORMAT = 2  # 2: chunks carry per-point attributes (a layer built before is re-tiled)
+CACHE_FORMAT = 3  # 2: chunks carry per-point attributes; 3: and the incidence angle (re-tiled)
 
 
 def file_digest(path: Path) -> str:

@@ -28,11 +28,13 @@ TILE_FIELDS = (
     ("overlap", "overlap", 0),  # 1 where an earlier burst of the layer covers the ground
 )
 # Per-point values a time-series chunk carries beside pid, lon, lat and v (the velocity): the
-# tile attributes, and L2's track_angle (what tells ascending from descending), so that every
-# point of a drawn area can be exported with them without its tiles.
+# tile attributes, and L2's incidence and track angles (the line of sight: its unit vector is
+# derived from them, to 0.001 of the files' los_east/north/up), so that every point of a drawn
+# area can be exported with them without its tiles, and a point's panel names its geometry.
 CHUNK_FIELDS = (
     *((attr, column, decimals) for attr, column, decimals in TILE_FIELDS
       if attr not in ("velocity", "overlap")),
+    ("incidence_angle", "incidence_angle", 2),
     ("track_angle", "track_angle", 2),
 )  # fmt: skip
 COORD_DECIMALS = 7

@@ -1,6 +1,7 @@
 // Compare two layers: a second, synchronised map over the first, clipped right of a draggable
 // divider (swipe). The main map keeps every interaction; the second only follows its view.
 import { applyLook, showLayer } from './layers.js';
+import { layerName } from './layernames.js';
 import { createMap } from './map.js';
 
 function element(tag, className, attributes = {}) {
@@ -62,8 +63,8 @@ export function createCompare(ctx) {
 
   function labels(mainLayer) {
     if (!nodes) return;
-    nodes.left.textContent = `◀ ${mainLayer.label || mainLayer.id}`;
-    nodes.right.textContent = `${layer.label || layer.id} ▶`;
+    nodes.left.textContent = `◀ ${layerName(mainLayer)}`;
+    nodes.right.textContent = `${layerName(layer)} ▶`;
   }
 
   async function open(next, mainLayer) {

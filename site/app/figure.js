@@ -2,10 +2,9 @@
 // are, the reference, the axis title (quantity and unit), the legend and the credit line.
 // Pure: no DOM; svgfigure.js lays it out.
 import { dayNumber } from './analysis.js';
+import { geometryOf, productName } from './layernames.js';
 
 const DAY_S = 86_400;
-const PRODUCTS = { L2a: 'Basic', L2b: 'Calibrated', L3: 'Ortho' };
-const GEOMETRIES = { asc: 'ascending', desc: 'descending', up: 'vertical', east: 'east-west' };
 const QUANTITIES = {
   asc: 'LOS displacement',
   desc: 'LOS displacement',
@@ -13,20 +12,6 @@ const QUANTITIES = {
   east: 'east-west displacement',
 };
 const BAND_COLOUR = '#8c959e';
-
-/** A manifest layer's geometry (asc, desc, up, east); older manifests: its id's last part. */
-export function geometryOf(layer) {
-  return layer?.geometry || String(layer?.id || '').split('-').pop();
-}
-
-/** "EGMS Calibrated (L2b) 2020-2024 descending" for a manifest layer. */
-export function productName(layer) {
-  if (!layer) return '';
-  const product = PRODUCTS[layer.level] ? `EGMS ${PRODUCTS[layer.level]} (${layer.level})` : `EGMS ${layer.level}`;
-  const period = Array.isArray(layer.period) ? ` ${layer.period[0]}-${layer.period[1]}` : '';
-  const geometry = GEOMETRIES[geometryOf(layer)] || geometryOf(layer);
-  return `${product}${period} ${geometry}`.trim();
-}
 
 /** The value axis title of series from `layers`: one quantity, or plain displacement. */
 export function displacementTitle(layers) {

@@ -1,4 +1,6 @@
 // The legend: attribute and units, gradient bar, min / middle / max labels, sign convention.
+import { aboutLayer } from './layernames.js';
+import { quantity } from './mapfigure.js';
 import { cssGradient, signConvention } from './style.js';
 
 function label(value, decimals, signed) {
@@ -19,8 +21,7 @@ export function legendNote(layer, resolved) {
 /** Draw the legend of `layer` for a resolved look (see layers.resolveLook). */
 export function renderLegend(root, layer, resolved) {
   const { info, range, palette } = resolved;
-  const unit = info.unit ? ` (${info.unit})` : '';
-  root.querySelector('#legend-title').textContent = `${info.label}${unit}`;
+  root.querySelector('#legend-title').textContent = quantity(layer, resolved.attribute, info).title;
   root.querySelector('#legend-bar').style.backgroundImage = cssGradient(palette);
   root.querySelector('#legend-min').textContent = label(range.min, info.decimals, info.signed);
   root.querySelector('#legend-zero').textContent = label(
@@ -30,5 +31,9 @@ export function renderLegend(root, layer, resolved) {
   );
   root.querySelector('#legend-max').textContent = label(range.max, info.decimals, info.signed);
   root.querySelector('#legend-note').textContent = legendNote(layer, resolved);
+  // where values are relative inside each burst, the legend says so (the panel says it for all)
+  const about = root.querySelector('#legend-about');
+  about.textContent = layer.level === 'L2a' ? aboutLayer(layer) : '';
+  about.hidden = layer.level !== 'L2a';
   root.hidden = false;
 }

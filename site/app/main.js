@@ -4,11 +4,13 @@ import { queryEmbed, setEmbed } from './embed.js';
 import { createFrame } from './frame.js';
 import { formatHash, parseHash } from './hash.js';
 import { CIRCLE_LAYER_ID, featureNear, highlight, loadedFeatureProperties } from './layers.js';
+import { defaultLayer } from './layernames.js';
 import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
 import { formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
 import { createMapUi, fillLayerSelect } from './mapui.js';
+import { attachTooltip } from './tooltip.js';
 import { createWorkbench } from './workbench.js';
 
 const body = document.body;
@@ -216,6 +218,7 @@ async function loadSeries(layer, request, properties, token) {
     if (token !== app.selection) return null;
     if (properties.pid === undefined) panel.show(layer, { pid: series.pid, unit: series.unit });
     bench.setPrimary(layer, series, properties);
+    panel.showMeasurement(layer, series);
     highlight(app.map, [series.lon, series.lat]); // after the chart, like everything below
     frame.keepInView(series.lon, series.lat);
     mapui.pointShown(layer, series);
@@ -279,6 +282,7 @@ function wireEvents(map) {
   map.on('move', () => frame.update()); // the scale bar
   map.on('mouseenter', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = 'pointer'));
   map.on('mouseleave', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = ''));
+  attachTooltip(map);
   ui.layerSelect.addEventListener('change', () =>
     switchLayer(ui.layerSelect.value, { keepSelection: true }),
   );
@@ -314,7 +318,7 @@ async function start() {
   const parsed = parseHash(location.hash);
   state.extra = parsed.extra;
   mapui.restore(parsed.extra, parsed.cmap);
-  state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : app.manifest.layers[0].id;
+  state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : defaultLayer(app.manifest.layers).id;
   const analysis = parseAnalysis(parsed.extra, state.layerId);
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);

@@ -3,12 +3,11 @@
 // in words with its unit and sign, the layer in EGMS terms; then the quality filters, the
 // reference, a scale bar, the title, the caption and the credit. Pure: no DOM; framesvg.js
 // draws it.
-import { productName } from './figure.js';
+import { layerName } from './layernames.js';
 import { formatTick, niceStep, valueTicks } from './ticks.js';
 
 const EARTH_CIRCUMFERENCE_M = 40_075_016.686;
 const TILE_PX = 512; // MapLibre's zoom 0 world is 512 CSS px wide
-const MAX_TRACKS_NAMED = 4;
 
 const DIRECTIONS = {
   asc: { words: 'LOS', sign: 'positive towards the satellite' },
@@ -19,27 +18,12 @@ const DIRECTIONS = {
 // attributes measured along the layer's direction (the others are properties of the point)
 const DIRECTIONAL = { velocity: 'velocity', acceleration: 'acceleration' };
 
-/** "track 22", "tracks 22 and 117", "12 tracks": the Sentinel-1 tracks of a layer's L2 units. */
-export function tracksText(layer) {
-  const tracks = [...new Set((layer.units || []).map((u) => u.track).filter(Number.isInteger))].sort((a, b) => a - b);
-  if (!tracks.length) return '';
-  if (tracks.length > MAX_TRACKS_NAMED) return `${tracks.length} tracks`;
-  const last = tracks.pop();
-  return tracks.length ? `tracks ${tracks.join(', ')} and ${last}` : `track ${last}`;
-}
-
-/** The layer in EGMS terms: "EGMS Calibrated (L2b) 2020-2024 descending, track 22". */
-export function layerName(layer) {
-  const tracks = tracksText(layer);
-  return tracks ? `${productName(layer)}, ${tracks}` : productName(layer);
-}
-
 /**
  * What the colours measure: {title: "LOS velocity (mm/yr)", sign: "positive towards the
  * satellite" | null} for the layer's geometry and the colour attribute's facts (style.js).
  */
 export function quantity(layer, attribute, info) {
-  const unit = info.unit && info.unit !== '0–1' ? ` (${info.unit})` : '';
+  const unit = info.unit ? ` (${info.unit})` : '';
   const direction = DIRECTIONS[layer.geometry] || DIRECTIONS.asc;
   if (!DIRECTIONAL[attribute]) return { title: `${info.label}${unit}`, sign: null };
   return { title: `${direction.words} ${DIRECTIONAL[attribute]}${unit}`, sign: info.signed ? direction.sign : null };

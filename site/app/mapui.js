@@ -6,6 +6,7 @@ import { applyLook, resolveLook, showLayer } from './layers.js';
 import { renderLegend } from './legend.js';
 import { whenIdle } from './map.js';
 import { DEFAULT_RADIUS_M, createNearby, renderNearby } from './nearby.js';
+import { aboutLayer, layerName, productPeriod } from './layernames.js';
 import { palettes } from './palettes.js';
 import { createPidIndex } from './pids.js';
 import { runSearch } from './search.js';
@@ -69,13 +70,15 @@ function group(label, options) {
   return node;
 }
 
-/** Layer picker: options grouped by level and period, one per orbit/component. */
+/** Layer picker: options grouped by EGMS product and period, one per orbit/component. */
 export function fillLayerSelect(select, manifest) {
   const groups = new Map();
   for (const layer of manifest.layers) {
-    const key = `${layer.level} ${layer.period ? layer.period.join('-') : ''}`.trim();
+    const key = productPeriod(layer);
     if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(option(layer.id, layer.label || layer.id));
+    const choice = option(layer.id, layerName(layer).replace(/^EGMS /, ''));
+    choice.title = aboutLayer(layer);
+    groups.get(key).push(choice);
   }
   select.replaceChildren(...[...groups].map(([key, options]) => group(key, options)));
   select.disabled = false;
@@ -309,7 +312,7 @@ export function createMapUi(ctx) {
       compare = createCompare({ map: mapInstance, basemap: ctx.app.manifest.basemap,
         dataBase: ctx.app.dataBase, layerById: ctx.layerById, look: lookNow }); // prettier-ignore
       fillPaletteSelect($('palette-select'));
-      const choices = ctx.app.manifest.layers.map((l) => option(l.id, l.label || l.id));
+      const choices = ctx.app.manifest.layers.map((l) => option(l.id, layerName(l)));
       $('compare-select').replaceChildren(option('', 'no comparison'), ...choices);
       describe(ctx.app.manifest);
       wireControls();

@@ -1,4 +1,7 @@
 // The point info panel. Every value goes in through textContent; never innerHTML.
+import { displacementTitle } from './figure.js';
+import { coordinates, geometryRows } from './geometry.js';
+import { aboutLayer, layerName } from './layernames.js';
 
 const MISSING = '–';
 
@@ -111,6 +114,18 @@ export function seriesRows(rows, { onRemove, onReference }) {
   });
 }
 
+/** Copy the text of `node` to the clipboard, or select it where the page may not (file://). */
+async function copyText(node, button) {
+  try {
+    await navigator.clipboard.writeText(node.textContent);
+    button.textContent = 'Copied';
+  } catch {
+    getSelection().selectAllChildren(node);
+    button.textContent = 'Selected: Ctrl+C';
+  }
+  setTimeout(() => (button.textContent = 'Copy'), 2000);
+}
+
 /** Bind the panel's elements; `onClose` runs on the close button. */
 export function createPanel(root, onClose) {
   const pid = root.querySelector('#panel-pid');
@@ -120,8 +135,12 @@ export function createPanel(root, onClose) {
   const warning = root.querySelector('#ref-warning');
   const layerLine = root.querySelector('#panel-layer');
   const list = root.querySelector('#panel-attributes');
+  const geometry = root.querySelector('#panel-geometry');
+  const coords = root.querySelector('#panel-coords');
+  const copy = root.querySelector('#panel-copy-coords');
   const status = root.querySelector('#chart-status');
   root.querySelector('#panel-close').addEventListener('click', onClose);
+  copy.addEventListener('click', () => copyText(coords, copy));
 
   return {
     get isOpen() {
@@ -132,9 +151,19 @@ export function createPanel(root, onClose) {
       kind.textContent = 'Point';
       pointPart.hidden = false;
       pid.textContent = properties.pid ?? MISSING;
-      layerLine.textContent = layer.label || layer.id;
+      layerLine.textContent = layerName(layer);
+      root.querySelector('#panel-about').textContent = aboutLayer(layer);
+      const quantity = displacementTitle([layer]);
+      root.querySelector('#panel-quantity').textContent = quantity[0].toUpperCase() + quantity.slice(1);
       fillList(list, attributeRows(layer, properties));
       root.hidden = false;
+    },
+    /** Where the point is and what it measures, from its series (chunk): {lat, lon, attributes}. */
+    showMeasurement(layer, series) {
+      const known = typeof series.lat === 'number' && typeof series.lon === 'number';
+      coords.textContent = known ? coordinates(series.lat, series.lon) : MISSING;
+      copy.hidden = !known;
+      fillList(geometry, geometryRows(layer, series.attributes || {}));
     },
     /** No point of its own: the panel shows only the chart of an area or other layers. */
     showSeriesOnly(title) {
@@ -163,6 +192,9 @@ export function createPanel(root, onClose) {
       root.querySelector('#series-rows').replaceChildren();
       pid.textContent = '';
       list.replaceChildren();
+      geometry.replaceChildren();
+      coords.textContent = '';
+      copy.hidden = true;
       status.textContent = '';
       windowLine.textContent = '';
       this.setWarning('');

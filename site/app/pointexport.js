@@ -4,7 +4,7 @@
 //
 // A record is {layer: {id, label, level, period}, pid, lon, lat, unit, attributes, dates,
 // values}: `attributes` by the viewer's names (velocity, velocity_std, coherence, height, ...,
-// track_angle), absent when the layer has none, null when the file has no value; `values` in mm
+// incidence_angle, track_angle), absent when the layer has none, null when the file has no value; `values` in mm
 // from the chunks' 0.1 mm integers, null for no measurement.
 import { canRereference, csvField, csvNumber, rereference, unionDates } from './analysis.js';
 
@@ -13,6 +13,7 @@ const EGMS_COLUMNS = [
   ['height', 'height'],
   ['rmse', 'rmse'],
   ['coherence', 'temporal_coherence'],
+  ['incidence_angle', 'incidence_angle'],
   ['track_angle', 'track_angle'],
   ['velocity', 'mean_velocity'],
   ['velocity_std', 'mean_velocity_std'],
@@ -22,7 +23,7 @@ const EGMS_COLUMNS = [
 const RENAMED_FROM_2020 = { height: 'height_ortho', rmse: 'rmse_ts' }; // the 2020-2024 release
 const LONG_ATTRIBUTES = ['velocity', 'velocity_std', 'coherence'];
 const NOT_IN_VIEWER = {
-  L2: 'mp_type, easting, northing, height_ellipse, line, pixel, amplitude_dispersion, incidence_angle, los_east, los_north, los_up, acceleration_std, seasonality_std, gnss_velocity',
+  L2: 'mp_type, easting, northing, height_ellipse, line, pixel, amplitude_dispersion, los_east, los_north, los_up, acceleration_std, seasonality_std, gnss_velocity',
   L3: 'easting, northing, acceleration_std, seasonality_std, gnss_velocity_n, gnss_velocity_e, gnss_velocity_u',
 }; // prettier-ignore
 /** Rows past which the CSV with one row per date is refused (~200 MB of text). */

@@ -1,6 +1,8 @@
 // The search box: a pid (current layer first, then the others, via the pid index) or `lat, lon`.
 // A pid may be any text; one that reads as `lat, lon` (two numbers) is taken for a place.
 
+import { layerName } from './layernames.js';
+
 const LAT_LON = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/;
 const MAX_PID_BYTES = 256; // the build refuses longer pids (tiler/unit.py)
 
@@ -43,7 +45,7 @@ export async function runSearch(text, ctx) {
       const series = await ctx.chunks.series(layer, id);
       await ctx.goTo(series.lon, series.lat, 17, layer.id);
       await ctx.select(layer.id, id);
-      return `Point ${pid} in ${layer.label || layer.id}`;
+      return `Point ${pid} in ${layerName(layer)}`;
     }
   }
   return `No point ${query} in any layer`;
