@@ -47,7 +47,8 @@ JS_CHART = (
     " && document.body.dataset.chartPoints !== undefined"
 )
 JS_SETTLED = "() => egms.analysis.settled().then(() => true)"  # sel, ref and area loaded
-JS_PROBLEM = "() => document.body.dataset.viewProblem || ''"  # what the view names in vain
+# what the view names in vain, or what the viewer left out of it
+JS_PROBLEM = "() => document.body.dataset.viewProblem || egms.notice.parts.join('; ')"
 JS_FRAME = "() => egms.frame.render()"  # the figure frame as the view ends, drawn now
 
 

@@ -8,9 +8,10 @@ import { defaultLayer } from './layernames.js';
 import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
-import { formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
-import { createMapUi, fillLayerSelect } from './mapui.js';
+import { KEYS, formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
+import { LOOK_DEFAULTS, MAP_KEYS, createMapUi, fillLayerSelect } from './mapui.js';
 import { attachTooltip } from './tooltip.js';
+import { createNotice, hashPairs, ignoredParts } from './urlnotice.js';
 import { createWorkbench } from './workbench.js';
 
 const body = document.body;
@@ -26,6 +27,8 @@ const state = { layerId: null, featureId: null, palette: null, extra: [] };
 state.analysis = parseAnalysis([], null); // chart selection, reference, window: workbench.js
 const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0 };
 const panel = createPanel(document.getElementById('panel'), () => closePanel());
+const notice = createNotice(document.getElementById('url-notice'));
+const FIGURE_KEYS = ['title', 'caption']; // the figure frame's words (frame.js)
 const bench = createWorkbench({
   state,
   app,
@@ -36,6 +39,7 @@ const bench = createWorkbench({
   selectFeature: (...args) => selectFeature(...args),
   closePoint: () => closePanel({ keepHash: false, all: false }),
   viewProblem: (text) => reportViewProblem(text),
+  ignored: (text) => notice.add(text),
   attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
   circleLayer: CIRCLE_LAYER_ID,
   changed: () => frame.update(),
@@ -97,6 +101,7 @@ window.egms = {
   analysis: bench.api,
   view: mapui.api,
   frame,
+  notice,
   get chunks() {
     return app.chunks;
   },
@@ -115,7 +120,7 @@ function writeHash() {
     pt: state.featureId,
     cmap: state.palette,
     extra: [
-      ...mapui.others(otherParams(state.extra)),
+      ...otherParams(state.extra).filter(([key]) => FIGURE_KEYS.includes(key)),
       ...formatAnalysis(state.analysis),
       ...mapui.params(),
     ],
@@ -315,10 +320,12 @@ async function start() {
   app.dataBase = new URL('./', manifestUrl);
   app.chunks = createChunkStore(app.dataBase);
   const attribution = body.dataset.attribution || app.manifest.attribution || '';
+  const opened = hashPairs(location.hash);
   const parsed = parseHash(location.hash);
   state.extra = parsed.extra;
   mapui.restore(parsed.extra, parsed.cmap);
   state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : defaultLayer(app.manifest.layers).id;
+  const reasons = checkOpened(parsed);
   const analysis = parseAnalysis(parsed.extra, state.layerId);
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);
@@ -336,6 +343,22 @@ async function start() {
   writeHash();
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
   bench.restore(analysis);
+  writeHash();
+  const known = new Set(['layer', 'pt', 'cmap', ...MAP_KEYS, ...KEYS, ...FIGURE_KEYS]);
+  const options = { reasons, known, defaults: LOOK_DEFAULTS };
+  for (const text of ignoredParts(opened, hashPairs(location.hash), options)) notice.add(text);
+}
+
+/** Why the address's layer or point cannot be shown (the point is then left out). */
+function checkOpened(parsed) {
+  const reasons = {};
+  const layer = currentLayer();
+  if (parsed.layer && parsed.layer !== layer.id) reasons.layer = `no such layer; showing ${layer.id}`;
+  if (parsed.pt !== null && !(parsed.pt < layer.points)) {
+    reasons.pt = `${layer.id} has points 0 to ${layer.points - 1}`;
+    parsed.pt = null;
+  }
+  return reasons;
 }
 
 start().then(

@@ -15,6 +15,8 @@ import { ATTRIBUTES, colourAttributes, defaultRange, palettesOfKind } from './st
 
 export const MAP_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'cmp', 'units'];
 export const PRESETS = [2, 5, 10, 20];
+// values the address leaves out, being the default (formatLook)
+export const LOOK_DEFAULTS = { color: 'velocity', size: 1, opacity: 1, cmin: 0, units: 0 };
 const $ = (id) => document.getElementById(id);
 
 function number(text, min = -Infinity, max = Infinity) {
@@ -305,7 +307,6 @@ export function createMapUi(ctx) {
       if ((look.cmp || null) !== (compare ? compare.layerId : null)) setCompare(look.cmp);
     },
     params: () => formatLook(look),
-    others: (extra) => extra.filter(([key]) => !MAP_KEYS.includes(key)),
     attach(mapInstance) {
       pids = createPidIndex(ctx.app.dataBase);
       nearby = createNearby(ctx.app);

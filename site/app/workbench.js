@@ -44,7 +44,8 @@ function signed(value, decimals) {
 }
 
 /** ctx: {state, app, panel, layerById, currentLayer, writeHash, selectFeature, closePoint,
- * viewProblem, attribution, circleLayer, changed (the chart or reference changed), mapPng}. */
+ * viewProblem, ignored (a part of the address left out), attribution, circleLayer, changed (the
+ * chart or reference changed), mapPng}. */
 export function createWorkbench(ctx) {
   const a = ctx.state.analysis;
   const loaded = new Map(); // "layer:id" -> series {pid, unit, dates, values, velocity, lon, lat, ...}
@@ -90,10 +91,23 @@ export function createWorkbench(ctx) {
       promise.then(render, (error) => {
         ctx.panel.setStatus(`Time series unavailable: ${error.message}`);
         ctx.viewProblem(`${key}: ${error.message}`);
+        forget(key, error);
       });
       pending.set(key, promise);
     }
     return pending.get(key);
+  }
+
+  /** A point of sel= or ref= whose series cannot load leaves the state (never "loading…"). */
+  function forget(key, error) {
+    const count = a.sel.length;
+    a.sel = a.sel.filter((s) => pointKey(s.layerId, s.featureId) !== key);
+    const wasRef = a.ref?.kind === 'point' && pointKey(a.ref.layerId, a.ref.featureId) === key;
+    if (wasRef) a.ref = null;
+    if (a.sel.length === count && !wasRef) return;
+    ctx.ignored(`${wasRef ? 'ref' : 'sel'}=${key} (${error.message})`);
+    ctx.writeHash();
+    render();
   }
 
   // --- reference -------------------------------------------------------------------------
