@@ -38,6 +38,7 @@ pytestmark = pytest.mark.browser
 
 MINUS = "\u2212"
 OTHER_LAYER = "l2b-2020-2024-asc"
+UP_LAYER = "l3-2020-2024-up"
 TITLE = "Figure 1. Ustica, descending orbit"
 CAPTION = "Mean LOS velocity 2020-2024 and the displacement of one point."
 REPORT_SIZES = [(480, 320), (640, 420), (800, 500), (1200, 700)]
@@ -249,29 +250,49 @@ def test_embed_title_is_text_never_markup(
         viewer.page.context.close()
 
 
-def test_compare_embed_keys_both_halves_on_their_own_ranges(
+def shared_labels(site: Path, *layer_ids: str) -> tuple[str, str]:
+    """Both sides of a compare view measuring the same quantity: the wider default range."""
+    labels = [range_labels(manifest_layer(site, layer_id)) for layer_id in layer_ids]
+    return max(labels, key=lambda pair: float(pair[1]))
+
+
+def test_compare_embed_keys_both_halves(
     browser: Any, site_url: str, built_site: Path, point: dict[str, Any]
 ) -> None:
-    hash_ = (
-        f"#15/{point['lat']:.6f}/{point['lon']:.6f}&layer={CLICK_LAYER}&cmp={OTHER_LAYER}&embed=1"
-    )
-    viewer = embed_page(browser, site_url, (1024, 600), hash_)
-    try:
-        viewer.page.wait_for_function("() => egms.view.compareMap && egms.view.compareMap.loaded()")
-        viewer.js(JS_COMPARE_IDLE)
-        viewer.js("() => egms.frame.render()")
-        shot = viewer.page.screenshot()
-        save("embed-compare.png", shot)
-        blocks = viewer.page.locator("#figure-key .frame-key-layer")
-        assert blocks.count() == 2
-        for i, (side, layer_id) in enumerate([("Left", CLICK_LAYER), ("Right", OTHER_LAYER)]):
-            text = " ".join(blocks.nth(i).locator("text").all_text_contents())
-            assert f"{side} of the divider: LOS velocity (mm/yr)" in text
-            values = blocks.nth(i).locator(".colour-bar-values text").all_text_contents()
-            assert (values[0], values[-1]) == range_labels(manifest_layer(built_site, layer_id))
-        assert len(colour_bars(png_pixels(shot))) == 2
-    finally:
-        viewer.page.context.close()
+    """LOS descending | LOS ascending: one shared range, keyed on both halves; LOS | vertical:
+    each half on its own range, each key with its own quantity and sign."""
+    centre = f"#15/{point['lat']:.6f}/{point['lon']:.6f}&layer={CLICK_LAYER}"
+    cases = [
+        (OTHER_LAYER, "LOS velocity (mm/yr)", shared_labels(built_site, CLICK_LAYER, OTHER_LAYER)),
+        (UP_LAYER, "Vertical velocity (mm/yr)", range_labels(manifest_layer(built_site, UP_LAYER))),
+    ]
+    for other, right_title, right_labels in cases:
+        viewer = embed_page(browser, site_url, (1024, 600), f"{centre}&cmp={other}&embed=1")
+        try:
+            viewer.page.wait_for_function(
+                "() => egms.view.compareMap && egms.view.compareMap.loaded()"
+            )
+            viewer.js(JS_COMPARE_IDLE)
+            viewer.js("() => egms.frame.render()")
+            shot = viewer.page.screenshot()
+            save(f"embed-compare-{other}.png", shot)
+            blocks = viewer.page.locator("#figure-key .frame-key-layer")
+            assert blocks.count() == 2
+            left_labels = range_labels(manifest_layer(built_site, CLICK_LAYER))
+            if other == OTHER_LAYER:
+                left_labels = right_labels
+            sides = [
+                ("Left", "LOS velocity (mm/yr)", left_labels),
+                ("Right", right_title, right_labels),
+            ]
+            for i, (side, title, labels) in enumerate(sides):
+                text = " ".join(blocks.nth(i).locator("text").all_text_contents())
+                assert f"{side} of the divider: {title}" in text
+                values = blocks.nth(i).locator(".colour-bar-values text").all_text_contents()
+                assert (values[0], values[-1]) == labels
+            assert len(colour_bars(png_pixels(shot))) == 2
+        finally:
+            viewer.page.context.close()
 
 
 # --- the viewer's Map PNG ----------------------------------------------------------------------
@@ -302,8 +323,7 @@ def test_map_png_of_a_compare_view_has_both_keys_in_its_pixels(
         "track 117",
     ):
         assert words in text, (words, text)
-    for layer_id in (CLICK_LAYER, OTHER_LAYER):
-        assert range_labels(manifest_layer(built_site, layer_id))[1] in text
+    assert shared_labels(built_site, CLICK_LAYER, OTHER_LAYER)[1] in text
     assert "Made with egms-tiler" in text
     viewer.assert_no_errors()
 

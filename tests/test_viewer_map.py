@@ -434,6 +434,71 @@ def test_split_view_shows_both_layers(viewer: Viewer, built_site: Path) -> None:
     viewer.assert_no_errors()
 
 
+JS_COMPARE_READY = (
+    "() => new Promise(r => { const m = egms.view.compareMap; if (m.areTilesLoaded()"
+    " && m.queryRenderedFeatures({layers: ['egms-velocity']}).length) r();"
+    " else m.once('idle', r); m.triggerRepaint(); })"
+)
+JS_RING_CANVASES = """() => [...document.querySelectorAll('.map-rings')].map((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 200) n += 1;
+  return n;
+})"""
+
+
+def test_compare_same_quantity_one_range_clicks_both_sides_rings_both(
+    viewer: Viewer, built_site: Path
+) -> None:
+    """LOS | LOS: one colour range for both sides, one legend; a click right of the divider
+    puts that side's point on the chart (the left one stays the primary); rings on both maps."""
+    desc, asc = manifest_layer(built_site, DESC), manifest_layer(built_site, ASC)
+    lon, lat = centre_of(desc)
+    viewer.open(f"#16.00/{lat:.6f}/{lon:.6f}&layer={DESC}&cmp={ASC}")
+    viewer.page.wait_for_function("() => egms.view.compareMap && egms.view.compareMap.loaded()")
+    viewer.page.evaluate(JS_COMPARE_READY)
+    half = max(abs(v) for layer in (desc, asc) for v in layer["velocity"].values())
+    assert viewer.js("() => [egms.view.resolved.range.min, egms.view.resolved.range.max]") == (
+        pytest.approx([-round(half, 1), round(half, 1)])
+    )
+    assert viewer.page.locator("#legend-right").is_hidden()
+    assert "both sides of the divider" in viewer.page.text_content("#legend-note")
+    box = viewer.page.locator("#map").bounding_box()
+    right = viewer.js(
+        """([x0, y0, w]) => egms.view.compareMap.queryRenderedFeatures({layers: ['egms-velocity']})
+          .map((f) => ({id: f.id, pid: f.properties.pid,
+                        at: egms.view.compareMap.project(f.geometry.coordinates)}))
+          .find((f) => f.at.x > w * 0.6 && f.at.x < w * 0.95
+            && document.elementFromPoint(x0 + f.at.x, y0 + f.at.y)?.closest('.map'))""",
+        [box["x"], box["y"], box["width"]],
+    )
+    assert right, "no point of the right side in view"
+    viewer.page.mouse.click(box["x"] + right["at"]["x"], box["y"] + right["at"]["y"])
+    viewer.page.wait_for_function("() => document.body.dataset.chartSeries === '1'")
+    summary = viewer.js("() => egms.analysis.settled()")
+    assert [(s["layer"], s["pid"]) for s in summary["series"]] == [(ASC, right["pid"])]
+    assert viewer.js("() => egms.state.layerId") == DESC, "the left side's layer stays"
+    assert f"sel={ASC}:{right['id']}" in viewer.js("() => location.hash")
+    viewer.page.wait_for_function("() => document.querySelectorAll('.map-rings').length === 2")
+    main_ring, compare_ring = viewer.js(JS_RING_CANVASES)
+    assert main_ring > 0 and compare_ring > 0, (main_ring, compare_ring)
+    viewer.assert_no_errors()
+
+
+def test_compare_other_quantity_has_a_legend_per_side(viewer: Viewer, built_site: Path) -> None:
+    lon, lat = centre_of(manifest_layer(built_site, DESC))
+    viewer.open(f"#15.00/{lat:.6f}/{lon:.6f}&layer={DESC}&cmp={UP}")
+    viewer.page.wait_for_function("() => egms.view.compareMap && egms.view.compareMap.loaded()")
+    assert viewer.page.text_content("#legend-title") == "Left: LOS velocity (mm/yr)"
+    assert viewer.page.locator("#legend-right").is_visible()
+    assert viewer.page.text_content("#legend-right-title") == "Right: Vertical velocity (mm/yr)"
+    up = manifest_layer(built_site, UP)
+    half = round(max(abs(v) for v in up["velocity"].values()), 1)
+    assert viewer.page.text_content("#legend-right-max") == f"+{half:.1f}"
+    assert "right: positive = up" in viewer.page.text_content("#legend-note")
+    viewer.assert_no_errors()
+
+
 def test_nearest_points_of_other_layers_join_the_chart(viewer: Viewer, built_site: Path) -> None:
     desc = manifest_layer(built_site, DESC)
     chunk = read_chunk(built_site, desc, 0)

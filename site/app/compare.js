@@ -1,8 +1,9 @@
 // Compare two layers: a second, synchronised map over the first, clipped right of a draggable
 // divider (swipe). The main map keeps every interaction; the second only follows its view.
-import { applyLook, showLayer } from './layers.js';
+import { applyLook, featureNear, showLayer } from './layers.js';
 import { layerName } from './layernames.js';
 import { createMap } from './map.js';
+import { ringsOf } from './rings.js';
 
 function element(tag, className, attributes = {}) {
   const node = document.createElement(tag);
@@ -19,6 +20,7 @@ export function createCompare(ctx) {
   let layer = null;
   let position = 50;
   let nodes = null;
+  let unfollow = null; // stops mirroring the main map's rings
 
   function follow() {
     if (!other) return;
@@ -77,6 +79,8 @@ export function createCompare(ctx) {
       otherLoaded = made.loaded;
       ctx.map.on('move', follow);
       follow();
+      const mirror = ringsOf(other);
+      unfollow = ringsOf(ctx.map).follow((name, rings) => mirror.set(name, rings));
     }
     const map = other;
     await otherLoaded;
@@ -92,6 +96,8 @@ export function createCompare(ctx) {
     if (nodes) for (const node of Object.values(nodes)) node.hidden = true;
     if (other) {
       ctx.map.off('move', follow);
+      if (unfollow) unfollow();
+      unfollow = null;
       other.remove();
       other = null;
     }
@@ -110,6 +116,12 @@ export function createCompare(ctx) {
     },
     get map() {
       return other;
+    },
+    /** The right side's feature near screen `point` (of the main map), or null left of the divider. */
+    featureAt(point) {
+      if (!other || !layer) return null;
+      const split = (ctx.map.getContainer().clientWidth * position) / 100;
+      return point.x > split ? featureNear(other, point) || false : null;
     },
     get layerId() {
       return layer ? layer.id : null;

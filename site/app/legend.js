@@ -18,19 +18,30 @@ export function legendNote(layer, resolved) {
   return `${clip}; grey = no value`;
 }
 
-/** Draw the legend of `layer` for a resolved look (see layers.resolveLook). */
-export function renderLegend(root, layer, resolved) {
+function fillBar(root, prefix, layer, resolved, heading = '') {
   const { info, range, palette } = resolved;
-  root.querySelector('#legend-title').textContent = quantity(layer, resolved.attribute, info).title;
-  root.querySelector('#legend-bar').style.backgroundImage = cssGradient(palette);
-  root.querySelector('#legend-min').textContent = label(range.min, info.decimals, info.signed);
-  root.querySelector('#legend-zero').textContent = label(
-    (range.min + range.max) / 2,
-    info.decimals,
-    info.signed,
-  );
-  root.querySelector('#legend-max').textContent = label(range.max, info.decimals, info.signed);
-  root.querySelector('#legend-note').textContent = legendNote(layer, resolved);
+  const part = (name) => root.querySelector(`#${prefix}-${name}`);
+  part('title').textContent = `${heading}${quantity(layer, resolved.attribute, info).title}`;
+  part('bar').style.backgroundImage = cssGradient(palette);
+  part('min').textContent = label(range.min, info.decimals, info.signed);
+  part('zero').textContent = label((range.min + range.max) / 2, info.decimals, info.signed);
+  part('max').textContent = label(range.max, info.decimals, info.signed);
+}
+
+/**
+ * Draw the legend of `layer` for a resolved look (see layers.resolveLook). A compare view:
+ * `compare` {shared, layer, resolved}: one bar for both sides when they share a range, else a
+ * second bar for the right side.
+ */
+export function renderLegend(root, layer, resolved, compare = null) {
+  const split = compare && !compare.shared;
+  fillBar(root, 'legend', layer, resolved, split ? 'Left: ' : '');
+  const right = root.querySelector('#legend-right');
+  right.hidden = !split;
+  if (split) fillBar(root, 'legend-right', compare.layer, compare.resolved, 'Right: ');
+  let extra = compare && compare.shared ? '; both sides of the divider on this range' : '';
+  if (split && compare.resolved.info.signed) extra = `; right: ${signConvention(compare.layer)}`;
+  root.querySelector('#legend-note').textContent = `${legendNote(layer, resolved)}${extra}`;
   // where values are relative inside each burst, the legend says so (the panel says it for all)
   const about = root.querySelector('#legend-about');
   about.textContent = layer.level === 'L2a' ? aboutLayer(layer) : '';

@@ -257,6 +257,14 @@ async function selectFeature(layerId, featureId, properties = null) {
 
 function onMapClick(event) {
   if (bench.drawing) return;
+  // right of a compare view's divider: that side's layer; its point joins the chart
+  const right = mapui.compare ? mapui.compare.featureAt(event.point) : null;
+  if (right !== null) {
+    if (right && right.id !== undefined) {
+      bench.addPoint(mapui.compare.layerId, Number(right.id), right.properties, { primary: false });
+    }
+    return;
+  }
   const feature = featureNear(app.map, event.point);
   if (feature && feature.id !== undefined && event.originalEvent.shiftKey) {
     bench.addPoint(state.layerId, Number(feature.id), feature.properties);

@@ -7,6 +7,7 @@ import { renderLegend } from './legend.js';
 import { whenIdle } from './map.js';
 import { DEFAULT_RADIUS_M, createNearby, renderNearby } from './nearby.js';
 import { aboutLayer, layerName, productPeriod } from './layernames.js';
+import { quantity } from './mapfigure.js';
 import { palettes } from './palettes.js';
 import { createPidIndex } from './pids.js';
 import { runSearch } from './search.js';
@@ -104,7 +105,29 @@ export function createMapUi(ctx) {
   let nearbyToken = 0;
 
   const map = () => ctx.app.map;
-  const lookNow = () => ({ ...look, cmap: ctx.state.palette });
+
+  /**
+   * A compare view whose sides measure the same quantity (say LOS velocity, ascending and
+   * descending) colours both on one range, the wider of their defaults, so a colour is one
+   * value on both sides; a range the user set applies to both anyway. Null otherwise.
+   */
+  function sharedRange() {
+    const layer = ctx.currentLayer();
+    const right = compare && compare.layerId ? ctx.layerById(compare.layerId) : null;
+    if (!layer || !right || (look.vmin !== null && look.vmax !== null)) return null;
+    const [a, b] = [resolveLook(layer, { ...look, cmap: null }), resolveLook(right, { ...look, cmap: null })];
+    if (a.attribute !== b.attribute || quantity(layer, a.attribute, a.info).title !== quantity(right, b.attribute, b.info).title) return null;
+    if (a.info.signed) {
+      const half = Math.max(a.range.max, -a.range.min, b.range.max, -b.range.min);
+      return { min: -half, max: half };
+    }
+    return { min: Math.min(a.range.min, b.range.min), max: Math.max(a.range.max, b.range.max) };
+  } // prettier-ignore
+
+  const lookNow = () => {
+    const shared = sharedRange();
+    return { ...look, cmap: ctx.state.palette, ...(shared ? { vmin: shared.min, vmax: shared.max } : {}) };
+  };
 
   function redraw({ hash = true } = {}) {
     const layer = ctx.currentLayer();
@@ -114,7 +137,9 @@ export function createMapUi(ctx) {
   }
 
   function afterStyle(layer, hash) {
-    renderLegend($('legend'), layer, resolved);
+    const sides = shown();
+    const compared = sides.length === 2 ? { shared: sharedRange() !== null, ...sides[1] } : null;
+    renderLegend($('legend'), layer, resolved, compared);
     syncControls(layer);
     if (compare) compare.restyle(layer);
     if (hash) ctx.writeHash();
@@ -130,7 +155,7 @@ export function createMapUi(ctx) {
     const presets = resolved.info.signed ? PRESETS.map((p) => option(String(p), `±${p}`)) : [];
     $('range-preset').replaceChildren(option('auto', 'p02–p98 (layer)'), ...presets, option('custom', 'custom'));
     const symmetric = resolved.range.min === -resolved.range.max;
-    const preset = !resolved.custom ? 'auto' : symmetric && PRESETS.includes(resolved.range.max) && resolved.info.signed ? String(resolved.range.max) : 'custom'; // prettier-ignore
+    const preset = look.vmin === null || !resolved.custom ? 'auto' : symmetric && PRESETS.includes(resolved.range.max) && resolved.info.signed ? String(resolved.range.max) : 'custom'; // prettier-ignore
     $('range-preset').value = preset;
     $('range-min').value = String(resolved.range.min);
     $('range-max').value = String(resolved.range.max);
@@ -230,7 +255,7 @@ export function createMapUi(ctx) {
     $('compare-select').value = look.cmp || '';
     ctx.writeHash();
     await compare.set(other, ctx.currentLayer());
-    ctx.styled();
+    redraw({ hash: false }); // the shared range, if the sides measure the same quantity
   }
 
   async function goTo(lon, lat, zoom, layerId = null) {

@@ -27,6 +27,7 @@ function createOverlay(map) {
   [canvas.width, canvas.height] = [0, 0]; // sized to the map on the first ring
   map.getCanvasContainer().append(canvas);
   const groups = new Map(GROUP_ORDER.map((name) => [name, []])); // name -> rings
+  const listeners = new Set(); // (name, rings) => ..., e.g. a compare map's overlay
   let blank = true; // nothing drawn: a map move has nothing to redraw
 
   function fitToMap() {
@@ -59,6 +60,13 @@ function createOverlay(map) {
     set(name, rings) {
       groups.set(name, rings.filter((r) => Number.isFinite(r.lon) && Number.isFinite(r.lat)));
       draw();
+      for (const listener of listeners) listener(name, groups.get(name));
+    },
+    /** Call `listener(name, rings)` now for every group and on every change; returns an undo. */
+    follow(listener) {
+      for (const [name, rings] of groups) listener(name, rings);
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     redraw: draw,
     get empty() {

@@ -305,10 +305,11 @@ export function createWorkbench(ctx) {
 
   // --- actions -------------------------------------------------------------------------------
 
-  function addPoint(layerId, featureId, props = null) {
+  /** Put a point on the chart: the primary one if there is none (`primary`), else a series. */
+  function addPoint(layerId, featureId, props = null, { primary = true } = {}) {
     const key = pointKey(layerId, featureId);
     if (props) properties.set(key, props);
-    if (ctx.state.featureId === null && !a.sel.length) return ctx.selectFeature(layerId, featureId, props);
+    if (primary && ctx.state.featureId === null && !a.sel.length) return ctx.selectFeature(layerId, featureId, props);
     if (key === primaryKey() || a.sel.some((s) => pointKey(s.layerId, s.featureId) === key)) return remove(key);
     if (entries().length >= MAX_POINTS) {
       ctx.panel.setStatus(`At most ${MAX_POINTS} points on the chart: remove one first.`);
