@@ -328,8 +328,8 @@ def test_drawn_polygon_gives_the_mean_of_every_point_inside(
         [None if v is None else round(v, 9) for v in area["values"]],
         [None if v is None else round(v, 9) for v in mean],
     )
-    assert_series(area["min"], low)
-    assert_series(area["max"], high)
+    assert_series(summary["area"]["min"], low)
+    assert_series(summary["area"]["max"], high)
     assert summary["area"]["chunks"] < manifest_layer(built_site, CLICK_LAYER)["points"] / 256
     assert (
         f"Area mean ({len(inside)} points)" in viewer.page.locator("#series-table").text_content()

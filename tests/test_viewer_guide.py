@@ -249,10 +249,14 @@ def test_area(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     count = summary["area"]["count"]
     assert count >= 10
     [area] = [s for s in summary["series"] if s["kind"] == "area"]
-    assert area["min"] != area["max"]
+    assert area["low"] != area["high"]
     assert text(guide, "#panel-pid") == "" and "Area" in text(guide, "#panel-kind")
     assert f"Area mean ({count} points)" in text(guide, "#series-table")
-    assert chart_series(guide)[:3] == [f"Area mean ({count} points)", "area max", "area min"]
+    band = ["area mean + 1σ", "area mean − 1σ"]
+    assert chart_series(guide)[:3] == [f"Area mean ({count} points)", *band]
+    assert text(guide, "#area-count") == f"{count} points in the area (no quality filter on)."
+    assert "LOS velocity, mean ± σ" in text(guide, "#area-velocity")
+    assert guide.page.locator("#area-histogram svg rect").count() >= 3
     shoot(guide, "area")
 
 

@@ -59,7 +59,7 @@ function legendEntries(lines) {
   const entries = [];
   for (const line of lines) {
     if (line.kind === 'band') {
-      if (!entries.some((e) => e.kind === 'band')) entries.push({ kind: 'band', label: 'area minimum and maximum', colour: BAND_COLOUR });
+      if (!entries.some((e) => e.kind === 'band')) entries.push({ kind: 'band', label: line.legend || 'area minimum and maximum', colour: BAND_COLOUR });
     } else {
       entries.push({ kind: line.kind, label: line.label, colour: line.colour });
     }

@@ -44,6 +44,7 @@ const bench = createWorkbench({
   circleLayer: CIRCLE_LAYER_ID,
   changed: () => frame.update(),
   mapPng: () => frame.png(),
+  look: () => ({ ...mapui.api.look, resolved: mapui.api.resolved }),
 });
 
 // the map side (layer picker, colours, filters, outlines, search, compare, nearby): mapui.js
@@ -56,7 +57,10 @@ const mapui = createMapUi({
   selectFeature: (...args) => selectFeature(...args),
   switchLayer: (id) => switchLayer(id),
   addToChart: (layerId, featureId) => bench.addPoint(layerId, featureId),
-  styled: () => frame.update(),
+  styled: () => {
+    frame.update();
+    bench.lookChanged(); // an area's statistics follow the quality filters
+  },
 });
 
 // the figure frame of embeds, snapshots and the Map PNG: frame.js

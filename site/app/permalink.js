@@ -1,9 +1,10 @@
 // The analysis part of the URL hash: extra selected points, reference, polygon, date window,
 // fit lines, embed mode. main.js keeps other keys; these travel as extra hash parameters:
 //   sel=<layer>:<id>,<id>   ref=<layer>:<id> | poly   poly=lon,lat,lon,lat,...
-//   t0=YYYY-MM-DD  t1=YYYY-MM-DD  fit=lin,seas  embed=1
+//   t0=YYYY-MM-DD  t1=YYYY-MM-DD  fit=lin,seas  band=minmax (the area's band; ±1σ if absent)
+//   embed=1
 
-export const KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'embed'];
+export const KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed'];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FITS = ['lin', 'seas'];
 const POLY_DECIMALS = 6;
@@ -60,6 +61,7 @@ export function parseAnalysis(extra, layer) {
     t0: date('t0'),
     t1: date('t1'),
     fit,
+    band: params.get('band') === 'minmax' ? 'minmax' : 'sd',
     embed: params.get('embed') === '1',
   };
 }
@@ -75,6 +77,7 @@ export function formatAnalysis(analysis) {
   if (analysis.t0) pairs.push(['t0', analysis.t0]);
   if (analysis.t1) pairs.push(['t1', analysis.t1]);
   if (analysis.fit.length) pairs.push(['fit', analysis.fit.join(',')]);
+  if (analysis.band === 'minmax') pairs.push(['band', 'minmax']);
   if (analysis.embed) pairs.push(['embed', '1']);
   return pairs;
 }

@@ -7,6 +7,7 @@
 // incidence_angle, track_angle), absent when the layer has none, null when the file has no value; `values` in mm
 // from the chunks' 0.1 mm integers, null for no measurement.
 import { canRereference, csvField, csvNumber, rereference, unionDates } from './analysis.js';
+import { filterWords } from './areastats.js';
 
 // viewer attribute -> EGMS column, in the order of the EGMS files (2019-2023 names)
 const EGMS_COLUMNS = [
@@ -67,10 +68,17 @@ function commentText(lines) {
 
 const points = (n) => `${n} point${n === 1 ? '' : 's'}`;
 
+/** "inside the drawn area", and the quality filters the area's points passed, if any. */
+function areaWords(area) {
+  if (!area.filters) return 'inside the drawn area';
+  return `inside the drawn area that pass the quality filters (${filterWords(area.filters)};`
+    + ` ${points(area.total)} inside before filtering)`; // prettier-ignore
+}
+
 function describeCount(total, selected, area) {
   const parts = [];
   if (selected) parts.push(`${selected} selected`);
-  if (area) parts.push(`${area.count} inside the drawn area`);
+  if (area) parts.push(`${area.count} ${areaWords(area)}`);
   return `${points(total)} (${parts.join(', ')})`;
 }
 
@@ -80,7 +88,8 @@ function layerList(records) {
 }
 
 /** What every export says first: what it holds, from which layers, made by what. `selected`:
- * how many are the chart's points; `area`: {count, ring} of the drawn area's. */
+ * how many are the chart's points; `area`: {count, total, filters, ring} of the drawn area's
+ * (`count` of the `total` inside pass the `filters`, null for none). */
 function headline(records, { selected = records.length, area = null, generator = 'egms-tiler' } = {}) {
   const what = describeCount(records.length, selected, area);
   const ring = area ? `; area polygon (lon lat): ${area.ring.map(([x, y]) => `${x} ${y}`).join(', ')}` : '';
@@ -90,7 +99,7 @@ function headline(records, { selected = records.length, area = null, generator =
 /** The reference in words; `applied`: whether the file's values are relative to it. */
 function referenceText(reference, applied) {
   if (!reference) return 'reference: none; displacements as published';
-  const what = reference.kind === 'area' ? `the mean of the ${reference.count} points inside the drawn area`
+  const what = reference.kind === 'area' ? `the mean of the ${reference.count} points ${areaWords(reference)}`
     : `point ${reference.pid} of ${reference.layerId}`; // prettier-ignore
   if (applied) {
     return `reference: ${what}; displacement_mm is as published, minus_reference_mm is displacement_mm minus the reference's on the same date`

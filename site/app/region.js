@@ -1,17 +1,12 @@
 // Every point of a layer inside a polygon, at full resolution: the layer's chunk index gives
 // the chunks whose bounding boxes meet the polygon's, and each chunk's lon/lat are tested.
-import { boxesOverlap, meanSeries, pointInPolygon, ringBounds } from './analysis.js';
+import { boxesOverlap, pointInPolygon, ringBounds } from './analysis.js';
 import { rowAttributes } from './chunks.js';
 
 async function fetchJson(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
-}
-
-function average(values) {
-  const numbers = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
-  return numbers.length ? numbers.reduce((a, b) => a + b, 0) / numbers.length : null;
 }
 
 /** Points of one chunk inside `ring`: [{featureId, pid, unit, lon, lat, velocity, attributes,
@@ -36,7 +31,7 @@ export function chunkMembers(chunk, ring) {
   return members;
 }
 
-/** A cache of chunk indexes; `area(layer, ring)` → the mean series of the points inside. */
+/** A cache of chunk indexes; `area(layer, ring)` → the points inside. */
 export function createRegionStore(dataBase, chunks) {
   const indexes = new Map();
 
@@ -60,26 +55,12 @@ export function createRegionStore(dataBase, chunks) {
   }
 
   return {
-    /** Every point inside the area, with its series and attributes (the exports): the chunks
-     * are cached, so this reads nothing again. */
-    members: (layer, ring) => membersOf(layer, ring).then((found) => found.members),
-    /** {layerId, count, units, velocity, ids, dates, mean, min, max, count per date `n`}. */
+    /** Every point of `layer` inside `ring`, with its series and attributes: {layerId, members,
+     * chunks (how many were read)}; the statistics are areastats.js's. The chunks are cached,
+     * so asking again reads nothing. */
     async area(layer, ring) {
       const { members, chunks: read } = await membersOf(layer, ring);
-      const mean = meanSeries(members);
-      return {
-        layerId: layer.id,
-        count: members.length,
-        units: [...new Set(members.map((m) => m.unit))].sort((a, b) => a - b),
-        velocity: average(members.map((m) => m.velocity)),
-        ids: members.map((m) => m.featureId),
-        dates: mean.dates,
-        mean: mean.mean,
-        min: mean.min,
-        max: mean.max,
-        n: mean.count,
-        chunks: read,
-      };
+      return { layerId: layer.id, members, chunks: read };
     },
   };
 }

@@ -12,6 +12,8 @@ import {
   unionDates,
   windowPoints,
 } from './analysis.js';
+import { createAreaPanel } from './areapanel.js';
+import { activeFilters, areaStatistics, sigmaBand } from './areastats.js';
 import { createChart } from './chart.js';
 import { createDrawTool } from './draw.js';
 import { embedCode, embedUrl, setEmbed } from './embed.js';
@@ -45,14 +47,18 @@ function signed(value, decimals) {
 
 /** ctx: {state, app, panel, layerById, currentLayer, writeHash, selectFeature, closePoint,
  * viewProblem, ignored (a part of the address left out), attribution, circleLayer, changed (the
- * chart or reference changed), mapPng}. */
+ * chart or reference changed), mapPng, look (the map's look: its quality filters and colours,
+ * mapui.js)}. */
 export function createWorkbench(ctx) {
   const a = ctx.state.analysis;
   const loaded = new Map(); // "layer:id" -> series {pid, unit, dates, values, velocity, lon, lat, ...}
   const pending = new Map();
   const properties = new Map(); // "layer:id" -> tile properties seen on click
   const chart = createChart($('chart'), { onWindow });
-  const area = { result: null, busy: null, error: null, token: 0 };
+  // raw: every point inside the area (region.js); result: the statistics of those that pass
+  // the map's quality filters (areastats.js), recomputed when the filters change
+  const area = { raw: null, result: null, busy: null, error: null, token: 0, filterKey: '' };
+  const areaPanel = createAreaPanel($('panel'), { onBand: setBand });
   let draw = null;
   let mapRef = null;
   let region = null;
@@ -146,16 +152,18 @@ export function createWorkbench(ctx) {
     if (!r || !r.count) return null;
     const layer = ctx.layerById(r.layerId);
     const self = { level: layer?.level, layerId: r.layerId, unit: r.units.length === 1 ? r.units[0] : null };
-    let [mean, min, max] = [r.mean, r.min, r.max];
+    const sigma = sigmaBand(r.series);
+    const minmax = a.band === 'minmax';
+    let [mean, low, high] = [r.mean, minmax ? r.min : sigma.low, minmax ? r.max : sigma.high];
     const ok = ref && canRereference(self, ref);
     if (ok) {
       const shift = (values) => rereference({ dates: r.dates, values }, ref);
-      [mean, min, max] = [shift(mean), shift(min), shift(max)];
+      [mean, low, high] = [shift(mean), shift(low), shift(high)];
     } else if (ref) warnings.push('the area mean');
     return { key: 'area', kind: 'area', colour: AREA_COLOUR, label: `Area mean (${r.count} points)`,
       pid: `area-mean-${r.count}-points`, layerId: r.layerId, layerLabel: layer?.label || r.layerId,
       level: self.level, unit: self.unit, units: r.units, velocity: r.velocity, dates: r.dates,
-      values: mean, min, max, referenced: Boolean(ok), count: r.count }; // prettier-ignore
+      values: mean, low, high, band: minmax ? 'minmax' : 'sd', referenced: Boolean(ok), count: r.count }; // prettier-ignore
   }
 
   function fitsOf(s) {
@@ -178,8 +186,10 @@ export function createWorkbench(ctx) {
     for (const s of list) {
       lines.push({ kind: 'series', label: s.label, colour: s.colour, values: alignValues(s.dates, s.values, dates) });
       if (s.kind === 'area') {
-        lines.push({ kind: 'band', label: 'area max', colour: s.colour, values: alignValues(s.dates, s.max, dates) });
-        lines.push({ kind: 'band', label: 'area min', colour: s.colour, values: alignValues(s.dates, s.min, dates) });
+        const [high, low, legend] = s.band === 'minmax' ? ['area max', 'area min', 'area minimum and maximum']
+          : ['area mean + 1σ', 'area mean − 1σ', 'area mean ± 1σ']; // prettier-ignore
+        lines.push({ kind: 'band', label: high, legend, colour: s.colour, values: alignValues(s.dates, s.high, dates) });
+        lines.push({ kind: 'band', label: low, legend, colour: s.colour, values: alignValues(s.dates, s.low, dates) });
       }
     }
     for (const s of list) {
@@ -259,6 +269,7 @@ export function createWorkbench(ctx) {
     warn(m);
     if (area.busy) ctx.panel.setStatus('Reading the points inside the area…');
     else if (area.error) ctx.panel.setStatus(`Area unavailable: ${area.error}`);
+    showAreaPanel();
     $('ref-line').hidden = !a.ref;
     $('ref-text').textContent = describeRef(m.ref);
     $('area-clear').hidden = !a.poly;
@@ -352,9 +363,49 @@ export function createWorkbench(ctx) {
     render();
   }
 
+  function showAreaPanel() {
+    const layer = area.result && ctx.layerById(area.result.layerId);
+    if (!a.poly) return areaPanel.hide();
+    if (area.busy) return areaPanel.message('Reading the points inside the area…');
+    if (!layer) return areaPanel.message(area.error ? `Area unavailable: ${area.error}` : '');
+    const look = ctx.look();
+    const resolved = look.resolved;
+    const colours = resolved && resolved.attribute === 'velocity' && ctx.currentLayer()?.id === layer.id
+      ? { palette: resolved.palette, range: resolved.range } : null; // prettier-ignore
+    return areaPanel.show(area.result, layer, { colours, bandKind: a.band });
+  }
+
+  function filterKey(layer) {
+    return JSON.stringify(activeFilters(layer, ctx.look()));
+  }
+
+  /** The statistics of the area's points that pass the map's filters (area.raw → area.result). */
+  function restat() {
+    const raw = area.raw;
+    if (!raw) return;
+    const layer = ctx.layerById(raw.layerId);
+    area.filterKey = filterKey(layer);
+    const stats = areaStatistics(raw.members, activeFilters(layer, ctx.look()));
+    area.result = { ...stats, layerId: raw.layerId, chunks: raw.chunks, velocity: stats.velocity.mean,
+      dates: stats.series.dates, mean: stats.series.mean, min: stats.series.min, max: stats.series.max,
+      sd: stats.series.sd, n: stats.series.count, velocityStats: stats.velocity }; // prettier-ignore
+  }
+
+  /** The map's look changed: recompute the area if its quality filters did. */
+  function lookChanged() {
+    if (!area.raw) return;
+    if (filterKey(ctx.layerById(area.raw.layerId)) === area.filterKey) {
+      showAreaPanel(); // the histogram takes the map's colours
+      return;
+    }
+    restat();
+    render();
+  }
+
   function computeArea() {
     area.token += 1;
     const token = area.token;
+    area.raw = null;
     area.result = null;
     area.error = null;
     const layer = ctx.currentLayer();
@@ -363,9 +414,11 @@ export function createWorkbench(ctx) {
       return Promise.resolve(null);
     }
     area.busy = region.area(layer, a.poly).then(
-      (result) => {
+      (raw) => {
         if (token !== area.token) return;
-        area.result = result;
+        area.raw = raw;
+        restat();
+        const result = area.result;
         area.busy = null;
         ctx.panel.setStatus('');
         if (a.ref?.kind === 'poly' && !result.count) ctx.viewProblem(`ref=poly: the drawn area (poly=) holds no point of ${layer.id}`);
@@ -389,10 +442,17 @@ export function createWorkbench(ctx) {
     return computeArea();
   }
 
+  function setBand(kind) {
+    a.band = kind === 'minmax' ? 'minmax' : 'sd';
+    ctx.writeHash();
+    render();
+  }
+
   function clearArea() {
     a.poly = null;
     if (a.ref?.kind === 'poly') a.ref = null;
     area.token += 1;
+    area.raw = null;
     area.result = null;
     area.busy = null;
     ctx.writeHash();
@@ -440,13 +500,13 @@ export function createWorkbench(ctx) {
     const selected = records.size;
     let areaInfo = null;
     if (a.poly && area.result?.count) {
-      const layer = ctx.layerById(area.result.layerId);
-      const members = await region.members(layer, a.poly);
+      const { layerId, members, total, filters } = area.result; // the points that pass the filters
+      const layer = ctx.layerById(layerId);
       for (const m of members) {
         const key = pointKey(layer.id, m.featureId);
         if (!records.has(key)) records.set(key, exportRecord(layer, m));
       }
-      areaInfo = { count: members.length, ring: a.poly };
+      areaInfo = { count: members.length, total, filters, ring: a.poly };
     }
     return { records: [...records.values()], selected, area: areaInfo };
   }
@@ -454,7 +514,10 @@ export function createWorkbench(ctx) {
   function exportReference(ref) {
     if (!ref) return null;
     const common = { layerId: ref.layerId, level: ref.level, unit: ref.unit, dates: ref.dates, values: ref.values };
-    if (a.ref?.kind === 'poly') return { kind: 'area', count: area.result.count, ring: a.poly, ...common };
+    if (a.ref?.kind === 'poly') {
+      const { count, total, filters } = area.result;
+      return { kind: 'area', count, total, filters, ring: a.poly, ...common };
+    }
     return { kind: 'point', pid: ref.pid, ...common };
   }
 
@@ -575,11 +638,13 @@ export function createWorkbench(ctx) {
         a.poly = null;
         if (a.ref?.kind === 'poly') a.ref = null;
         area.token += 1;
+        area.raw = null;
         area.result = null;
         area.busy = null;
       }
       render();
     },
+    lookChanged,
     layerChanged() {
       if (draw) draw.raise();
       if (a.poly) computeArea();
@@ -608,6 +673,7 @@ export function createWorkbench(ctx) {
       clearArea,
       setFit,
       setWindow,
+      setBand,
       resetWindow: () => chart.resetWindow(),
       startDrawing: (kind) => draw.start(kind),
       /** Resolves when every series and the area are loaded: a summary for tests. */
@@ -616,10 +682,13 @@ export function createWorkbench(ctx) {
         const m = last;
         return {
           series: m.list.map((s) => ({ key: s.key, kind: s.kind, layer: s.layerId, pid: s.pid, unit: s.unit,
-            colour: s.colour, dates: s.dates, values: s.values, min: s.min, max: s.max,
+            colour: s.colour, dates: s.dates, values: s.values, low: s.low, high: s.high, band: s.band,
             referenced: s.referenced, count: s.count, fit: s.fits.lin, seasonal: s.fits.seas })), // prettier-ignore
-          area: area.result && { count: area.result.count, units: area.result.units, ids: area.result.ids,
-            chunks: area.result.chunks, velocity: area.result.velocity }, // prettier-ignore
+          area: area.result && { count: area.result.count, total: area.result.total, units: area.result.units,
+            ids: area.result.ids, chunks: area.result.chunks, velocity: area.result.velocity,
+            stats: area.result.velocityStats, filters: area.result.filters,
+            histogram: area.result.histogram, band: a.band, dates: area.result.dates, mean: area.result.mean,
+            sd: area.result.sd, min: area.result.min, max: area.result.max, n: area.result.n }, // prettier-ignore
           warnings: m.warnings,
           reference: m.ref && { label: m.ref.label, velocity: m.ref.velocity, layer: m.ref.layerId, unit: m.ref.unit },
           mapReference: mapRef && mapRef.active,
