@@ -12,8 +12,7 @@ import {
   unionDates,
   windowPoints,
 } from './analysis.js';
-import { createAreaPanel } from './areapanel.js';
-import { activeFilters, areaStatistics, sigmaBand } from './areastats.js';
+import { createAreaWork } from './areawork.js';
 import { createChart } from './chart.js';
 import { createDrawTool } from './draw.js';
 import { embedCode, embedUrl, setEmbed } from './embed.js';
@@ -21,7 +20,6 @@ import { chartPng, chartSvg, download } from './export.js';
 import { formatValue } from './panel.js';
 import { MAX_LONG_ROWS, longCsv, longRowCount, pointsGeojson, wideCsv } from './pointexport.js';
 import { createMapReference } from './refmap.js';
-import { createRegionStore } from './region.js';
 
 // Okabe–Ito: distinct for the common colour-vision deficiencies; black is the area mean.
 export const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
@@ -55,13 +53,9 @@ export function createWorkbench(ctx) {
   const pending = new Map();
   const properties = new Map(); // "layer:id" -> tile properties seen on click
   const chart = createChart($('chart'), { onWindow });
-  // raw: every point inside the area (region.js); result: the statistics of those that pass
-  // the map's quality filters (areastats.js), recomputed when the filters change
-  const area = { raw: null, result: null, busy: null, error: null, token: 0, filterKey: '' };
-  const areaPanel = createAreaPanel($('panel'), { onBand: setBand });
+  const area = createAreaWork(ctx, { changed: () => render(), onBand: setBand }); // areawork.js
   let draw = null;
   let mapRef = null;
-  let region = null;
   let last = { list: [], lines: [], dates: [], warnings: [] };
   let referenceWords = null; // what the map figure says of the reference (frame.js)
 
@@ -120,13 +114,7 @@ export function createWorkbench(ctx) {
 
   function reference() {
     if (!a.ref) return null;
-    if (a.ref.kind === 'poly') {
-      const r = area.result;
-      if (!r || !r.count) return null;
-      const layer = ctx.layerById(r.layerId);
-      return { label: `area mean (${r.count} points)`, dates: r.dates, values: r.mean, layerId: r.layerId,
-        level: layer?.level, unit: r.units.length === 1 ? r.units[0] : null, velocity: r.velocity }; // prettier-ignore
-    }
+    if (a.ref.kind === 'poly') return area.reference();
     const record = loaded.get(pointKey(a.ref.layerId, a.ref.featureId));
     if (!record) return null;
     return { label: `${record.pid} (${record.layerLabel})`, ...record };
@@ -147,25 +135,6 @@ export function createWorkbench(ctx) {
       label: record.pid, values, referenced }; // prettier-ignore
   }
 
-  function areaSeries(ref, warnings) {
-    const r = area.result;
-    if (!r || !r.count) return null;
-    const layer = ctx.layerById(r.layerId);
-    const self = { level: layer?.level, layerId: r.layerId, unit: r.units.length === 1 ? r.units[0] : null };
-    const sigma = sigmaBand(r.series);
-    const minmax = a.band === 'minmax';
-    let [mean, low, high] = [r.mean, minmax ? r.min : sigma.low, minmax ? r.max : sigma.high];
-    const ok = ref && canRereference(self, ref);
-    if (ok) {
-      const shift = (values) => rereference({ dates: r.dates, values }, ref);
-      [mean, low, high] = [shift(mean), shift(low), shift(high)];
-    } else if (ref) warnings.push('the area mean');
-    return { key: 'area', kind: 'area', colour: AREA_COLOUR, label: `Area mean (${r.count} points)`,
-      pid: `area-mean-${r.count}-points`, layerId: r.layerId, layerLabel: layer?.label || r.layerId,
-      level: self.level, unit: self.unit, units: r.units, velocity: r.velocity, dates: r.dates,
-      values: mean, low, high, band: minmax ? 'minmax' : 'sd', referenced: Boolean(ok), count: r.count }; // prettier-ignore
-  }
-
   function fitsOf(s) {
     const pairs = windowPoints(s.dates, s.values, a.t0, a.t1);
     return {
@@ -179,18 +148,13 @@ export function createWorkbench(ctx) {
     const ref = reference();
     const warnings = [];
     const list = entries().map((e, i) => pointSeries(e, i, ref, warnings)).filter(Boolean);
-    const areaLine = areaSeries(ref, warnings);
+    const areaLine = area.series(ref, a.band, warnings, AREA_COLOUR);
     if (areaLine) list.push(areaLine);
     const dates = unionDates(list.map((s) => s.dates));
     const lines = [];
     for (const s of list) {
       lines.push({ kind: 'series', label: s.label, colour: s.colour, values: alignValues(s.dates, s.values, dates) });
-      if (s.kind === 'area') {
-        const [high, low, legend] = s.band === 'minmax' ? ['area max', 'area min', 'area minimum and maximum']
-          : ['area mean + 1σ', 'area mean − 1σ', 'area mean ± 1σ']; // prettier-ignore
-        lines.push({ kind: 'band', label: high, legend, colour: s.colour, values: alignValues(s.dates, s.high, dates) });
-        lines.push({ kind: 'band', label: low, legend, colour: s.colour, values: alignValues(s.dates, s.low, dates) });
-      }
+      if (s.kind === 'area') lines.push(...area.bandLines(s, (values) => alignValues(s.dates, values, dates)));
     }
     for (const s of list) {
       s.fits = fitsOf(s);
@@ -252,10 +216,7 @@ export function createWorkbench(ctx) {
       parts.push(`Not re-referenced: ${m.warnings.join(', ')}. L2a values are relative to a reference`
         + ' inside each processing unit; compare L2a points only within one unit of one layer.'); // prettier-ignore
     }
-    const areaLayer = area.result && ctx.layerById(area.result.layerId);
-    if (areaLayer?.level === 'L2a' && area.result.units.length > 1) {
-      parts.push(`The area spans ${area.result.units.length} L2a processing units: its mean mixes unit references.`);
-    }
+    if (area.warning()) parts.push(area.warning());
     ctx.panel.setWarning(parts.join(' '));
   }
 
@@ -269,7 +230,7 @@ export function createWorkbench(ctx) {
     warn(m);
     if (area.busy) ctx.panel.setStatus('Reading the points inside the area…');
     else if (area.error) ctx.panel.setStatus(`Area unavailable: ${area.error}`);
-    showAreaPanel();
+    area.showPanel(a.poly, a.band);
     $('ref-line').hidden = !a.ref;
     $('ref-text').textContent = describeRef(m.ref);
     $('area-clear').hidden = !a.poly;
@@ -363,77 +324,16 @@ export function createWorkbench(ctx) {
     render();
   }
 
-  function showAreaPanel() {
-    const layer = area.result && ctx.layerById(area.result.layerId);
-    if (!a.poly) return areaPanel.hide();
-    if (area.busy) return areaPanel.message('Reading the points inside the area…');
-    if (!layer) return areaPanel.message(area.error ? `Area unavailable: ${area.error}` : '');
-    const look = ctx.look();
-    const resolved = look.resolved;
-    const colours = resolved && resolved.attribute === 'velocity' && ctx.currentLayer()?.id === layer.id
-      ? { palette: resolved.palette, range: resolved.range } : null; // prettier-ignore
-    return areaPanel.show(area.result, layer, { colours, bandKind: a.band });
-  }
-
-  function filterKey(layer) {
-    return JSON.stringify(activeFilters(layer, ctx.look()));
-  }
-
-  /** The statistics of the area's points that pass the map's filters (area.raw → area.result). */
-  function restat() {
-    const raw = area.raw;
-    if (!raw) return;
-    const layer = ctx.layerById(raw.layerId);
-    area.filterKey = filterKey(layer);
-    const stats = areaStatistics(raw.members, activeFilters(layer, ctx.look()));
-    area.result = { ...stats, layerId: raw.layerId, chunks: raw.chunks, velocity: stats.velocity.mean,
-      dates: stats.series.dates, mean: stats.series.mean, min: stats.series.min, max: stats.series.max,
-      sd: stats.series.sd, n: stats.series.count, velocityStats: stats.velocity }; // prettier-ignore
-  }
-
-  /** The map's look changed: recompute the area if its quality filters did. */
-  function lookChanged() {
-    if (!area.raw) return;
-    if (filterKey(ctx.layerById(area.raw.layerId)) === area.filterKey) {
-      showAreaPanel(); // the histogram takes the map's colours
-      return;
-    }
-    restat();
-    render();
-  }
-
   function computeArea() {
-    area.token += 1;
-    const token = area.token;
-    area.raw = null;
-    area.result = null;
-    area.error = null;
-    const layer = ctx.currentLayer();
-    if (!a.poly || !layer || !region) {
-      area.busy = null;
-      return Promise.resolve(null);
-    }
-    area.busy = region.area(layer, a.poly).then(
-      (raw) => {
-        if (token !== area.token) return;
-        area.raw = raw;
-        restat();
-        const result = area.result;
-        area.busy = null;
-        ctx.panel.setStatus('');
-        if (a.ref?.kind === 'poly' && !result.count) ctx.viewProblem(`ref=poly: the drawn area (poly=) holds no point of ${layer.id}`);
-        render();
-      },
-      (error) => {
-        if (token !== area.token) return;
-        area.busy = null;
-        area.error = error.message;
-        ctx.viewProblem(`poly: ${error.message}`);
-        render();
-      },
-    );
+    const done = area.compute(a.poly, { refIsArea: a.ref?.kind === 'poly' });
     render();
-    return area.busy;
+    return done;
+  }
+
+  /** The map's look changed (mapui.js): recompute the area if its quality filters did. */
+  function lookChanged() {
+    if (area.lookChanged()) render();
+    else area.showPanel(a.poly, a.band); // the histogram takes the map's colours
   }
 
   function setArea(ring) {
@@ -451,10 +351,7 @@ export function createWorkbench(ctx) {
   function clearArea() {
     a.poly = null;
     if (a.ref?.kind === 'poly') a.ref = null;
-    area.token += 1;
-    area.raw = null;
-    area.result = null;
-    area.busy = null;
+    area.drop();
     ctx.writeHash();
     render();
   }
@@ -499,14 +396,13 @@ export function createWorkbench(ctx) {
     }
     const selected = records.size;
     let areaInfo = null;
-    if (a.poly && area.result?.count) {
-      const { layerId, members, total, filters } = area.result; // the points that pass the filters
-      const layer = ctx.layerById(layerId);
-      for (const m of members) {
-        const key = pointKey(layer.id, m.featureId);
-        if (!records.has(key)) records.set(key, exportRecord(layer, m));
+    const inside = a.poly && area.exported(a.poly); // the points that pass the filters
+    if (inside) {
+      for (const m of inside.members) {
+        const key = pointKey(inside.layer.id, m.featureId);
+        if (!records.has(key)) records.set(key, exportRecord(inside.layer, m));
       }
-      areaInfo = { count: members.length, total, filters, ring: a.poly };
+      areaInfo = { count: inside.count, total: inside.total, filters: inside.filters, ring: a.poly };
     }
     return { records: [...records.values()], selected, area: areaInfo };
   }
@@ -607,7 +503,7 @@ export function createWorkbench(ctx) {
     attach(map) {
       draw = createDrawTool(map, { onDone: setArea, onHint });
       mapRef = createMapReference(map, ctx.circleLayer);
-      region = createRegionStore(ctx.app.dataBase, ctx.app.chunks);
+      area.attach();
     },
     /** Apply a parsed permalink (see permalink.parseAnalysis). */
     restore(parsed) {
@@ -637,10 +533,7 @@ export function createWorkbench(ctx) {
         a.sel = [];
         a.poly = null;
         if (a.ref?.kind === 'poly') a.ref = null;
-        area.token += 1;
-        area.raw = null;
-        area.result = null;
-        area.busy = null;
+        area.drop();
       }
       render();
     },
@@ -684,11 +577,7 @@ export function createWorkbench(ctx) {
           series: m.list.map((s) => ({ key: s.key, kind: s.kind, layer: s.layerId, pid: s.pid, unit: s.unit,
             colour: s.colour, dates: s.dates, values: s.values, low: s.low, high: s.high, band: s.band,
             referenced: s.referenced, count: s.count, fit: s.fits.lin, seasonal: s.fits.seas })), // prettier-ignore
-          area: area.result && { count: area.result.count, total: area.result.total, units: area.result.units,
-            ids: area.result.ids, chunks: area.result.chunks, velocity: area.result.velocity,
-            stats: area.result.velocityStats, filters: area.result.filters,
-            histogram: area.result.histogram, band: a.band, dates: area.result.dates, mean: area.result.mean,
-            sd: area.result.sd, min: area.result.min, max: area.result.max, n: area.result.n }, // prettier-ignore
+          area: area.summary(a.band),
           warnings: m.warnings,
           reference: m.ref && { label: m.ref.label, velocity: m.ref.velocity, layer: m.ref.layerId, unit: m.ref.unit },
           mapReference: mapRef && mapRef.active,
