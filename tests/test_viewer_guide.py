@@ -236,7 +236,7 @@ def test_overlay(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
 
 
 def test_area(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
-    open_spot(guide, spot)
+    open_spot(guide, spot, extra="&cmin=0.85")
     guide.page.get_by_role("button", name="Draw polygon").click()
     xy = guide.js("p => egms.map.project([p.lon, p.lat])", spot[MAIN])
     box = guide.page.locator("#map").bounding_box()
@@ -254,7 +254,11 @@ def test_area(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     assert f"Area mean ({count} points)" in text(guide, "#series-table")
     band = ["area mean + 1σ", "area mean − 1σ"]
     assert chart_series(guide)[:3] == [f"Area mean ({count} points)", *band]
-    assert text(guide, "#area-count") == f"{count} points in the area (no quality filter on)."
+    total = summary["area"]["total"]
+    assert total > count
+    assert text(guide, "#area-count") == (
+        f"{total} points in the area; {count} pass the filters (coherence ≥ 0.85)."
+    )
     assert "LOS velocity, mean ± σ" in text(guide, "#area-velocity")
     assert guide.page.locator("#area-histogram svg rect").count() >= 3
     shoot(guide, "area")

@@ -40,7 +40,7 @@ function statRows(v, unit, quantity) {
 export function createAreaPanel(panel, { onBand }) {
   const section = element('section', { id: 'area-stats', class: 'area-stats', 'aria-labelledby': 'area-stats-title' });
   section.hidden = true;
-  const heading = element('h3', { id: 'area-stats-title', class: 'panel-subtitle' }, 'Drawn area');
+  const heading = element('h3', { id: 'area-stats-title', class: 'area-title' }, 'Drawn area');
   const count = element('p', { id: 'area-count', class: 'area-count' });
   const list = element('dl', { id: 'area-velocity', class: 'panel-attributes area-velocity' });
   const figure = element('div', { id: 'area-histogram', class: 'area-histogram-box' });
