@@ -20,11 +20,12 @@ from browser_support import (
     Viewer,
     manifest_layer,
     read_chunk,
+    read_manifest,
     source_rows,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_viewer_analysis import (
+from test_viewer_analysis import (  # noqa: F401 (fixtures)
     L2_WIDE,
     assert_wide_csv,
     cluster,
@@ -32,6 +33,8 @@ from test_viewer_analysis import (
     csv_series,
     draw_box,
     export,
+    l2a_site,
+    l2a_url,
     open_cluster,
     points_inside,
     screenshot,
@@ -406,4 +409,46 @@ def test_statistics_functions_against_numpy(
         assert got["dates"]["min"][i] == present.min() and got["dates"]["max"][i] == present.max()
         sd = got["dates"]["sd"][i]
         assert sd is None if n == 1 else sd == pytest.approx(present.std(ddof=1), abs=1e-9)
+    viewer.assert_no_errors()
+
+
+def test_l2a_area_across_units_keeps_its_warning(
+    viewer: Viewer,
+    l2a_site: tuple[Path, Path],  # noqa: F811 (the fixture)
+    l2a_url: str,  # noqa: F811 (the fixture)
+) -> None:
+    """An L2a area over both processing units: the panel still warns that its mean mixes unit
+    references, with and without a filter, and its counts are the source rows'."""
+    import csv
+
+    samples, site = l2a_site
+    [layer] = read_manifest(site)["layers"]
+    rows: dict[str, dict[str, str]] = {}
+    for path in sorted(samples.glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows.update({row["pid"]: row for row in csv.DictReader(handle)})
+    lon = [float(r["longitude"]) for r in rows.values()]
+    lat = [float(r["latitude"]) for r in rows.values()]
+    ring = [[min(lon) - 1e-4, min(lat) - 1e-4], [max(lon) + 1e-4, min(lat) - 1e-4],
+            [max(lon) + 1e-4, max(lat) + 1e-4], [min(lon) - 1e-4, max(lat) + 1e-4]]  # fmt: skip
+    poly = ",".join(f"{v:.6f}" for xy in ring for v in xy)
+    viewer.base = l2a_url
+    viewer.open(f"#layer={layer['id']}&poly={poly}")
+    summary = viewer.js(SETTLED)
+    assert summary["area"]["total"] == summary["area"]["count"] == len(rows) == 600
+    assert summary["area"]["units"] == [0, 1]
+    warning = viewer.page.locator("#ref-warning")
+    assert "spans 2 L2a processing units" in warning.text_content()
+    set_filters(viewer, CMIN, SMAX)
+    viewer.page.wait_for_function(
+        "() => egms.analysis.settled().then(s => s.area && s.area.filters !== null)"
+    )
+    summary = viewer.js(SETTLED)
+    kept = passing(list(rows), rows, CMIN, SMAX)
+    assert summary["area"]["count"] == len(kept) and summary["area"]["total"] == 600
+    assert summary["area"]["stats"]["mean"] == pytest.approx(
+        velocity_stats(kept, rows)["mean"], abs=1e-9
+    )
+    assert summary["area"]["units"] == [0, 1]
+    assert "spans 2 L2a processing units" in warning.text_content()
     viewer.assert_no_errors()
