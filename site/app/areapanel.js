@@ -51,7 +51,7 @@ export function createAreaPanel(panel, { onBand }) {
   const bandLine = element('p', { class: 'area-band' });
   bandLine.append(bandLabel, band);
   section.append(heading, count, list, figure, bandLine);
-  const before = panel.querySelector('.panel-subtitle');
+  const before = panel.querySelector('#panel-quantity'); // the chart's heading
   if (before) before.before(section);
   else panel.append(section);
 
