@@ -203,6 +203,24 @@ class Viewer:
         assert self.errors == [], "console errors:\n" + "\n".join(self.errors)
 
 
+def forgive_aborted_tiles(viewer: Viewer) -> list[str]:
+    """Record requests the page itself aborted (MapLibre cancels tiles a flight no longer
+    needs); `drop_aborted` then removes them from the viewer's errors. Other failures stay."""
+    aborted: list[str] = []
+    viewer.page.on(
+        "requestfailed",
+        lambda r: "ERR_ABORTED" in (r.failure or "") and r.url.endswith(".pmtiles")
+        and aborted.append(r.url),
+    )  # fmt: skip
+    return aborted
+
+
+def drop_aborted(viewer: Viewer, aborted: list[str]) -> None:
+    viewer.errors[:] = [
+        e for e in viewer.errors if e.removeprefix("request failed: ") not in aborted
+    ]
+
+
 @contextmanager
 def serving(site: Path, log_dir: Path) -> Iterator[str]:
     """`egms-tiler serve SITE` in a subprocess on a free port; yields its URL."""

@@ -20,7 +20,9 @@ from browser_support import (
     JS_VIEW,
     Viewer,
     default_layer,
+    drop_aborted,
     expected_colour,
+    forgive_aborted_tiles,
     isolated_point,
     manifest_layer,
     option_text,
@@ -109,8 +111,10 @@ def test_click_shows_the_point_and_its_exact_series(
 ) -> None:
     point = click_point
     row = point["row"]
+    aborted = forgive_aborted_tiles(viewer)  # the jump to the point cancels tiles in flight
     viewer.open()
     open_point(viewer, point)
+    drop_aborted(viewer, aborted)
 
     xs, ys = viewer.js("() => egms.chart.data")
     dates = [name for name in row if DATE_COLUMN.match(name)]

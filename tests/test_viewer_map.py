@@ -22,6 +22,8 @@ from browser_support import (
     REPO,
     Viewer,
     default_layer,
+    drop_aborted,
+    forgive_aborted_tiles,
     isolated_point,
     manifest_layer,
     product_period,
@@ -110,24 +112,6 @@ def save_screenshot(viewer: Viewer, name: str) -> Path:
         "() => egms.map.getCanvas()"))  # fmt: skip
     assert colours > 10, f"{name}: the map canvas looks blank ({colours} colours)"
     return path
-
-
-def forgive_aborted_tiles(viewer: Viewer) -> list[str]:
-    """Record requests the page itself aborted (MapLibre cancels tiles a flight no longer
-    needs); `drop_aborted` then removes them from the viewer's errors. Other failures stay."""
-    aborted: list[str] = []
-    viewer.page.on(
-        "requestfailed",
-        lambda r: "ERR_ABORTED" in (r.failure or "") and r.url.endswith(".pmtiles")
-        and aborted.append(r.url),
-    )  # fmt: skip
-    return aborted
-
-
-def drop_aborted(viewer: Viewer, aborted: list[str]) -> None:
-    viewer.errors[:] = [
-        e for e in viewer.errors if e.removeprefix("request failed: ") not in aborted
-    ]
 
 
 def open_settings(viewer: Viewer) -> None:

@@ -280,6 +280,7 @@ export function createMapUi(ctx) {
     } catch (error) {
       status.textContent = `Search failed: ${error.message}`;
     }
+    status.title = status.textContent;
     return status.textContent;
   }
 
