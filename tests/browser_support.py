@@ -217,7 +217,7 @@ def forgive_aborted_tiles(viewer: Viewer) -> list[str]:
 
 def drop_aborted(viewer: Viewer, aborted: list[str]) -> None:
     viewer.errors[:] = [
-        e for e in viewer.errors if e.removeprefix("request failed: ") not in aborted
+        e for e in viewer.errors if e.removeprefix("request failed: ").split(" (")[0] not in aborted
     ]
 
 

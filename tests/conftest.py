@@ -77,7 +77,7 @@ def viewer(browser: Any, site_url: str) -> Iterator[Viewer]:
     view = Viewer(page, site_url)
     page.on("console", lambda m: m.type == "error" and view.errors.append(console_text(m)))
     page.on("pageerror", lambda e: view.errors.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: view.errors.append(f"request failed: {r.url}"))
+    page.on("requestfailed", lambda r: view.errors.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and view.errors.append(f"{r.status} {r.url}"))
     page.on("request", lambda r: view.requests.append(r.url))
     yield view

@@ -47,11 +47,30 @@ export function baseStyle(basemap, dataBase) {
 
 let protocolAdded = false;
 
+const RETRY_DELAY_MS = 250;
+
+/**
+ * `tile(params, abortController)` that asks once more after a network failure ("Failed to
+ * fetch": a keep-alive connection the server closed as it was reused, a blip of the network);
+ * cancelled requests and HTTP errors are not retried.
+ */
+export function retryingOnce(tile) {
+  return async (params, abortController) => {
+    try {
+      return await tile(params, abortController);
+    } catch (error) {
+      if (abortController?.signal?.aborted || !(error instanceof TypeError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      return tile(params, abortController);
+    }
+  };
+}
+
 /** Register the pmtiles:// protocol once per page. */
 export function addPmtilesProtocol() {
   if (protocolAdded) return;
   const protocol = new pmtiles.Protocol();
-  maplibregl.addProtocol('pmtiles', protocol.tile);
+  maplibregl.addProtocol('pmtiles', retryingOnce(protocol.tile));
   protocolAdded = true;
 }
 
