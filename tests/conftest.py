@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,45 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "out"
     build(list(ALL_SAMPLES), out, quiet=True)
     return out
+
+
+# --- the offline basemap, tiled once per area --------------------------------------------------
+
+_BASEMAPS: dict[tuple[float, ...], Path] = {}
+_BASEMAPS_LOCK = threading.Lock()
+
+
+@pytest.fixture(scope="session")
+def _basemap_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("basemaps")
+
+
+@pytest.fixture
+def reuse_offline_basemap(monkeypatch: pytest.MonkeyPatch, _basemap_store: Path) -> None:
+    """In-process builds tile the offline basemap (tippecanoe, ~2.5 s a build) once per area in
+    the session; a later build of the same area gets a copy of those bytes. The basemap code
+    around it (area, manifest entry, reuse from a previous site, the thread making it ahead)
+    runs as always. For modules whose subject is not the basemap: test_basemap.py and the
+    determinism test do not use it. A fake tippecanoe (EGMS_TILER_TIPPECANOE) is always run."""
+    from tiler import basemap
+
+    real = basemap._tile_offline
+
+    def tile_once(area: list[float], target: Path, scratch: Path) -> None:
+        if os.environ.get("EGMS_TILER_TIPPECANOE"):
+            real(area, target, scratch)
+            return
+        key = tuple(area)
+        with _BASEMAPS_LOCK:
+            if key not in _BASEMAPS:
+                real(area, target, scratch)
+                kept = _basemap_store / f"{len(_BASEMAPS)}.pmtiles"
+                shutil.copyfile(target, kept)
+                _BASEMAPS[key] = kept
+                return
+        shutil.copyfile(_BASEMAPS[key], target)
+
+    monkeypatch.setattr(basemap, "_tile_offline", tile_once)
 
 
 # --- real browser against the real server (used by every browser test) --------------------

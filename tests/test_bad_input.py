@@ -21,6 +21,8 @@ from conftest import L2B_ASC, L3_UP, REPO, a_year_earlier, lock_directory, unloc
 from tiler import build
 from tiler.cli import main
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 BAD = REPO / "tests" / "data" / "bad"
 
 # case -> the message's expected text after "Error: <file>, line N: " (a regex)

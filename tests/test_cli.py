@@ -12,6 +12,8 @@ from conftest import L3_UP
 
 from tiler.cli import main
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 COMMANDS = ["build", "serve", "sample", "inspect", "snapshot"]
 
 

@@ -16,6 +16,8 @@ from pyproj import Transformer
 from tiler import build
 from tiler.errors import BuildError, InputError
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 BOX = shapely.box(13.15, 38.69, 13.17, 38.705)
 
 

@@ -24,6 +24,8 @@ from conftest import REPO
 
 from tiler.cli import main
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 LAYER = "l2b-2020-2024-desc"
 # carried byte for byte: CSV and JSON syntax, HTML, URL syntax, other scripts, odd spaces
 CARRIED_PIDS = [

@@ -20,6 +20,8 @@ from conftest import L2B_ASC, L2B_DESC, L3_UP, REPO
 from tiler import build
 from tiler.errors import InputError
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 HOSTILE = REPO / "tests" / "data" / "hostile"
 MEMORY_LIMIT_KB = 600 << 10  # peak resident memory of the process and of each child
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import sitedata as sd
 from conftest import L3_EAST, L3_UP
 from test_build import site_digest
 
 from tiler import build
+
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
 
 
 def tiles_inode(site: Path, layer_id: str) -> int:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import shapely
 import sitedata as sd
 from badcorpus import l2_rows, write_rows
 
 from tiler import build
+
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
 
 NAME = "EGMS_L2b_022_{burst}_IW2_VV_2020_2024_1.csv"
 

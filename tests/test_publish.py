@@ -19,6 +19,8 @@ from tiler import build
 from tiler.errors import BuildError, TilerError
 from tiler.publish import STAGE_MARKER, first_foreign, output_lock
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 
 def tree_digest(root: Path) -> dict[str, str]:
     return {

@@ -45,6 +45,8 @@ from tiler.synthetic import (
 )
 from tiler.synthetic.columns import static_columns
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 DATE = re.compile(r"^\d{8}$")
 PERIODS = ((2018, 2022), (2019, 2023), (2020, 2024))
 TO_LAEA = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)

@@ -28,6 +28,8 @@ from site_checks import assert_click_shows_series, assert_points_render
 from tiler import singlefile
 from tiler.cli import main
 
+pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
+
 
 def build_single(site: Path) -> Any:
     """`egms-tiler build ALL_SAMPLES -o SITE --single-file` (layers reused: SITE has them)."""
