@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,17 +54,18 @@ _BASEMAPS_LOCK = threading.Lock()
 
 
 @pytest.fixture(scope="session")
-def _basemap_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def basemap_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("basemaps")
 
 
-@pytest.fixture
-def reuse_offline_basemap(monkeypatch: pytest.MonkeyPatch, _basemap_store: Path) -> None:
+@contextmanager
+def offline_basemap_reused(store: Path) -> Iterator[None]:
     """In-process builds tile the offline basemap (tippecanoe, ~2.5 s a build) once per area in
-    the session; a later build of the same area gets a copy of those bytes. The basemap code
-    around it (area, manifest entry, reuse from a previous site, the thread making it ahead)
-    runs as always. For modules whose subject is not the basemap: test_basemap.py and the
-    determinism test do not use it. A fake tippecanoe (EGMS_TILER_TIPPECANOE) is always run."""
+    the session; a later build of the same area gets a copy of those bytes (kept in `store`).
+    The basemap code around it (area, manifest entry, reuse from a previous site, the thread
+    making it ahead) runs as always. For tests whose subject is not the basemap: test_basemap.py
+    and the determinism test do not use it. A fake tippecanoe (EGMS_TILER_TIPPECANOE) always
+    runs."""
     from tiler import basemap
 
     real = basemap._tile_offline
@@ -76,13 +78,22 @@ def reuse_offline_basemap(monkeypatch: pytest.MonkeyPatch, _basemap_store: Path)
         with _BASEMAPS_LOCK:
             if key not in _BASEMAPS:
                 real(area, target, scratch)
-                kept = _basemap_store / f"{len(_BASEMAPS)}.pmtiles"
+                kept = store / f"{len(_BASEMAPS)}.pmtiles"
                 shutil.copyfile(target, kept)
                 _BASEMAPS[key] = kept
                 return
         shutil.copyfile(_BASEMAPS[key], target)
 
-    monkeypatch.setattr(basemap, "_tile_offline", tile_once)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(basemap, "_tile_offline", tile_once)
+        yield
+
+
+@pytest.fixture
+def reuse_offline_basemap(basemap_store: Path) -> Iterator[None]:
+    """offline_basemap_reused for one test (modules use it through pytestmark)."""
+    with offline_basemap_reused(basemap_store):
+        yield
 
 
 # --- real browser against the real server (used by every browser test) --------------------

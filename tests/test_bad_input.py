@@ -16,7 +16,15 @@ import pytest
 import sitedata as sd
 from badcorpus import L2_NAME, drop_column, l2_rows, write_corpus, write_rows
 from click.testing import CliRunner
-from conftest import L2B_ASC, L3_UP, REPO, a_year_earlier, lock_directory, unlock_directory
+from conftest import (
+    L2B_ASC,
+    L3_UP,
+    REPO,
+    a_year_earlier,
+    lock_directory,
+    offline_basemap_reused,
+    unlock_directory,
+)
 
 from tiler import build
 from tiler.cli import main
@@ -68,8 +76,9 @@ def digest(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def previous_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build([L3_UP], tmp_path_factory.mktemp("prev") / "site", quiet=True).output
+def previous_site(tmp_path_factory: pytest.TempPathFactory, basemap_store: Path) -> Path:
+    with offline_basemap_reused(basemap_store):
+        return build([L3_UP], tmp_path_factory.mktemp("prev") / "site", quiet=True).output
 
 
 def test_corpus_has_every_case(corpus: dict[str, Path]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from badcorpus import l2_rows, write_rows
 from browser_support import PAGE_TIMEOUT_MS, VIEWPORT, serving
+from conftest import offline_basemap_reused
 
 from tiler import build
 
@@ -26,14 +27,15 @@ TITLE = "<script>window.__pwned=5</script>"
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def hostile_site(tmp_path_factory: pytest.TempPathFactory, basemap_store: Path) -> Path:
     rows = l2_rows(50)
     for index, pid in enumerate(HOSTILE, start=1):
         rows[index][0] = f'"{pid.replace(chr(34), chr(34) * 2)}"'
     folder = tmp_path_factory.mktemp("hostile")
     source = write_rows(folder / HOSTILE_FILE, rows)
     out = folder / "site"
-    build([source], out, quiet=True, title=TITLE, description=TITLE)
+    with offline_basemap_reused(basemap_store):
+        build([source], out, quiet=True, title=TITLE, description=TITLE)
     return out
 
 

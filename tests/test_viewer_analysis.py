@@ -41,6 +41,7 @@ from browser_support import (
     source_rows,
     wait_until_up,
 )
+from conftest import offline_basemap_reused
 from shapely.geometry import Point, Polygon
 
 pytestmark = pytest.mark.browser
@@ -883,7 +884,7 @@ def test_pure_modules_against_numpy(viewer: Viewer) -> None:
 
 
 @pytest.fixture(scope="module")
-def l2a_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def l2a_site(tmp_path_factory: pytest.TempPathFactory, basemap_store: Path) -> tuple[Path, Path]:
     """Two L2a "bursts" cut from the real desc sample (its first 300 and next 300 rows, same
     columns), built into one L2a layer with two processing units."""
     from tiler import build
@@ -898,7 +899,8 @@ def l2a_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         path = samples / f"EGMS_L2a_022_{burst}_IW2_VV_2020_2024_1.csv"
         path.write_text(lines[0] + "".join(part), encoding="utf-8")
     out = root / "out"
-    build(sorted(samples.glob("*.csv")), out, quiet=True)
+    with offline_basemap_reused(basemap_store):
+        build(sorted(samples.glob("*.csv")), out, quiet=True)
     return samples, out
 
 
