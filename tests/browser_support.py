@@ -5,6 +5,7 @@ Shared by every browser test module; the fixtures using it live in conftest.py.
 
 from __future__ import annotations
 
+import copy
 import csv
 import gzip
 import io
@@ -116,7 +117,19 @@ def expected_colour(velocity: float, half_range: float) -> tuple[float, float, f
 
 
 def isolated_point(site: Path, layer: dict[str, Any]) -> dict[str, Any]:
-    """A point of chunk 0 with no other point within ~15 m (so a click cannot hit a neighbour)."""
+    """A point of chunk 0 with no other point within ~15 m (so a click cannot hit a neighbour).
+
+    Searched once per site and layer (~1 s), a copy returned each time."""
+    key = (site, layer["id"], json.dumps(layer, sort_keys=True))
+    if key not in _ISOLATED:
+        _ISOLATED[key] = _isolated_point(site, layer)
+    return copy.deepcopy(_ISOLATED[key])
+
+
+_ISOLATED: dict[tuple[Path, str, str], dict[str, Any]] = {}
+
+
+def _isolated_point(site: Path, layer: dict[str, Any]) -> dict[str, Any]:
     first = read_chunk(site, layer, 0)
     rows = {row["pid"]: row for row in source_rows(CLICK_SAMPLE)}
     coords = [(float(r["longitude"]), float(r["latitude"])) for r in rows.values()]
