@@ -216,8 +216,15 @@ def test_a_special_file_is_named_and_never_opened(
 
 
 def bound_socket(path: Path) -> socket.socket:
+    """A Unix socket bound at `path`, by its name from its folder: a socket's path is limited to
+    107 bytes, which a deep --basetemp (pytest-xdist's popen-gwN/) passes."""
     sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(path))
+    here = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        sock.bind(path.name)
+    finally:
+        os.chdir(here)
     return sock
 
 
