@@ -125,7 +125,7 @@ def test_parse_the_choices(tmp_path: Path) -> None:
     ("value", "message"),
     [
         ("https://tiles.example.org/styles/light", "style URL ending in .json"),
-        ("somewhere.txt", "use 'offline', 'none'"),
+        ("somewhere.txt", "use 'offline', 'osm', 'aerial', 'esri', 'none'"),
         ("missing.pmtiles", "no such PMTiles file"),
     ],
 )
@@ -139,6 +139,43 @@ def test_a_file_that_is_not_pmtiles_is_refused(tmp_path: Path) -> None:
     fake.write_bytes(b"not an archive at all" * 10)
     with pytest.raises(BuildError, match="not a PMTiles archive"):
         basemap.parse(str(fake))
+
+
+def test_presets_in_order_with_the_offline_map_last() -> None:
+    choices = basemap.parse_all(["osm,aerial", "esri"])
+    assert [(c.kind, c.name) for c in choices] == [
+        ("style", "osm"), ("raster", "aerial"), ("raster", "esri"), ("offline", "")]  # fmt: skip
+    assert basemap.local_choice(choices) == basemap.Basemap("offline")
+    assert basemap.parse_all(None) == basemap.parse_all([]) == [basemap.Basemap("offline")]
+    assert basemap.parse_all("none") == [basemap.Basemap("none")], "no file when only none"
+    assert basemap.parse_all(["offline", "osm", "osm"])[1:] == [basemap.parse("osm")]
+
+
+def test_a_preset_moved_to_another_server_keeps_its_kind(tmp_path: Path) -> None:
+    moved = basemap.parse("aerial=http://127.0.0.1:8099/aerial/{z}/{y}/{x}.png")
+    assert moved.kind == "raster" and moved.name == "aerial"
+    assert moved.origins == ["http://127.0.0.1:8099"]
+    entry = basemap.entries([moved], {"kind": "offline"})[0]
+    assert entry["id"] == "aerial" and entry["tiles"] == [moved.value]
+    assert "EOX IT Services GmbH" in entry["attribution"] and entry["maxzoom"] == 14
+
+
+def test_the_policy_names_exactly_the_chosen_basemaps_hosts() -> None:
+    from tiler.site import content_security_policy
+
+    def hosts(*values: str) -> set[str]:
+        policy = content_security_policy(basemap.origins(basemap.parse_all(list(values))))
+        connect = next(d for d in policy.split("; ") if d.startswith("connect-src"))
+        image = next(d for d in policy.split("; ") if d.startswith("img-src"))
+        assert connect.split()[4:] == image.split()[4:]
+        return set(connect.split()[4:])
+
+    assert hosts("offline") == set()
+    assert hosts("osm") == {"https://tiles.openfreemap.org"}
+    assert hosts("aerial") == {"https://tiles.maps.eox.at"}
+    assert hosts("offline", "osm,esri") == {"https://tiles.openfreemap.org",
+                                            "https://server.arcgisonline.com"}  # fmt: skip
+    assert hosts("osm=http://127.0.0.1:9/styles/liberty") == {"http://127.0.0.1:9"}
 
 
 # --- the offline archive ----------------------------------------------------------------------
@@ -181,14 +218,18 @@ def test_offline_archive_has_land_and_borders(offline: tuple[Path, dict[str, Any
     path, entry = offline
     assert entry["kind"] == "offline" and entry["tiles"] == "basemap.pmtiles"
     assert entry["attribution"] == "Natural Earth"
-    west, south, east, north = entry["area"]
-    assert west < USTICA[0] and east > USTICA[2] and south < USTICA[1] and north > USTICA[3]
+    assert entry["area"] == list(basemap.WORLD), "the whole world: no edge at any zoom"
     with open(path, "rb") as stream:
         reader = Reader(MmapSource(stream))
         header, metadata = reader.header(), reader.metadata()
-    assert header["min_zoom"] == 0 and header["max_zoom"] == basemap.MAX_ZOOM
+    assert header["min_zoom"] == 0 and header["max_zoom"] == basemap.MAX_ZOOM == entry["maxzoom"]
     assert {layer["id"] for layer in metadata["vector_layers"]} == {"land", "borders"}
-    assert path.stat().st_size < 2_000_000
+    # every z2 tile over land or a coast is there (z2 = 16 tiles; only the polar rows may lack land)
+    with open(path, "rb") as stream:
+        reader = Reader(MmapSource(stream))
+        present = [(x, y) for x in range(4) for y in range(4) if reader.get(2, x, y)]
+    assert {(x, 1) for x in range(4)} <= set(present), present
+    assert path.stat().st_size < 2_200_000  # measured 1.83 MB
 
 
 def test_a_user_pmtiles_basemap_is_copied(
@@ -205,12 +246,18 @@ def test_a_user_pmtiles_basemap_is_copied(
     assert sorted(entry["layers"]) == ["borders", "land"]
 
 
+def test_one_local_basemap_at_most(offline: tuple[Path, dict[str, Any]]) -> None:
+    own = str(offline[0])
+    assert [c.kind for c in basemap.parse_all(["osm", own])] == ["style", "pmtiles"]
+    with pytest.raises(BuildError, match="one local basemap at most"):
+        basemap.parse_all(["offline", own])
+
+
 def test_online_and_no_basemap_write_no_file(tmp_path: Path) -> None:
     url = "https://tiles.example.org/style.json"
     assert basemap.install(basemap.parse(url), tmp_path, USTICA, tmp_path) == {
-        "kind": "style",
-        "url": url,
-    }
+        "id": "style", "kind": "style", "label": "tiles.example.org", "url": url,
+    }  # fmt: skip
     assert basemap.install(basemap.parse("none"), tmp_path, USTICA, tmp_path) == {"kind": "none"}
     assert list(tmp_path.iterdir()) == []
 
@@ -238,7 +285,17 @@ def test_an_online_style_opens_the_csp_for_its_host_only() -> None:
     assert "https://" not in content_security_policy(None)
 
 
-@pytest.mark.parametrize("value", ["nowhere.txt", "ftp://example.org/style.json"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "nowhere.txt",
+        "ftp://example.org/style.json",
+        "nonsense",
+        "osm=ftp://example.org/s.json",
+        "aerial=https://example.org/tile.png",
+        "osm,,aerial",
+    ],
+)
 def test_a_bad_basemap_is_one_line_and_exit_1(value: str, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -272,30 +329,18 @@ def ahead_in(tmp_path: Path, kind: str = "offline") -> CountedAhead:
     return CountedAhead(basemap.parse(kind), tmp_path, None)
 
 
-def test_the_basemap_is_made_once_every_layer_reported_its_bounds(tmp_path: Path) -> None:
+def test_the_basemap_is_made_once_while_the_layers_tile(tmp_path: Path) -> None:
     first, second = LayerKey("L2b", (2020, 2024), "asc"), LayerKey("L2b", (2020, 2024), "desc")
     with ahead_in(tmp_path) as ahead:
         ahead.expect({first, second}, [USTICA])
+        assert ahead.thread is not None, "started before any layer reported"
         ahead.reported(first, [13.1, 38.6, 13.2, 38.7])
-        assert ahead.thread is None, "waits for the other layer"
-        ahead.reported(second, [13.15, 38.65, 13.3, 38.75])
-        assert ahead.thread is not None
-        entry = ahead.entry(union([USTICA, [13.1, 38.6, 13.2, 38.7], [13.15, 38.65, 13.3, 38.75]]))
-    assert len(ahead.installs) == 1, "the entry is the one made ahead"
-    assert entry["area"] == basemap.area_around([13.1, 38.6, 13.3, 38.75])
+        ahead.reported(second, [23.3, 37.7, 24.3, 38.1])
+        entry = ahead.entry(union([USTICA, [23.3, 37.7, 24.3, 38.1]]))
+    assert len(ahead.installs) == 1, "the entry is the one made ahead, whatever the bounds"
+    assert entry["area"] == list(basemap.WORLD)
     assert (tmp_path / "data" / basemap.FILE_NAME).stat().st_size > 10_000
     assert not list(tmp_path.glob(".basemap-*")), "its scratch is removed"
-
-
-def test_other_final_bounds_install_the_basemap_again(tmp_path: Path) -> None:
-    key = LayerKey("L2b", (2020, 2024), "asc")
-    with ahead_in(tmp_path) as ahead:
-        ahead.expect({key}, [])
-        ahead.reported(key, USTICA)
-        elsewhere = [23.3, 37.7, 24.3, 38.1]
-        entry = ahead.entry(elsewhere)
-    assert ahead.installs == [USTICA, elsewhere]
-    assert entry["area"] == basemap.area_around(elsewhere)
 
 
 def test_no_basemap_to_make_starts_nothing(tmp_path: Path) -> None:

@@ -265,7 +265,8 @@ def test_a_good_basemap_url_puts_exactly_its_origin_in_the_policy(world: World) 
         assert sum("example" in source for d in directives.values() for source in d) == 2
         assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     document = json.loads((out / "data" / "manifest.json").read_text(encoding="utf-8"))
-    assert document["description"] == title and document["basemap"]["url"] == url
+    assert document["description"] == title and document["basemaps"][0]["url"] == url
+    assert document["basemap"]["kind"] == "offline", "the local map to fall back to"
 
 
 # --- any mix of hostile paths and options ----------------------------------------------------

@@ -1,9 +1,8 @@
-"""Install the basemap while the layers are still tiling, once every layer's bounds are known.
+"""Install the basemap while the layers are still tiling.
 
-The offline basemap is a tippecanoe run of ~2 s over the area around the layers. A layer's
-bounds are final after its first pass, long before its tiles are done, so the basemap is made
-on a thread from then on instead of after the last layer. If the bounds the site ends up with
-give another area (they do not, unless a layer reports none), it is installed again at the end.
+The offline basemap is a tippecanoe run of ~6 s over the whole world (it no longer depends on
+the layers' bounds), so it is made on a thread from the moment the layers are known instead of
+after the last layer. A previous site's identical archive is linked instead (basemap.install).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from .model import LayerKey
 
 
 class BasemapAhead:
-    """`install` the basemap as soon as `reported` has the bounds of every layer `expect`ed."""
+    """`install` the basemap on a thread from `expect` on; `entry` waits for it."""
 
     def __init__(
         self, choice: basemap.Basemap, stage: Path, previous: dict[str, Any] | None
@@ -28,31 +27,24 @@ class BasemapAhead:
         self.choice = choice
         self.stage = stage
         self.previous = previous  # the replaced site's basemap, reused if the same
-        self.waiting: set[LayerKey] = set()
-        self.bounds: list[Sequence[float]] = []
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-        self.made: tuple[list[float], dict[str, Any]] | None = None  # (bounds, entry)
+        self.made: dict[str, Any] | None = None
 
     def expect(self, built: set[LayerKey], reused: list[Sequence[float]]) -> None:
-        """The layers being built, and the bounds of those taken from the previous site."""
-        self.waiting = set(built)
-        self.bounds = list(reused)
-
-    def reported(self, key: LayerKey, bounds: Sequence[float]) -> None:
-        """A layer's bounds are final (called from the layers' threads)."""
+        """The layers are known: start making the basemap (its area does not depend on them)."""
         with self.lock:
-            self.waiting.discard(key)
-            self.bounds.append(bounds)
-            if self.waiting or self.thread is not None or self.choice.kind != "offline":
+            if self.thread is not None or self.choice.kind != "offline":
                 return
-            self.thread = threading.Thread(target=self._install, args=(union(self.bounds),),
-                                           daemon=True)  # fmt: skip
+            self.thread = threading.Thread(target=self._install, daemon=True)
             self.thread.start()
 
-    def _install(self, bounds: list[float]) -> None:
+    def reported(self, key: LayerKey, bounds: Sequence[float]) -> None:
+        """A layer's bounds are final (called from the layers' threads): nothing waits on them."""
+
+    def _install(self) -> None:
         try:
-            self.made = bounds, self.install(bounds)
+            self.made = self.install(list(basemap.WORLD))
         except Exception:  # noqa: BLE001 (installed again at the end, where the error is raised)
             self.made = None
 
@@ -62,10 +54,10 @@ class BasemapAhead:
             return basemap.install(self.choice, data, bounds, Path(scratch), self.previous)
 
     def entry(self, bounds: list[float]) -> dict[str, Any]:
-        """The basemap's manifest entry for the site's final bounds."""
+        """The basemap's manifest entry (made ahead if it could be)."""
         self._join()
-        if self.made is not None and _same_area(self.made[0], bounds):
-            return self.made[1]
+        if self.made is not None:
+            return self.made
         return self.install(bounds)
 
     def _join(self) -> None:
@@ -86,7 +78,3 @@ def union(corners: Sequence[Sequence[float]]) -> list[float]:
     """The box holding every [west, south, east, north]."""
     return [min(c[0] for c in corners), min(c[1] for c in corners),
             max(c[2] for c in corners), max(c[3] for c in corners)]  # fmt: skip
-
-
-def _same_area(made: list[float], wanted: list[float]) -> bool:
-    return basemap.area_around(made) == basemap.area_around(wanted)

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -64,7 +64,7 @@ class BuildOptions:
     dedupe: bool = False  # drop burst-overlap duplicates (kept and marked `overlap` otherwise)
     rebuild: bool = False  # ignore the previous site's layers (no incremental build)
     # the viewer's extras: `--basemap` (see tiler/basemap.py) and `--description`
-    basemap: str | None = None
+    basemap: str | Sequence[str] | None = None
     description: str | None = None
     single_file: bool = False  # also write OUT/site.html, the whole site in one file
     # the build on Dask distributed (tiler/distributed.py): a scheduler's address, or a local
@@ -145,7 +145,8 @@ def build(
     map_big_blocks()
     config = BuildOptions(**options)
     config.check()
-    backdrop = basemap.parse(config.basemap)  # a bad --basemap fails before any work
+    choices = basemap.parse_all(config.basemap)  # a bad --basemap fails before any work
+    backdrop = basemap.local_choice(choices)
     out = Path(output)
     output_path(out)  # a name too long for its helpers fails before any work
     files, found_warnings = discover_inputs(inputs)
@@ -365,10 +366,13 @@ def write_outputs(
 ) -> dict[str, Any]:  # fmt: skip
     title = config.title or DEFAULT_TITLE
     bounds = union([layer["bounds"] for layer in layers])
-    viewer = {"description": config.description or "", "basemap": ahead.entry(bounds)}
+    choices = basemap.parse_all(config.basemap)
+    local = ahead.entry(bounds)
+    viewer = {"description": config.description or "", "basemap": local,
+              "basemaps": basemap.entries(choices, local)}  # fmt: skip
     document = manifest.manifest(title, layers, viewer)
     manifest.write(stage / "data" / "manifest.json", document)
-    render_site(stage, title, online=ahead.choice.origin)
+    render_site(stage, title, online=basemap.origins(choices))
     if config.single_file:  # inside the stage: a refusal leaves the previous site as it was
         singlefile.write(stage, stage / singlefile.NAME)
     return document

@@ -104,10 +104,13 @@ def main() -> None:
               "GeoJSON, Shapefile, ...).")  # fmt: skip
 @click.option("--description", default=None, metavar="TEXT",
               help="A short description shown under the title in the page.")  # fmt: skip
-@click.option("--basemap", default=None, metavar="offline|none|URL|FILE",
-              help="Background map: 'offline' (Natural Earth land and borders, built in; the "
-              "default), 'none', an online MapLibre style URL (https://.../style.json) or a "
-              "PMTiles file copied into the site.")  # fmt: skip
+@click.option("--basemap", multiple=True, metavar="NAME[,NAME...]",
+              help="Background maps, the first shown first (repeatable or a comma list): "
+              "'offline' (Natural Earth land and borders, built in; the default), 'osm' "
+              "(OpenStreetMap, OpenFreeMap Liberty), 'aerial' (Sentinel-2 cloudless 2016, "
+              "EOX), 'esri' (Esri World Imagery), NAME=URL (a preset from another server), "
+              "'none', an online MapLibre style URL (https://.../style.json) or a PMTiles file "
+              "copied into the site. Online maps fall back to the local one.")  # fmt: skip
 @click.option("--dedupe", is_flag=True,
               help="Drop points of a burst on ground an earlier burst of the same layer covers "
               "(overlap duplicates; kept and marked `overlap` by default).")  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -29,10 +30,10 @@ RELATIVE_IMPORT = re.compile(
 CSP_ORIGIN = re.compile(r"https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+(?:%[a-z0-9%]+)?\])(?::\d+)?")
 
 
-def render_site(out: Path, title: str, online: str | None = None) -> None:
+def render_site(out: Path, title: str, online: str | Sequence[str] | None = None) -> None:
     """Write index.html and assets/ into `out` (data/ is written by the build).
 
-    `online`: origin (scheme://host) of an online basemap style the page may load from.
+    `online`: origins (scheme://host) of the online basemaps the page may load from.
     """
     assets = out / "assets"
     app = copy_hashed(app_dir(), assets, "app")
@@ -71,15 +72,17 @@ def imported_modules(directory: Path, entry: str) -> list[str]:
     return list(found)
 
 
-def content_security_policy(online: str | None = None) -> str:
-    """The page's CSP: only its own files, plus `online` for fetches and images if given.
+def content_security_policy(online: str | Sequence[str] | None = None) -> str:
+    """The page's CSP: only its own files, plus the `online` origins for fetches and images.
 
     MapLibre starts its workers from blob: URLs; styles set from JS (CSSOM) need no
     'unsafe-inline'.
     """
-    if online and not CSP_ORIGIN.fullmatch(online):  # basemap.style_origin makes only these
-        raise BuildError(f"{online!r} is not an origin a page policy can name; fix --basemap")
-    extra = f" {online}" if online else ""
+    origins = [online] if isinstance(online, str) else list(online or [])
+    for origin in origins:  # basemap.style_origin makes only these
+        if not CSP_ORIGIN.fullmatch(origin):
+            raise BuildError(f"{origin!r} is not an origin a page policy can name; fix --basemap")
+    extra = "".join(f" {origin}" for origin in dict.fromkeys(origins))
     return (
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
         f"connect-src 'self' blob: data:{extra}; img-src 'self' data: blob:{extra}; "
