@@ -73,13 +73,13 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "osm": Preset(
         "style", "https://tiles.openfreemap.org/styles/liberty",
-        "OpenStreetMap (OpenFreeMap Liberty)",
+        "OpenStreetMap",
         "© OpenMapTiles © OpenStreetMap contributors", ("https://tiles.openfreemap.org",),
         terms="https://openfreemap.org/tos/",
     ),
     "aerial": Preset(
         "raster", "https://tiles.maps.eox.at/wmts/1.0.0/s2cloudless_3857/default/g/{z}/{y}/{x}.jpg",
-        "Sentinel-2 cloudless 2016 (EOX)",
+        "Sentinel-2 2016 (EOX)",
         "Sentinel-2 cloudless - https://s2maps.eu by EOX IT Services GmbH "
         "(Contains modified Copernicus Sentinel data 2016)",
         ("https://tiles.maps.eox.at",), maxzoom=14,
@@ -89,7 +89,7 @@ PRESETS: dict[str, Preset] = {
         "raster",
         "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/"
         "{z}/{y}/{x}",
-        "Aerial imagery (Esri World Imagery)",
+        "Esri World Imagery",
         "Powered by Esri | Esri, Maxar, Earthstar Geographics, and the GIS User Community",
         ("https://server.arcgisonline.com",), maxzoom=18,
         terms="https://www.esri.com/en-us/legal/terms/full-master-agreement",
@@ -232,7 +232,7 @@ def entries(choices: Sequence[Basemap], local: dict[str, Any]) -> list[dict[str,
 
 
 def local_label(entry: dict[str, Any]) -> str:
-    return "Offline map (Natural Earth)" if entry["kind"] == "offline" else "Site basemap"
+    return "Offline (Natural Earth)" if entry["kind"] == "offline" else "Site basemap"
 
 
 # The origin of a style URL goes into the page's Content-Security-Policy, whose directives a

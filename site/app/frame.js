@@ -25,7 +25,7 @@ function creditsOf(map, siteCredit) {
   const credits = [siteCredit];
   for (const id of style ? Object.keys(style.sources) : []) {
     const words = String(map.getSource(id)?.attribution || '').replace(/<[^>]*>/g, '').trim();
-    if (words && words !== siteCredit) credits.push(id === 'basemap' ? `Basemap: ${words}` : words);
+    if (words && words !== siteCredit) credits.push(id.startsWith('basemap') ? `Basemap: ${words}` : words);
   }
   return credits;
 }

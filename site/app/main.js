@@ -1,4 +1,5 @@
 // Bootstrap and the one page state; wires map, picker, panel, chart and URL hash together.
+import { createBasemaps } from './basemaps.js';
 import { createChunkStore } from './chunks.js';
 import { queryEmbed, setEmbed } from './embed.js';
 import { createFrame } from './frame.js';
@@ -63,6 +64,9 @@ const mapui = createMapUi({
   },
 });
 
+// the basemap picker, `bm=` and the fall back from an online basemap: basemaps.js
+const basemaps = createBasemaps({ state, app, writeHash: () => writeHash() });
+
 // the figure frame of embeds, snapshots and the Map PNG: frame.js
 const frame = createFrame({
   map: () => app.map,
@@ -106,6 +110,7 @@ window.egms = {
   view: mapui.api,
   frame,
   notice,
+  basemaps,
   get chunks() {
     return app.chunks;
   },
@@ -284,6 +289,7 @@ function applyHash() {
     switchLayer(parsed.layer);
   }
   mapui.restore(parsed.extra, parsed.cmap);
+  basemaps.restore(parsed.extra);
   frame.update(); // title, caption
   if (parsed.view) {
     app.map.jumpTo({ center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom });
@@ -344,9 +350,11 @@ async function start() {
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
   setUpPickers(app.manifest);
   const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
-  const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs, initialView(parsed));
+  const style = await basemaps.initial(app.manifest, parsed.extra);
+  const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs, { ...initialView(parsed), style });
   app.map = map;
   await loaded;
+  basemaps.attach(map);
   mapui.attach(map);
   bench.attach(map);
   switchLayer(state.layerId);
