@@ -77,6 +77,46 @@ export async function basemapStyle(entry, dataBase) {
   return ownStyle(await response.json(), entry);
 }
 
+// The shown basemap's style, for the other maps of the page (the compare view's right half):
+// they open on it and follow each switch (`follow`).
+let shownStyle = null;
+const followers = new Map(); // map -> what the basemap added to it {sources, layers}
+
+function partsOf(style) {
+  return { sources: Object.keys(style.sources || {}), layers: (style.layers || []).map((l) => l.id) };
+}
+
+/** Put `style` under everything else on map `m`, in place of `parts`; the new parts. */
+function putOn(m, style, parts) {
+  for (const id of parts.layers) if (m.getLayer(id)) m.removeLayer(id);
+  for (const id of parts.sources) if (m.getSource(id)) m.removeSource(id);
+  const before = (m.getStyle().layers[0] || {}).id;
+  for (const [id, source] of Object.entries(style.sources)) m.addSource(id, structuredClone(source));
+  for (const layer of style.layers) m.addLayer(structuredClone(layer), before);
+  if (style.glyphs) m.setGlyphs(style.glyphs);
+  if (style.sprite) m.setSprite(style.sprite);
+  return partsOf(style);
+}
+
+/** createMap options for another map of the page: the shown basemap's style ({} before any). */
+export function basemapOptions() {
+  return shownStyle ? { style: structuredClone(shownStyle) } : {};
+}
+
+/** Keep map `m` (made with basemapOptions) on the shown basemap until `m` is removed. */
+export function follow(m) {
+  if (!shownStyle) return;
+  followers.set(m, partsOf(shownStyle));
+  m.once('remove', () => followers.delete(m));
+}
+
+function showEverywhere(style) {
+  shownStyle = style;
+  for (const [m, parts] of followers) {
+    if (m.isStyleLoaded()) followers.set(m, putOn(m, style, parts));
+  }
+}
+
 /** The one line that says an online basemap is not shown, why, and what is shown instead. */
 export function unreachable(entry, local, why) {
   const instead = local.kind === 'offline' ? 'the offline map' : local.kind === 'none' ? 'no basemap' : local.label || local.id; // prettier-ignore
@@ -130,21 +170,10 @@ export function createBasemaps(ctx) {
     node.hidden = !text;
   }
 
-  function partsOf(style) {
-    return { sources: Object.keys(style.sources || {}), layers: (style.layers || []).map((l) => l.id) };
-  }
-
-  /** Put `style` under the points on the map, in place of the shown basemap. */
+  /** Put `style` under the points on the map (and the maps that follow it). */
   function put(style) {
-    const m = map();
-    for (const id of parts.layers) if (m.getLayer(id)) m.removeLayer(id);
-    for (const id of parts.sources) if (m.getSource(id)) m.removeSource(id);
-    const before = (m.getStyle().layers[0] || {}).id;
-    for (const [id, source] of Object.entries(style.sources)) m.addSource(id, source);
-    for (const layer of style.layers) m.addLayer(layer, before);
-    if (style.glyphs) m.setGlyphs(style.glyphs);
-    if (style.sprite) m.setSprite(style.sprite);
-    parts = partsOf(style);
+    parts = putOn(map(), style, parts);
+    showEverywhere(style);
   }
 
   function watch(entry) {
@@ -224,14 +253,16 @@ export function createBasemaps(ctx) {
         const style = await basemapStyle(wanted, ctx.app.dataBase);
         shown = wanted;
         parts = partsOf(style);
-        return style;
+        shownStyle = style;
+        return structuredClone(style);
       } catch (error) {
         const local = fallback();
         shown = local;
         note(unreachable(wanted, local, error.message));
         const style = await basemapStyle(local, ctx.app.dataBase);
         parts = partsOf(style);
-        return style;
+        shownStyle = style;
+        return structuredClone(style);
       }
     },
     /** The map is up: picker, error watch; the hash says what is shown (unknown `bm=` dropped). */

@@ -1,5 +1,6 @@
 // Compare two layers: a second, synchronised map over the first, clipped right of a draggable
 // divider (swipe). The main map keeps every interaction; the second only follows its view.
+import { basemapOptions, follow as followBasemap } from './basemaps.js';
 import { applyLook, featureNear, showLayer } from './layers.js';
 import { layerName } from './layernames.js';
 import { createMap } from './map.js';
@@ -74,7 +75,9 @@ export function createCompare(ctx) {
     for (const node of Object.values(nodes)) node.hidden = false;
     layer = next;
     if (!other) {
-      const made = createMap(nodes.container, null, ctx.basemap, ctx.dataBase, { interactive: false });
+      // on the basemap the main map shows, and following its switches (basemaps.js)
+      const made = createMap(nodes.container, null, ctx.basemap, ctx.dataBase, { interactive: false, ...basemapOptions() }); // prettier-ignore
+      followBasemap(made.map);
       other = made.map;
       otherLoaded = made.loaded;
       ctx.map.on('move', follow);
