@@ -284,6 +284,8 @@ export function createBasemaps(ctx) {
       else remember();
     },
     show,
+    /** The hash pair of the shown basemap: `bm=` unless it is the default. */
+    params: () => (shown && list.length && shown.id !== list[0].id ? [['bm', shown.id]] : []),
     get list() {
       return list;
     },

@@ -132,6 +132,7 @@ function writeHash() {
       ...otherParams(state.extra).filter(([key]) => FIGURE_KEYS.includes(key)),
       ...formatAnalysis(state.analysis),
       ...mapui.params(),
+      ...basemaps.params(),
     ],
   });
   history.replaceState(history.state, '', hash || location.pathname + location.search);
