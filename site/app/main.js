@@ -365,7 +365,7 @@ async function start() {
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
   bench.restore(analysis);
   writeHash();
-  const known = new Set(['layer', 'pt', 'cmap', ...MAP_KEYS, ...KEYS, ...FIGURE_KEYS]);
+  const known = new Set(['layer', 'pt', 'cmap', 'bm', ...MAP_KEYS, ...KEYS, ...FIGURE_KEYS]);
   const options = { reasons, known, defaults: LOOK_DEFAULTS };
   for (const text of ignoredParts(opened, hashPairs(location.hash), options)) notice.add(text);
 }
