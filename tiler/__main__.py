@@ -1,3 +1,3 @@
-from tiler.cli import main
+from tiler.cli import run
 
-main()
+run()

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error, 130 interrupted
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -298,3 +299,19 @@ def inspect_command(
     if unreadable:
         fail(f"{len(unreadable)} of {len(entries)} input(s) are not readable EGMS data: "
              f"{', '.join(unreadable)}")  # fmt: skip
+
+
+def run() -> None:
+    """The program (console script, `python -m tiler`): `main`, then, after a failed run, an
+    exit without the interpreter's finalisation. The one-line error is printed and the output
+    left as it was by then; a native thread pool torn down during finalisation after an error
+    has aborted the process (exit -6, "PyGILState_Release ... finalizing") instead of exit 1."""
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if code == 0:
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
