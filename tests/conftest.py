@@ -129,11 +129,18 @@ def viewer(browser: Any, site_url: str) -> Iterator[Viewer]:
     view = Viewer(page, site_url)
     page.on("console", lambda m: m.type == "error" and view.errors.append(console_text(m)))
     page.on("pageerror", lambda e: view.errors.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: view.errors.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("requestfailed", lambda r: cancelled_tile(r) or view.errors.append(
+        f"request failed: {r.url} ({r.failure})"))  # fmt: skip
     page.on("response", lambda r: r.status >= 400 and view.errors.append(f"{r.status} {r.url}"))
     page.on("request", lambda r: view.requests.append(r.url))
     yield view
     context.close()
+
+
+def cancelled_tile(request: Any) -> bool:
+    """A tile request the page cancelled itself (MapLibre drops tiles a moved view no longer
+    needs): routine, not an error. Other failures of the same requests still are."""
+    return "ERR_ABORTED" in (request.failure or "") and request.url.endswith(".pmtiles")
 
 
 def console_text(message: Any) -> str:
