@@ -173,12 +173,17 @@ def layer_ids(page: Any) -> list[str]:
     return ids
 
 
+def open_on_the_default(page: Any, url: str, tiles: TileServer) -> None:
+    """Open `url` with no request recorded yet; the page shows the default (offline) map."""
+    tiles.requests.clear()
+    open_viewer(page, url)
+    assert page.evaluate("window.egms.basemaps.shown") == "offline"
+
+
 def test_online_basemaps_are_fetched_when_chosen_and_draw_under_the_points(
     page: Any, online_site: str, tiles: TileServer
 ) -> None:
-    tiles.requests.clear()
-    open_viewer(page, online_site + "#14/38.705/13.175")
-    assert page.evaluate("window.egms.basemaps.shown") == "offline"
+    open_on_the_default(page, online_site + "#14/38.705/13.175", tiles)
     assert page.evaluate("window.egms.basemaps.list.map((b) => b.id)") == [
         "offline", "osm", "aerial"]  # fmt: skip
     assert tiles.requests == [], "nothing is fetched from an online basemap not shown"
@@ -217,9 +222,7 @@ def test_online_basemaps_are_fetched_when_chosen_and_draw_under_the_points(
 def test_unknown_basemap_in_the_hash_opens_the_default_and_is_dropped(
     page: Any, online_site: str, tiles: TileServer
 ) -> None:
-    tiles.requests.clear()
-    open_viewer(page, online_site + "#14/38.705/13.175&bm=nonsense")
-    assert page.evaluate("window.egms.basemaps.shown") == "offline"
+    open_on_the_default(page, online_site + "#14/38.705/13.175&bm=nonsense", tiles)
     assert "bm=" not in page.evaluate("location.hash")
     assert page.evaluate("window.egms.basemaps.note") == ""
     assert tiles.requests == []
