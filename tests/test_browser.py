@@ -210,7 +210,12 @@ def test_a_selection_draws_no_map_frame_before_its_chart_and_rings_the_point(
     black, blue = viewer.js(RING_PIXELS_JS, [point, RING_COLOURS, True])
     assert black > 20 and blue > 20, ("map PNG", black, blue)
 
-    viewer.page.keyboard.press("Escape")
+    viewer.page.keyboard.press("Escape")  # folds the panel: the point stays marked
+    assert viewer.page.locator("#panel").is_hidden()
+    black, blue = viewer.js(RING_PIXELS_JS, [point, RING_COLOURS, False])
+    assert black > 20 and blue > 20, ("folded", black, blue)
+    viewer.page.click("#panel-reopen")
+    viewer.page.click("#work-clear")
     assert viewer.js(RING_PIXELS_JS, [point, RING_COLOURS, False]) == [0, 0]
     viewer.assert_no_errors()
 
@@ -251,7 +256,8 @@ def test_permalink_reopens_the_panel(viewer: Viewer, click_point: dict[str, Any]
 
     viewer.page.keyboard.press("Escape")
     assert viewer.page.locator("#panel").is_hidden()
-    assert "pt=" not in viewer.js("() => location.hash")
+    assert f"pt={point['id']}" in viewer.js("() => location.hash")  # folded, not dropped
+    assert viewer.page.locator("#panel-reopen").is_visible()
     viewer.assert_no_errors()
 
 

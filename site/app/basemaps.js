@@ -123,7 +123,7 @@ export function unreachable(entry, local, why) {
   return `Basemap ${entry.label || entry.id} could not be reached (${why}); showing ${instead}.`;
 }
 
-/** ctx: {state, app, writeHash}. */
+/** ctx: {state (its `bm`), app, writeHash}. */
 export function createBasemaps(ctx) {
   let list = [];
   let shown = null; // the entry on the map
@@ -138,15 +138,9 @@ export function createBasemaps(ctx) {
   const isOnline = (entry) => entry && !LOCAL.includes(entry.kind) && entry.kind !== 'none';
   const map = () => ctx.app.map;
 
-  function requested(extra) {
-    const value = (extra.find(([key]) => key === 'bm') || [])[1];
-    return value === undefined ? null : value;
-  }
-
-  /** Keep `bm=` in the hash's other pairs: the shown basemap unless it is the default. */
+  /** The page state's `bm`: the shown basemap unless it is the default (address.js). */
   function remember() {
-    const rest = ctx.state.extra.filter(([key]) => key !== 'bm');
-    ctx.state.extra = shown && shown.id !== list[0].id ? [...rest, ['bm', shown.id]] : rest;
+    ctx.state.bm = shown && shown.id !== list[0].id ? shown.id : null;
   }
 
   function note(text) {
@@ -246,9 +240,9 @@ export function createBasemaps(ctx) {
   return {
     /** The first style of the map: the hash's `bm=` or the default; an online one that cannot
      * be fetched gives the fallback, with its note. */
-    async initial(manifest, extra) {
+    async initial(manifest, bm) {
       list = basemapList(manifest);
-      const wanted = byId(requested(extra)) || list[0];
+      const wanted = byId(bm) || list[0];
       try {
         const style = await basemapStyle(wanted, ctx.app.dataBase);
         shown = wanted;
@@ -276,16 +270,14 @@ export function createBasemaps(ctx) {
       watch(shown);
       remember();
     },
-    /** The hash changed: show its `bm=` if it names another basemap. */
-    restore(extra) {
+    /** The address changed: show its `bm=` if it names another basemap. */
+    restore(bm) {
       if (!shown || !map()) return;
-      const wanted = byId(requested(extra)) || list[0];
+      const wanted = byId(bm) || list[0];
       if (wanted !== shown) show(wanted.id);
       else remember();
     },
     show,
-    /** The hash pair of the shown basemap: `bm=` unless it is the default. */
-    params: () => (shown && list.length && shown.id !== list[0].id ? [['bm', shown.id]] : []),
     get list() {
       return list;
     },

@@ -1,21 +1,24 @@
 // Bootstrap and the one page state; wires map, picker, panel, chart and URL hash together.
+import { KNOWN_KEYS, LOOK_DEFAULTS, analysisOf, parseAnalysis, parseLook, readAddress } from './address.js';
 import { createBasemaps } from './basemaps.js';
 import { createChunkStore } from './chunks.js';
 import { queryEmbed, setEmbed } from './embed.js';
 import { createFrame } from './frame.js';
-import { formatHash, parseHash } from './hash.js';
 import { CIRCLE_LAYER_ID, featureNear, highlight, loadedFeatureProperties } from './layers.js';
 import { defaultLayer } from './layernames.js';
 import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
-import { KEYS, formatAnalysis, otherParams, parseAnalysis } from './permalink.js';
-import { LOOK_DEFAULTS, MAP_KEYS, createMapUi, fillLayerSelect } from './mapui.js';
+import { createMapUi, fillLayerSelect } from './mapui.js';
+import { createStore } from './store.js';
 import { attachTooltip } from './tooltip.js';
 import { createNotice, hashPairs, ignoredParts } from './urlnotice.js';
+import { createWork } from './work.js';
 import { createWorkbench } from './workbench.js';
 
 const body = document.body;
+const CLICK_REACH_PX = 8;
+const KEYBOARD_REACH_PX = 40; // Enter on the map takes the point nearest its centre
 const ui = {
   layerSelect: document.getElementById('layer-select'),
   paletteSelect: document.getElementById('palette-select'),
@@ -23,22 +26,29 @@ const ui = {
   legend: document.getElementById('legend'),
 };
 
-// palette: a palette name, or null for the colour attribute's default (mapui.js)
-const state = { layerId: null, featureId: null, palette: null, extra: [] };
-state.analysis = parseAnalysis([], null); // chart selection, reference, window: workbench.js
+// The page's one state; address.js is its codec, store.js writes it to the address.
+const state = {
+  layerId: null,
+  featureId: null, // the selected point of the layer (the panel's)
+  palette: null, // a palette name, or null for the colour attribute's default (mapui.js)
+  look: parseLook([]), // colours, filters, outlines, compare (mapui.js)
+  bm: null, // the basemap, null for the first (basemaps.js)
+  words: { title: '', caption: '' }, // the figure's (frame.js)
+  analysis: parseAnalysis([], null), // the chart's points, reference, area, window (workbench.js)
+};
 const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0 };
-const panel = createPanel(document.getElementById('panel'), () => closePanel());
+const store = createStore(state, { view: () => mapView() });
+const panel = createPanel(document.getElementById('panel'), () => work.fold());
 const notice = createNotice(document.getElementById('url-notice'));
-const FIGURE_KEYS = ['title', 'caption']; // the figure frame's words (frame.js)
 const bench = createWorkbench({
   state,
   app,
   panel,
   layerById: (id) => layerById(app.manifest, id),
   currentLayer: () => currentLayer(),
-  writeHash: () => writeHash(),
+  writeHash: (options) => writeHash(options),
   selectFeature: (...args) => selectFeature(...args),
-  closePoint: () => closePanel({ keepHash: false, all: false }),
+  closePoint: () => dropSelection({ keepHash: false, all: false }),
   viewProblem: (text) => reportViewProblem(text),
   ignored: (text) => notice.add(text),
   attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
@@ -73,17 +83,20 @@ const frame = createFrame({
   shown: () => (app.map && currentLayer() ? mapui.shown() : []),
   look: () => mapui.api.look,
   reference: () => bench.api.referenceWords,
-  words: () => figureWords(state.extra),
+  words: () => state.words,
   credit: () => body.dataset.attribution || app.manifest?.attribution || '',
   generator: body.dataset.generator || 'egms-tiler',
   compare: () => mapui.compare,
 });
 
-/** The figure's title and caption from the hash (`title=`, `caption=`). */
-function figureWords(extra) {
-  const get = (key) => (extra.find(([k]) => k === key) || [])[1] || '';
-  return { title: get('title'), caption: get('caption') };
-}
+// the panel folds instead of closing; Clear and Undo; "Add points" for touch: work.js
+const work = createWork({
+  store,
+  hasWork: () => state.featureId !== null || state.analysis.sel.length > 0 || Boolean(state.analysis.poly || state.analysis.ref),
+  clear: () => dropSelection({ keepHash: true, all: true }),
+  resized: () => app.map && app.map.resize(),
+});
+store.subscribe(() => frame.update()); // the figure's title and caption
 
 let resolveReady;
 let rejectReady;
@@ -96,7 +109,7 @@ window.egms = {
   state,
   ready,
   selectFeature,
-  closePanel,
+  closePanel: () => dropSelection(), // drops everything, for benchmarks (bench/viewer.py)
   get map() {
     return app.map;
   },
@@ -110,6 +123,7 @@ window.egms = {
   view: mapui.api,
   frame,
   notice,
+  work,
   basemaps,
   get chunks() {
     return app.chunks;
@@ -120,22 +134,15 @@ function currentLayer() {
   return layerById(app.manifest, state.layerId);
 }
 
-function writeHash() {
-  if (!app.map) return;
+function mapView() {
+  if (!app.map) return null;
   const center = app.map.getCenter();
-  const hash = formatHash({
-    view: { zoom: app.map.getZoom(), lat: center.lat, lon: center.lng },
-    layer: state.layerId,
-    pt: state.featureId,
-    cmap: state.palette,
-    extra: [
-      ...otherParams(state.extra).filter(([key]) => FIGURE_KEYS.includes(key)),
-      ...formatAnalysis(state.analysis),
-      ...mapui.params(),
-      ...basemaps.params(),
-    ],
-  });
-  history.replaceState(history.state, '', hash || location.pathname + location.search);
+  return { zoom: app.map.getZoom(), lat: center.lat, lon: center.lng };
+}
+
+/** The state changed: write the address (store.js), tell the views. */
+function writeHash(options) {
+  store.commit(options);
 }
 
 /** Something the URL hash names that cannot be shown (a point whose series does not load, a
@@ -158,7 +165,7 @@ function switchLayer(layerId, { keepSelection = false } = {}) {
   const layer = layerById(app.manifest, layerId);
   if (!layer) return;
   const previous = state.featureId === null ? null : [currentLayer(), state.featureId];
-  closePanel({ keepHash: true });
+  dropSelection({ keepHash: true });
   state.layerId = layer.id;
   ui.layerSelect.value = layer.id;
   mapui.showLayer(layer);
@@ -188,7 +195,8 @@ function setPalette(name) {
   mapui.setPalette(name);
 }
 
-function closePanel({ keepHash = false, all = !keepHash } = {}) {
+/** Drop the selected point (`all`: and the chart's other points, the area and its reference). */
+function dropSelection({ keepHash = false, all = !keepHash } = {}) {
   app.selection += 1; // any time series still in flight is now stale
   state.featureId = null;
   if (app.map) highlight(app.map, null);
@@ -258,6 +266,7 @@ async function selectFeature(layerId, featureId, properties = null) {
   state.featureId = featureId;
   const request = app.chunks.series(layer, featureId); // first: what follows overlaps it
   highlight(app.map, null);
+  work.unfold();
   writeHash();
   panel.show(layer, properties || {});
   bench.primaryChanged();
@@ -265,39 +274,61 @@ async function selectFeature(layerId, featureId, properties = null) {
   if (!properties) nextPaint().then(() => fillFromTiles(layer, featureId, series, token));
 }
 
-function onMapClick(event) {
+/** A click (or Enter on the map) at `point`: select the feature within `reach` px, or add it to
+ * the chart (`add`: Shift, or "Add points" on, work.js). */
+function pick(point, { add = false, reach = CLICK_REACH_PX } = {}) {
   if (bench.drawing) return;
   // right of a compare view's divider: that side's layer; its point joins the chart
-  const right = mapui.compare ? mapui.compare.featureAt(event.point) : null;
+  const right = mapui.compare ? mapui.compare.featureAt(point) : null;
   if (right !== null) {
     if (right && right.id !== undefined) {
       bench.addPoint(mapui.compare.layerId, Number(right.id), right.properties, { primary: false });
+      work.unfold();
     }
     return;
   }
-  const feature = featureNear(app.map, event.point);
-  if (feature && feature.id !== undefined && event.originalEvent.shiftKey) {
+  const feature = featureNear(app.map, point, reach);
+  if (!feature || feature.id === undefined) return;
+  if (add) {
     bench.addPoint(state.layerId, Number(feature.id), feature.properties);
-  } else if (feature && feature.id !== undefined) {
+    work.unfold();
+  } else {
     selectFeature(state.layerId, Number(feature.id), feature.properties);
   }
 }
 
+function onMapClick(event) {
+  pick(event.point, { add: event.originalEvent.shiftKey || work.adding });
+}
+
+/** Enter on the map: the point nearest its centre (Shift+Enter adds it to the chart). */
+function onMapKey(event) {
+  if (event.key !== 'Enter' || bench.drawing) return;
+  const canvas = app.map.getCanvas();
+  event.preventDefault();
+  const centre = { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 };
+  pick(centre, { add: event.shiftKey || work.adding, reach: KEYBOARD_REACH_PX });
+}
+
+/** The address changed (Back, Forward, an edited or followed link): show what it names, as
+ * one change of the current history entry. */
 function applyHash() {
-  const parsed = parseHash(location.hash);
-  state.extra = parsed.extra;
-  if (parsed.layer && parsed.layer !== state.layerId && layerById(app.manifest, parsed.layer)) {
-    switchLayer(parsed.layer);
-  }
-  mapui.restore(parsed.extra, parsed.cmap);
-  basemaps.restore(parsed.extra);
-  frame.update(); // title, caption
-  if (parsed.view) {
-    app.map.jumpTo({ center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom });
-  }
-  if (parsed.pt === null && state.featureId !== null) closePanel();
-  if (parsed.pt !== null && parsed.pt !== state.featureId) selectFeature(state.layerId, parsed.pt);
-  bench.restore(parseAnalysis(parsed.extra, state.layerId));
+  const parsed = readAddress(location.hash);
+  store.hold(() => {
+    if (parsed.layer && parsed.layer !== state.layerId && layerById(app.manifest, parsed.layer)) {
+      switchLayer(parsed.layer);
+    }
+    state.words = parsed.words;
+    mapui.restore(parsed.look);
+    basemaps.restore(parsed.bm);
+    if (parsed.view) {
+      app.map.jumpTo({ center: [parsed.view.lon, parsed.view.lat], zoom: parsed.view.zoom });
+    }
+    if (parsed.pt === null && state.featureId !== null) dropSelection({ all: false });
+    if (parsed.pt !== null && parsed.pt !== state.featureId) selectFeature(state.layerId, parsed.pt);
+    bench.restore(analysisOf(parsed, state.layerId));
+    work.refresh();
+  });
 }
 
 function wireEvents(map) {
@@ -312,13 +343,11 @@ function wireEvents(map) {
   );
   ui.paletteSelect.addEventListener('change', () => setPalette(ui.paletteSelect.value));
   window.addEventListener('hashchange', applyHash);
+  map.getCanvas().addEventListener('keydown', onMapKey);
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && bench.escape()) return;
-    if (event.key === 'Escape' && mapui.escape()) return;
-    if (event.key === 'Escape' && panel.isOpen) {
-      closePanel();
-      map.getCanvas().focus();
-    }
+    if (event.key !== 'Escape') return;
+    if (bench.escape() || mapui.escape()) return;
+    if (panel.isOpen && work.fold()) return;
   });
 }
 
@@ -340,18 +369,18 @@ async function start() {
   app.chunks = createChunkStore(app.dataBase);
   const attribution = body.dataset.attribution || app.manifest.attribution || '';
   const opened = hashPairs(location.hash);
-  const parsed = parseHash(location.hash);
-  state.extra = parsed.extra;
-  mapui.restore(parsed.extra, parsed.cmap);
+  const parsed = readAddress(location.hash);
+  state.words = parsed.words;
+  mapui.restore(parsed.look);
   state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : defaultLayer(app.manifest.layers).id;
   const reasons = checkOpened(parsed);
-  const analysis = parseAnalysis(parsed.extra, state.layerId);
+  const analysis = analysisOf(parsed, state.layerId);
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
   setUpPickers(app.manifest);
   const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
-  const style = await basemaps.initial(app.manifest, parsed.extra);
+  const style = await basemaps.initial(app.manifest, parsed.bm);
   const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs, { ...initialView(parsed), style });
   app.map = map;
   await loaded;
@@ -365,8 +394,9 @@ async function start() {
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
   bench.restore(analysis);
   writeHash();
-  const known = new Set(['layer', 'pt', 'cmap', 'bm', ...MAP_KEYS, ...KEYS, ...FIGURE_KEYS]);
-  const options = { reasons, known, defaults: LOOK_DEFAULTS };
+  store.record();
+  work.refresh();
+  const options = { reasons, known: KNOWN_KEYS, defaults: LOOK_DEFAULTS };
   for (const text of ignoredParts(opened, hashPairs(location.hash), options)) notice.add(text);
 }
 

@@ -1,6 +1,7 @@
 // The map side of the viewer: layer picker, colours (attribute, palette, range, presets),
 // point size/opacity, quality filters, unit outlines, search, compare, nearby points.
-// One `look` object holds these choices; it lives in the URL hash (MAP_KEYS).
+// One `look` object (the page state's) holds these choices; address.js writes it in the URL hash.
+import { number } from './address.js';
 import { createCompare } from './compare.js';
 import { applyLook, resolveLook, showLayer } from './layers.js';
 import { renderLegend } from './legend.js';
@@ -14,50 +15,8 @@ import { runSearch } from './search.js';
 import { showOutlines } from './outlines.js';
 import { ATTRIBUTES, colourAttributes, defaultRange, palettesOfKind } from './style.js';
 
-export const MAP_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'cmp', 'units'];
 export const PRESETS = [2, 5, 10, 20];
-// values the address leaves out, being the default (formatLook)
-export const LOOK_DEFAULTS = { color: 'velocity', size: 1, opacity: 1, cmin: 0, units: 0 };
 const $ = (id) => document.getElementById(id);
-
-function number(text, min = -Infinity, max = Infinity) {
-  if (text === null || text === undefined || text === '') return null;
-  const value = Number(text);
-  return Number.isFinite(value) && value >= min && value <= max ? value : null;
-}
-
-/** The look from hash pairs (unknown or bad values = default). */
-export function parseLook(extra, cmap = null) {
-  const get = (key) => (extra.find(([k]) => k === key) || [])[1] ?? null;
-  const look = {
-    cmap: palettes[cmap] ? cmap : null,
-    color: ATTRIBUTES[get('color')] ? get('color') : 'velocity',
-    vmin: number(get('vmin')),
-    vmax: number(get('vmax')),
-    size: number(get('size'), 0.2, 5),
-    opacity: number(get('opacity'), 0.05, 1),
-    cmin: number(get('cmin'), 0, 1),
-    smax: number(get('smax'), 0),
-    cmp: get('cmp'),
-    units: get('units') === '1',
-  };
-  if (look.vmin === null || look.vmax === null || look.vmax <= look.vmin) look.vmin = look.vmax = null;
-  return look;
-}
-
-/** Hash pairs of a look (defaults left out). */
-export function formatLook(look) {
-  const pairs = [];
-  if (look.color !== 'velocity') pairs.push(['color', look.color]);
-  if (look.vmin !== null && look.vmax !== null) pairs.push(['vmin', String(look.vmin)], ['vmax', String(look.vmax)]);
-  if (look.size !== null && look.size !== 1) pairs.push(['size', String(look.size)]);
-  if (look.opacity !== null && look.opacity !== 1) pairs.push(['opacity', String(look.opacity)]);
-  if (look.cmin !== null && look.cmin > 0) pairs.push(['cmin', String(look.cmin)]);
-  if (look.smax !== null) pairs.push(['smax', String(look.smax)]);
-  if (look.cmp) pairs.push(['cmp', look.cmp]);
-  if (look.units) pairs.push(['units', '1']);
-  return pairs;
-}
 
 function option(value, label) {
   const node = document.createElement('option');
@@ -96,7 +55,7 @@ function fillPaletteSelect(select) {
 
 /** ctx: {state, app, currentLayer, layerById, writeHash, selectFeature, switchLayer, addToChart, styled}. */
 export function createMapUi(ctx) {
-  const look = parseLook([]);
+  const look = ctx.state.look;
   let resolved = null;
   let compare = null;
   let nearby = null;
@@ -315,7 +274,6 @@ export function createMapUi(ctx) {
   }
 
   return {
-    MAP_KEYS,
     shown,
     get compare() {
       return compare;
@@ -323,16 +281,15 @@ export function createMapUi(ctx) {
     get look() {
       return look;
     },
-    /** Read the look (and palette) from the hash; redraw if the map is up. */
-    restore(extra, cmap) {
-      Object.assign(look, parseLook(extra, cmap));
+    /** Take the address's look (and palette); redraw if the map is up. */
+    restore(parsed) {
+      Object.assign(look, parsed);
       ctx.state.palette = look.cmap;
       if (!map() || !ctx.currentLayer()) return;
       redraw({ hash: false });
       showOutlines(map(), ctx.currentLayer(), ctx.app.dataBase, look.units);
       if ((look.cmp || null) !== (compare ? compare.layerId : null)) setCompare(look.cmp);
     },
-    params: () => formatLook(look),
     attach(mapInstance) {
       pids = createPidIndex(ctx.app.dataBase);
       nearby = createNearby(ctx.app);

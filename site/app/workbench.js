@@ -1,6 +1,6 @@
 // The analysis workbench: what the chart shows (the primary point, Shift+clicked points, the
 // mean of a drawn area), the reference, the date window and its fits, the table of series, the
-// exports and the embed code. State lives in `state.analysis` (see permalink.js).
+// exports and the embed code. State lives in `state.analysis` (address.js writes it).
 import {
   alignValues,
   canRereference,
@@ -106,7 +106,7 @@ export function createWorkbench(ctx) {
     if (wasRef) a.ref = null;
     if (a.sel.length === count && !wasRef) return;
     ctx.ignored(`${wasRef ? 'ref' : 'sel'}=${key} (${error.message})`);
-    ctx.writeHash();
+    ctx.writeHash({ entry: 'replace' }); // a correction of the address, not a step of work
     render();
   }
 
