@@ -1,6 +1,7 @@
 // A small polygon / box drawing tool on MapLibre events, and the analysis overlay (drawn area,
-// coloured rings around the selected points, over the map: rings.js). Polygon: click adds a
-// corner, double-click or Enter finishes, Escape cancels. Box: press, drag, release.
+// coloured rings around the selected points, over the map: rings.js). Polygon: click or tap adds
+// a corner; a double-click, Enter or a click on the first corner finishes; Escape cancels. Box:
+// press, drag, release (anywhere: over the legend or outside the map, the box ends at its edge).
 import { ringsOf } from './rings.js';
 
 const SOURCE = 'egms-analysis';
@@ -14,6 +15,7 @@ const LAYERS = [
       'circle-stroke-width': 2, 'circle-stroke-color': '#111111' } },
 ]; // prettier-ignore
 const MIN_BOX_PIXELS = 4;
+const CLOSE_PIXELS = 10; // a click this near the first corner closes the polygon
 const MARK = { radius: 9, width: 3 };
 
 function closed(ring) {
@@ -94,8 +96,18 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
     else redraw();
   }
 
+  function nearFirst(point) {
+    if (corners.length < 3) return false;
+    const first = map.project(corners[0]);
+    return Math.hypot(first.x - point.x, first.y - point.y) <= CLOSE_PIXELS;
+  }
+
   function onClick(event) {
     if (mode !== 'polygon') return;
+    if (nearFirst(event.point)) {
+      finish(dedupe(corners, (p) => map.project(p)));
+      return;
+    }
     corners.push([event.lngLat.lng, event.lngLat.lat]);
     onHint(`${corners.length} corner(s): double-click or Enter to finish, Escape to cancel`);
     redraw();
@@ -108,29 +120,47 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
   }
 
   function onMove(event) {
-    if (mode === 'polygon') {
-      cursor = [event.lngLat.lng, event.lngLat.lat];
-      redraw();
-    } else if (mode === 'box' && boxStart) {
-      corners = boxRing(boxStart, event.lngLat);
-      redraw();
-    }
+    if (mode !== 'polygon') return;
+    cursor = [event.lngLat.lng, event.lngLat.lat];
+    redraw();
   }
 
-  function onDown(event) {
-    if (mode !== 'box') return;
+  /** A pointer event's place on the map, kept inside the map's box. */
+  function mapPoint(event) {
+    const box = map.getCanvas().getBoundingClientRect();
+    const x = Math.min(Math.max(event.clientX - box.left, 0), box.width);
+    const y = Math.min(Math.max(event.clientY - box.top, 0), box.height);
+    return { point: { x, y }, lngLat: map.unproject([x, y]) };
+  }
+
+  // the box follows the pointer wherever it goes until it is released (pointer events: mouse,
+  // pen and touch alike)
+  function onBoxMove(event) {
+    if (mode !== 'box' || !boxStart) return;
+    corners = boxRing(boxStart, mapPoint(event).lngLat);
+    redraw();
+  }
+
+  function onBoxDown(event) {
+    if (mode !== 'box' || event.button > 0) return;
     event.preventDefault();
-    boxStart = event.lngLat;
+    boxStart = mapPoint(event).lngLat;
+    window.addEventListener('pointermove', onBoxMove);
+    window.addEventListener('pointerup', onBoxUp);
+    window.addEventListener('pointercancel', onBoxUp);
   }
 
-  function onUp(event) {
+  function onBoxUp(event) {
+    window.removeEventListener('pointermove', onBoxMove);
+    window.removeEventListener('pointerup', onBoxUp);
+    window.removeEventListener('pointercancel', onBoxUp);
     if (mode !== 'box' || !boxStart) return;
     const a = map.project(boxStart);
-    const b = event.point;
-    const ring = boxRing(boxStart, event.lngLat);
+    const { point: b, lngLat } = mapPoint(event);
+    const ring = boxRing(boxStart, lngLat);
     boxStart = null;
     const big = Math.abs(a.x - b.x) >= MIN_BOX_PIXELS && Math.abs(a.y - b.y) >= MIN_BOX_PIXELS;
-    finish(big ? ring : null);
+    finish(big && event.type === 'pointerup' ? ring : null);
   }
 
   function onKey(event) {
@@ -153,8 +183,7 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
   map.on('click', onClick);
   map.on('dblclick', onDblClick);
   map.on('mousemove', onMove);
-  map.on('mousedown', onDown);
-  map.on('mouseup', onUp);
+  map.getCanvas().addEventListener('pointerdown', onBoxDown);
   document.addEventListener('keydown', onKey);
 
   return {
@@ -168,7 +197,7 @@ export function createDrawTool(map, { onDone, onHint = () => {} }) {
       if (kind === 'box') map.dragPan.disable();
       map.getCanvas().style.cursor = 'crosshair';
       onHint(kind === 'box' ? 'Drag a box on the map (Escape cancels)'
-        : 'Click the corners; double-click or Enter finishes, Escape cancels'); // prettier-ignore
+        : 'Click the corners; double-click, Enter or the first corner finishes, Escape cancels'); // prettier-ignore
       redraw();
     },
     /** Cancel a drawing in progress; true if there was one. */
