@@ -104,6 +104,7 @@ def test_coordinates_copy_to_the_clipboard(viewer: Viewer, built_site: Path) -> 
     point = a_point(built_site, layer_id)
     viewer.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     open_point(viewer, layer_id, point)
+    viewer.page.bring_to_front()  # the clipboard takes writes from the focused page only
     viewer.page.click("#panel-copy-coords")
     assert viewer.page.text_content("#panel-copy-coords") == "Copied"
     copied = viewer.js("() => navigator.clipboard.readText()")
