@@ -95,12 +95,39 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
     ...options,
   });
   map.on('error', reportMapError);
+  keepCanvasFitted(map);
   if (options.interactive !== false) {
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   }
   const loaded = new Promise((resolve) => map.once('style.load', resolve));
   return { map, loaded };
+}
+
+/**
+ * Resize the map whenever its container's size differs from the canvas's, at most once a frame.
+ * MapLibre's own observer ignores its first report, so a container that changed size before that
+ * report (the toolbar wrapping onto another line as its lists fill) kept a canvas of the old
+ * size: taller than the map, its centre off, and Chromium left parts of it unpainted.
+ */
+function keepCanvasFitted(map) {
+  const container = map.getContainer();
+  let frame = 0;
+  const fit = () => {
+    frame = 0;
+    const canvas = map.getCanvas();
+    if (canvas.clientWidth !== container.clientWidth || canvas.clientHeight !== container.clientHeight) {
+      map.resize();
+    }
+  };
+  const observer = new ResizeObserver(() => {
+    frame ||= requestAnimationFrame(fit);
+  });
+  observer.observe(container);
+  map.once('remove', () => {
+    observer.disconnect();
+    cancelAnimationFrame(frame);
+  });
 }
 
 /**
