@@ -64,10 +64,17 @@ function fillList(list, rows) {
   list.replaceChildren(...nodes);
 }
 
-function cell(text, className) {
+function span(text, className) {
+  const node = document.createElement('span');
+  node.textContent = text;
+  node.className = className;
+  return node;
+}
+
+function cell(className, ...children) {
   const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
+  td.className = className;
+  td.append(...children);
   return td;
 }
 
@@ -81,6 +88,32 @@ function button(text, label, onClick) {
   return b;
 }
 
+/** A unit name that may break after its underscores (EGMS_L2b_022_0845_IW2_VV_2020_2024_1). */
+function breakableName(text) {
+  const parts = text.split(/(?<=_)/);
+  return parts.flatMap((part, i) => (i ? [document.createElement('wbr'), part] : [part]));
+}
+
+/**
+ * The series cell: its name on one line (a pid never wraps; the area's label may), and under it
+ * what it is (layer · coherence · processing unit), wrapping as words.
+ */
+function seriesCell(row) {
+  const name = span(row.pid, /\s/.test(row.pid) ? 'series-name' : 'series-name pid');
+  const about = [row.layer];
+  if (row.coherence !== MISSING) about.push(`coherence ${row.coherence}`);
+  const meta = span(`${about.join(' · ')} · `, 'series-meta');
+  meta.append(...breakableName(row.unit));
+  return cell('series', name, ' ', meta);
+}
+
+/** "v ± σ" on one line, the seasonal fit's "(...)" after it as words. */
+function windowCell(text) {
+  const open = text.indexOf(' (');
+  if (open < 0) return cell('num window', span(text, 'window-fit'));
+  return cell('num window', span(text.slice(0, open), 'window-fit'), ' ', span(text.slice(open + 1), 'window-seasonal'));
+}
+
 /**
  * One table row per chart series: rows are {key, colour, pid, layer, velocity, coherence, unit,
  * window}; `onRemove(key)` and `onReference(key)` run on the row's buttons.
@@ -89,26 +122,18 @@ export function seriesRows(rows, { onRemove, onReference }) {
   return rows.map((row) => {
     const tr = document.createElement('tr');
     tr.dataset.key = row.key;
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
+    const swatch = span('', 'swatch');
     swatch.style.backgroundColor = row.colour; // CSSOM, allowed by the CSP
-    const first = document.createElement('td');
-    first.append(swatch);
-    const actions = document.createElement('td');
-    actions.className = 'row-actions';
-    actions.append(
-      button('Ref', `Use ${row.pid} as reference`, () => onReference(row.key)),
-      button('×', `Remove ${row.pid} from the chart`, () => onRemove(row.key)),
-    );
     tr.append(
-      first,
-      cell(row.pid, 'pid'),
-      cell(row.layer),
-      cell(row.velocity, 'num'),
-      cell(row.coherence, 'num'),
-      cell(row.unit),
-      cell(row.window, 'num window'),
-      actions,
+      cell('colour', swatch),
+      seriesCell(row),
+      cell('num velocity', row.velocity),
+      windowCell(row.window),
+      cell(
+        'row-actions',
+        button('Ref', `Use ${row.pid} as reference`, () => onReference(row.key)),
+        button('×', `Remove ${row.pid} from the chart`, () => onRemove(row.key)),
+      ),
     );
     return tr;
   });
