@@ -187,3 +187,14 @@ def test_taps_add_points_while_add_points_is_on(
         viewer.assert_no_errors()
     finally:
         context.close()
+
+
+def test_clear_area_has_undo(viewer: Viewer, pair: list[dict[str, Any]]) -> None:
+    before = open_work(viewer, pair)
+    viewer.page.click("#area-clear")
+    assert "poly=" not in hash_of(viewer) and f"pt={pair[0]['id']}" in hash_of(viewer)
+    assert viewer.page.text_content("#undo-text") == "Cleared the area."
+    viewer.page.click("#undo-button")
+    viewer.page.wait_for_function("h => location.hash === h", arg=before)
+    assert viewer.js(SETTLED)["area"]["count"] > 0
+    viewer.assert_no_errors()

@@ -47,6 +47,7 @@ const bench = createWorkbench({
   layerById: (id) => layerById(app.manifest, id),
   currentLayer: () => currentLayer(),
   writeHash: (options) => writeHash(options),
+  undoable: (words, drop) => work.undoWith(words, drop),
   selectFeature: (...args) => selectFeature(...args),
   closePoint: () => dropSelection({ keepHash: false, all: false }),
   viewProblem: (text) => reportViewProblem(text),

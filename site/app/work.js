@@ -45,15 +45,18 @@ export function createWork(ctx) {
     return parts.join(', ').replace(/, ([^,]*)$/, ' and $1');
   }
 
-  function clear() {
-    if (!ctx.hasWork()) return;
-    const words = describe();
-    ctx.clear();
+  /** `drop()` removed something (`words` name it) and committed it: offer to bring it back. */
+  function undoWith(words, drop) {
+    drop();
     ctx.store.commit({ entry: 'push' });
     undoable = location.hash;
     $('undo-text').textContent = `Cleared ${words}.`;
     $('undo-note').hidden = false;
     $('undo-button').focus();
+  }
+
+  function clear() {
+    if (ctx.hasWork()) undoWith(describe(), ctx.clear);
   }
 
   function hideUndo() {
@@ -87,6 +90,7 @@ export function createWork(ctx) {
     fold,
     unfold,
     clear,
+    undoWith,
     undo,
     refresh,
     setAdding,

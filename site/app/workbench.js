@@ -12,7 +12,8 @@ import { createSelection, pointKey } from './selection.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** ctx: {state, app, panel, layerById, currentLayer, writeHash, selectFeature, closePoint,
+/** ctx: {state, app, panel, layerById, currentLayer, writeHash, undoable(words, drop) (a removal
+ * with Undo: work.js), selectFeature, closePoint,
  * viewProblem, ignored (a part of the address left out), attribution, circleLayer, changed (the
  * chart or reference changed), mapPng, look (the map's look: its quality filters and colours,
  * mapui.js)}. */
@@ -183,12 +184,16 @@ export function createWorkbench(ctx) {
     render();
   }
 
-  function clearArea() {
+  function dropArea() {
     a.poly = null;
     if (a.ref?.kind === 'poly') a.ref = null;
     area.drop();
-    ctx.writeHash();
     render();
+  }
+
+  function clearArea() {
+    dropArea();
+    ctx.writeHash();
   }
 
   function setFit(kinds) {
@@ -217,7 +222,7 @@ export function createWorkbench(ctx) {
     $('fit-seas').addEventListener('change', () => setFit([...a.fit.filter((k) => k !== 'seas'), ...($('fit-seas').checked ? ['seas'] : [])]));
     $('panel-use-ref').addEventListener('click', () => primaryKey() && setReference(primaryKey()));
     $('ref-clear').addEventListener('click', clearReference);
-    $('area-clear').addEventListener('click', clearArea);
+    $('area-clear').addEventListener('click', () => ctx.undoable('the area', dropArea));
     for (const kind of ['polygon', 'box']) {
       $(`draw-${kind}`).addEventListener('click', () => {
         if (draw.mode === kind) draw.cancel();
