@@ -74,6 +74,8 @@ export function addPmtilesProtocol() {
   protocolAdded = true;
 }
 
+const NARROW_MAP_PX = 640; // MapLibre's own limit for folding the credits
+
 /**
  * A map in `container` over the site's basemap. `loaded` resolves once its style is loaded, not
  * once its first view is drawn: the points' source is added at once and its tiles load beside
@@ -82,12 +84,13 @@ export function addPmtilesProtocol() {
  */
 export function createMap(container, attribution, basemap = null, dataBase = null, options = {}) {
   addPmtilesProtocol();
+  const narrow = container.clientWidth <= NARROW_MAP_PX;
   const map = new maplibregl.Map({
     container,
     style: baseStyle(basemap, dataBase),
     center: [0, 0],
     zoom: 1,
-    attributionControl: attribution === null ? false : { compact: false, customAttribution: attribution },
+    attributionControl: attribution === null ? false : { compact: narrow, customAttribution: attribution },
     // keep the canvas readable so PNG snapshots/exports see what the user sees
     canvasContextAttributes: { preserveDrawingBuffer: true },
     // no label fade: after any tile or source update it kept the map repainting for 300 ms
@@ -96,12 +99,22 @@ export function createMap(container, attribution, basemap = null, dataBase = nul
   });
   map.on('error', reportMapError);
   keepCanvasFitted(map);
+  if (narrow) foldCredits(container);
   if (options.interactive !== false) {
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   }
   const loaded = new Promise((resolve) => map.once('style.load', resolve));
   return { map, loaded };
+}
+
+/** On a phone the credits, five lines long, covered the map under the legend: they start
+ * folded behind MapLibre's (i) button, which shows them (the page's footer names the data's). */
+function foldCredits(container) {
+  const credits = container.querySelector('.maplibregl-ctrl-attrib');
+  if (!credits) return;
+  credits.classList.remove('maplibregl-compact-show');
+  credits.removeAttribute('open');
 }
 
 /**
