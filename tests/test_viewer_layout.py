@@ -178,6 +178,8 @@ def test_layout_fits_the_window(viewer: Viewer, built_site: Path, width: int, he
     points = three_points(built_site)
     viewer.page.set_viewport_size({"width": width, "height": height})
     viewer.open(f"#16/{points[0]['lat']:.6f}/{points[0]['lon']:.6f}&layer={CLICK_LAYER}")
+    credits = viewer.page.locator(".maplibregl-ctrl-attrib").bounding_box()
+    assert credits["height"] < 40 or width > 640, f"credits unfolded on a phone: {credits}"
     open_settings(viewer)
     assert_fits(viewer)
 
