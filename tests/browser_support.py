@@ -32,6 +32,7 @@ ARTIFACTS = REPO / "build" / "test-artifacts"  # screenshots and exports the tes
 SAMPLES = REPO / "tests" / "data" / "egms"
 PALETTES_JS = REPO / "site" / "app" / "palettes.js"
 CIRCLE_LAYER = "egms-velocity"
+CELL_LAYER = "egms-cells"  # L3 drawn as its 100 m cells, zoomed in
 CLICK_LAYER = "l2b-2020-2024-desc"
 CLICK_SAMPLE = SAMPLES / "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"
 VIEWPORT = {"width": 960, "height": 640}

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from browser_support import (
+    CELL_LAYER,
     CIRCLE_LAYER,
     CLICK_LAYER,
     CLICK_SAMPLE,
@@ -276,6 +277,6 @@ def test_switching_layer_keeps_the_view(viewer: Viewer, built_site: Path) -> Non
     assert after == pytest.approx(before, abs=1e-9)
     assert f"layer={up['id']}" in viewer.js("() => location.hash")
     assert viewer.page.text_content("#legend-note").startswith("positive = up")
-    count = viewer.js("l => egms.map.queryRenderedFeatures({layers: [l]}).length", CIRCLE_LAYER)
-    assert count > 0
+    count = viewer.js("l => egms.map.queryRenderedFeatures({layers: l}).length", [CELL_LAYER])
+    assert count > 0  # L3 at zoom 13: 100 m cells, 20 px wide
     viewer.assert_no_errors()

@@ -1,5 +1,6 @@
-// The map layers of one EGMS layer: a vector source, the coloured circles; the selection ring
-// (drawn over the map: rings.js).
+// The map layers of one EGMS layer: a vector source, the coloured circles (for L3, its 100 m
+// cells once they are a few pixels wide: cells.js); the selection ring (over the map: rings.js).
+import { cellAxes, cellIconSize, cellImage, cellKey, isCellLayer, zoomForCellPx } from './cells.js';
 import { hasRings, ringsOf } from './rings.js';
 import {
   attributeInfo,
@@ -12,6 +13,14 @@ import {
 
 export const SOURCE_ID = 'egms-points';
 export const CIRCLE_LAYER_ID = 'egms-velocity';
+export const CELL_LAYER_ID = 'egms-cells';
+export const POINT_LAYER_IDS = [CIRCLE_LAYER_ID, CELL_LAYER_ID]; // for map.on(type, layers)
+const CELL_IMAGE = 'egms-cell';
+const MIN_CELL_PX = 6; // smaller cells are drawn as circles
+const CELL_REDRAW = 5e-4; // the view moved where a cell differs by this much: redraw them
+// what the circles' paint properties are on the cells (their halo closes the seams of smoothing)
+const CELL_PAINT = { 'circle-color': ['icon-color', 'icon-halo-color'], 'circle-opacity': ['icon-opacity'] };
+const cellStates = new WeakMap(); // map -> {axes: the cells' shape, minzoom: of every point}
 const RING = { colour: '#111111', width: 2.5, beyond: 4 }; // `beyond` the point's radius
 const ringScales = new WeakMap(); // map -> the point size factor its selection ring follows
 
@@ -21,7 +30,7 @@ export function tilesUrl(layer, dataBase) {
 }
 
 function removeLayers(map) {
-  if (map.getLayer(CIRCLE_LAYER_ID)) map.removeLayer(CIRCLE_LAYER_ID);
+  for (const id of pointLayers(map)) map.removeLayer(id);
   if (map.getSource(SOURCE_ID)) map.removeSource(SOURCE_ID);
 }
 
@@ -74,41 +83,127 @@ function circlePaint(resolved) {
   };
 }
 
+/** The map layers drawing the points now: the circles, and an L3 layer's cells. */
+export function pointLayers(map) {
+  return POINT_LAYER_IDS.filter((id) => map.getLayer(id));
+}
+
+/**
+ * Set paint property `name` of `layerId`; for the circles (a circle-* property), the cells'
+ * counterparts too. Whatever restyles the points goes through here (and setPointFilter).
+ */
+export function setPointPaint(map, layerId, name, value) {
+  map.setPaintProperty(layerId, name, value);
+  if (layerId !== CIRCLE_LAYER_ID || !map.getLayer(CELL_LAYER_ID)) return;
+  for (const cellName of CELL_PAINT[name] || []) map.setPaintProperty(CELL_LAYER_ID, cellName, value);
+}
+
+/** Filter every layer drawing the points (null = none). */
+export function setPointFilter(map, filter) {
+  for (const id of pointLayers(map)) map.setFilter(id, filter);
+}
+
+/** The cells' paint from the circles': the same colours, opacity. */
+function cellPaint(paint) {
+  const mapped = Object.entries(paint).flatMap(([name, value]) => (CELL_PAINT[name] || []).map((cell) => [cell, value]));
+  return { ...Object.fromEntries(mapped), 'icon-halo-width': 0.5 };
+}
+
+/**
+ * Draw the cells with the shape they have around the map's centre, from the zoom where they
+ * are MIN_CELL_PX wide (and every point is in the tiles); the circles up to there.
+ */
+function shapeCells(map, state) {
+  const { lng, lat } = map.getCenter();
+  const axes = cellAxes(lng, lat);
+  const image = cellImage(axes);
+  const pixels = { width: image.width, height: image.height, data: image.data };
+  if (map.hasImage(CELL_IMAGE)) map.updateImage(CELL_IMAGE, pixels);
+  else map.addImage(CELL_IMAGE, pixels, { sdf: true, pixelRatio: image.pixelRatio });
+  map.setLayoutProperty(CELL_LAYER_ID, 'icon-size', cellIconSize(image));
+  const from = Math.max(zoomForCellPx(axes, MIN_CELL_PX), state.minzoom);
+  map.setLayerZoomRange(CELL_LAYER_ID, from, 24);
+  map.setLayerZoomRange(CIRCLE_LAYER_ID, 0, from);
+  state.axes = axes;
+}
+
+/** Whether the cells around the map's centre differ notably from the ones drawn. */
+function cellsMoved(map, axes) {
+  const { lng, lat } = map.getCenter();
+  const now = cellAxes(lng, lat);
+  const parts = (a) => [...a.east, ...a.north];
+  const scale = Math.hypot(...parts(axes));
+  return parts(now).some((value, i) => Math.abs(value - parts(axes)[i]) > CELL_REDRAW * scale);
+}
+
+function followCells(map) {
+  if (cellStates.has(map)) return;
+  const state = { axes: null, minzoom: 0 };
+  cellStates.set(map, state);
+  map.on('moveend', () => {
+    if (map.getLayer(CELL_LAYER_ID) && cellsMoved(map, state.axes)) shapeCells(map, state);
+  });
+}
+
+function addCells(map, spec, paint, layer) {
+  followCells(map);
+  const state = cellStates.get(map);
+  state.minzoom = layer.maxzoom ?? 0; // below it the tiles hold a sample of the points
+  map.addLayer(
+    {
+      ...spec,
+      id: CELL_LAYER_ID,
+      type: 'symbol',
+      layout: {
+        'icon-image': CELL_IMAGE,
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+        'icon-rotation-alignment': 'map',
+        'icon-pitch-alignment': 'map',
+        'icon-padding': 0,
+      },
+      paint: cellPaint(paint),
+    },
+    CIRCLE_LAYER_ID,
+  );
+  shapeCells(map, state);
+}
+
 /** Replace whatever EGMS layer is shown by `layer`, drawn with `look`. */
 export function showLayer(map, layer, look, dataBase, before = undefined) {
   removeLayers(map);
   map.addSource(SOURCE_ID, { type: 'vector', url: tilesUrl(layer, dataBase) });
-  const sourceLayer = layer.source_layer || 'points';
   const resolved = resolveLook(layer, look);
   const filter = qualityFilter(layer, look);
+  const spec = { source: SOURCE_ID, 'source-layer': layer.source_layer || 'points', ...(filter ? { filter } : {}) };
+  const paint = circlePaint(resolved);
   map.addLayer(
     {
+      ...spec,
       id: CIRCLE_LAYER_ID,
       type: 'circle',
-      source: SOURCE_ID,
-      'source-layer': sourceLayer,
-      ...(filter ? { filter } : {}),
       paint: {
-        ...circlePaint(resolved),
+        ...paint,
         'circle-stroke-color': 'rgba(0, 0, 0, 0.35)',
         'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 12, 0, 15, 0.5],
       },
     },
     before,
   );
+  if (isCellLayer(layer)) addCells(map, spec, paint, layer);
   setRingScale(map, resolved.size);
   return resolved;
 }
 
-/** Restyle the circles (colours, size, opacity, quality filter) without reloading tiles. */
+/** Restyle the points (colours, size, opacity, quality filter) without reloading tiles. */
 export function applyLook(map, layer, look) {
   if (!map.getLayer(CIRCLE_LAYER_ID)) return resolveLook(layer, look);
   const resolved = resolveLook(layer, look);
   for (const [name, value] of Object.entries(circlePaint(resolved))) {
-    map.setPaintProperty(CIRCLE_LAYER_ID, name, value);
+    setPointPaint(map, CIRCLE_LAYER_ID, name, value);
   }
   setRingScale(map, resolved.size);
-  map.setFilter(CIRCLE_LAYER_ID, qualityFilter(layer, look));
+  setPointFilter(map, qualityFilter(layer, look));
   return resolved;
 }
 
@@ -125,13 +220,20 @@ export function highlight(map, position) {
   ringsOf(map).set('selected', ring ? [ring] : []);
 }
 
-/** The rendered point nearest to a screen point within `tolerance` pixels, or null. */
+/**
+ * The rendered point nearest to a screen point within `tolerance` pixels, or null; where cells
+ * are drawn, the one whose cell holds the screen point.
+ */
 export function featureNear(map, point, tolerance = 8) {
   const box = [
     [point.x - tolerance, point.y - tolerance],
     [point.x + tolerance, point.y + tolerance],
   ];
-  const features = map.queryRenderedFeatures(box, { layers: [CIRCLE_LAYER_ID] });
+  const features = map.queryRenderedFeatures(box, { layers: pointLayers(map) });
+  const { lng, lat } = map.unproject(point);
+  const cell = cellKey(lng, lat);
+  const holder = features.find((f) => f.layer.id === CELL_LAYER_ID && cellKey(...f.geometry.coordinates) === cell);
+  if (holder) return holder;
   let best = null;
   let bestDistance = Infinity;
   for (const feature of features) {

@@ -1,6 +1,8 @@
 // Re-referenced map colours: every ['get', 'velocity'] of the circle colour expression becomes
-// velocity − reference velocity (for L2a only inside the reference's unit). Whatever sets the
-// colours (palette, range, layer switch), the reference is laid over it again on `styledata`.
+// velocity − reference velocity (for L2a only inside the reference's unit); L3 cells follow the
+// circles (layers.setPointPaint). Whatever sets the colours (palette, range, layer switch), the
+// reference is laid over it again on `styledata`.
+import { setPointPaint } from './layers.js';
 
 const VELOCITY = ['get', 'velocity'];
 
@@ -39,7 +41,7 @@ export function createMapReference(map, layerId, property = 'circle-color') {
     const text = JSON.stringify(now);
     if (text !== applied) original = now; // someone else recoloured: that is the new base
     if (!ref) {
-      if (applied !== null && text === applied) map.setPaintProperty(layerId, property, original);
+      if (applied !== null && text === applied) setPointPaint(map, layerId, property, original);
       applied = null;
       return;
     }
@@ -47,7 +49,7 @@ export function createMapReference(map, layerId, property = 'circle-color') {
     const nextText = JSON.stringify(next);
     if (nextText === text) return;
     applied = nextText;
-    map.setPaintProperty(layerId, property, next);
+    setPointPaint(map, layerId, property, next);
   }
 
   map.on('styledata', () => {

@@ -1,6 +1,6 @@
 // The hover tooltip: the pid and velocity of the point under the pointer (mouse only; a touch
 // selects instead). Text only, through textContent.
-import { CIRCLE_LAYER_ID } from './layers.js';
+import { POINT_LAYER_IDS } from './layers.js';
 
 const OFFSET_PX = 12;
 
@@ -16,7 +16,7 @@ export function attachTooltip(map) {
   tip.setAttribute('role', 'tooltip');
   tip.hidden = true;
   map.getContainer().append(tip);
-  map.on('mousemove', CIRCLE_LAYER_ID, (event) => {
+  map.on('mousemove', POINT_LAYER_IDS, (event) => {
     const feature = event.features && event.features[0];
     if (!feature) return;
     tip.textContent = `${feature.properties.pid ?? feature.id} · ${formatVelocity(feature.properties.velocity)}`;
@@ -24,7 +24,7 @@ export function attachTooltip(map) {
     tip.style.top = `${event.point.y + OFFSET_PX}px`;
     tip.hidden = false;
   });
-  map.on('mouseleave', CIRCLE_LAYER_ID, () => {
+  map.on('mouseleave', POINT_LAYER_IDS, () => {
     tip.hidden = true;
   });
   return tip;
