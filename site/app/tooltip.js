@@ -1,6 +1,6 @@
 // The hover tooltip: the pid and velocity of the point under the pointer (mouse only; a touch
 // selects instead). Text only, through textContent.
-import { POINT_LAYER_IDS } from './layers.js';
+import { POINT_LAYER_IDS, featureNear } from './layers.js';
 
 const OFFSET_PX = 12;
 
@@ -17,7 +17,7 @@ export function attachTooltip(map) {
   tip.hidden = true;
   map.getContainer().append(tip);
   map.on('mousemove', POINT_LAYER_IDS, (event) => {
-    const feature = event.features && event.features[0];
+    const feature = featureNear(map, event.point, 0); // a cell's hit box reaches into its neighbours
     if (!feature) return;
     tip.textContent = `${feature.properties.pid ?? feature.id} · ${formatVelocity(feature.properties.velocity)}`;
     tip.style.left = `${event.point.x + OFFSET_PX}px`;
