@@ -52,6 +52,11 @@ export function isCellLayer(layer) {
   return layer?.level === 'L3';
 }
 
+/** What one of the layer's points is, for the point panel: "100 m cell" for L3, else "Point". */
+export function pointKind(layer) {
+  return isCellLayer(layer) ? `${CELL_M} m cell` : 'Point';
+}
+
 /**
  * Whether the cell centred at (centreLon, centreLat) holds (lon, lat): |dx| and |dy| <= 50 m
  * along the grid's own axes (EPSG:3035 metres, not local east/north metres, which turn by up to

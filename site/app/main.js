@@ -4,7 +4,7 @@ import { createBasemaps } from './basemaps.js';
 import { createChunkStore } from './chunks.js';
 import { queryEmbed, setEmbed } from './embed.js';
 import { createFrame } from './frame.js';
-import { CIRCLE_LAYER_ID, featureNear, highlight, loadedFeatureProperties } from './layers.js';
+import { CIRCLE_LAYER_ID, POINT_LAYER_IDS, featureNear, highlight, loadedFeatureProperties } from './layers.js';
 import { defaultLayer } from './layernames.js';
 import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
@@ -336,8 +336,8 @@ function wireEvents(map) {
   map.on('click', onMapClick);
   map.on('moveend', writeHash);
   map.on('move', () => frame.update()); // the scale bar
-  map.on('mouseenter', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = 'pointer'));
-  map.on('mouseleave', CIRCLE_LAYER_ID, () => (map.getCanvas().style.cursor = ''));
+  map.on('mouseenter', POINT_LAYER_IDS, () => (map.getCanvas().style.cursor = 'pointer'));
+  map.on('mouseleave', POINT_LAYER_IDS, () => (map.getCanvas().style.cursor = ''));
   attachTooltip(map);
   ui.layerSelect.addEventListener('change', () =>
     switchLayer(ui.layerSelect.value, { keepSelection: true }),

@@ -2,6 +2,7 @@
 import { displacementTitle } from './figure.js';
 import { coordinates, geometryRows } from './geometry.js';
 import { aboutLayer, layerName } from './layernames.js';
+import { pointKind } from './cells.js';
 
 const MISSING = '–';
 
@@ -173,7 +174,7 @@ export function createPanel(root, onClose) {
     },
     /** Show a point; `properties` may be partial (a permalink before its tile is loaded). */
     show(layer, properties) {
-      kind.textContent = 'Point';
+      kind.textContent = pointKind(layer);
       pointPart.hidden = false;
       pid.textContent = properties.pid ?? MISSING;
       layerLine.textContent = layerName(layer);
