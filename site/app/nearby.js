@@ -1,10 +1,13 @@
 // Nearest points of the OTHER layers around a selected point (chunk index bboxes + chunk
 // lon/lat at full resolution), listed in the info panel with a button that adds the series.
+// For an L3 layer, the 100 m cell that holds the point, however far its centre (cells.js).
+import { CELL_M, cellHolds, isCellLayer } from './cells.js';
 import { decodeChunk } from './chunks.js';
 
 export const DEFAULT_RADIUS_M = 30;
 const EARTH_RADIUS_M = 6371008.8; // IUGG mean radius
 const METRES_PER_DEGREE = (Math.PI / 180) * EARTH_RADIUS_M;
+const CELL_REACH_M = CELL_M * Math.SQRT1_2 + 1; // a cell's corner from its centre, and a margin
 
 /** Great-circle distance in metres (haversine). */
 export function haversine(lon1, lat1, lon2, lat2) {
@@ -46,23 +49,36 @@ export function createNearby(app) {
     return fetchJson(new URL(layer.chunks.path.replace('{chunk}', String(number)), app.dataBase).href);
   }
 
-  /** The nearest point of `layer` within `radius` m of (lon, lat), or null. */
-  async function nearestIn(layer, lon, lat, radius = DEFAULT_RADIUS_M) {
-    if (!layer.index) return null;
+  /** The points of `layer` within `radius` m of (lon, lat): [{..., distance}]. */
+  async function pointsNear(layer, lon, lat, radius) {
+    if (!layer.index) return [];
     const index = await fetchJson(new URL(layer.index, app.dataBase).href);
-    let best = null;
+    const found = [];
     for (const [number] of chunksNear(index, lon, lat, radius)) {
       const data = await chunk(layer, number);
       if (!data.lon || !data.lat) continue;
       for (let row = 0; row < data.lon.length; row += 1) {
         const distance = haversine(lon, lat, data.lon[row], data.lat[row]);
-        if (distance <= radius && (best === null || distance < best.distance)) {
-          best = { layerId: layer.id, label: layer.label || layer.id, featureId: data.first_id + row,
-            pid: data.pid[row], lon: data.lon[row], lat: data.lat[row], distance }; // prettier-ignore
+        if (distance <= radius) {
+          found.push({ layerId: layer.id, label: layer.label || layer.id, featureId: data.first_id + row,
+            pid: data.pid[row], lon: data.lon[row], lat: data.lat[row], distance }); // prettier-ignore
         }
       }
     }
-    return best;
+    return found;
+  }
+
+  /**
+   * The nearest point of `layer` within `radius` m of (lon, lat), or null; of an L3 layer, the
+   * cell that holds (lon, lat) whatever `radius` (`cell: true`), or null. Held: within ±50 m
+   * of the cell's centre along the grid's axes, in EPSG:3035 metres of both positions (exact;
+   * no local east/north approximation), the centre as the chunk has it (6 decimals: ±0.06 m).
+   */
+  async function nearestIn(layer, lon, lat, radius = DEFAULT_RADIUS_M) {
+    const cells = isCellLayer(layer);
+    let found = await pointsNear(layer, lon, lat, cells ? CELL_REACH_M : radius);
+    if (cells) found = found.filter((p) => cellHolds(p.lon, p.lat, lon, lat)).map((p) => ({ ...p, cell: true }));
+    return found.reduce((best, p) => (best === null || p.distance < best.distance ? p : best), null);
   }
 
   /** Nearest point of every layer but `layerId` (null where none is within `radius`). */
@@ -99,7 +115,8 @@ export function renderNearby(section, results, radius, onAdd) {
       what.dataset.layer = point.layerId;
       what.dataset.id = String(point.featureId);
       what.dataset.distance = point.distance.toFixed(2);
-      what.textContent = `${point.pid}, ${point.distance.toFixed(1)} m `;
+      const where = point.cell ? '100 m cell containing this point' : `${point.distance.toFixed(1)} m`;
+      what.textContent = `${point.pid}, ${where} `;
       const add = document.createElement('button');
       add.type = 'button';
       add.className = 'nearby-add';
