@@ -47,7 +47,8 @@ JS_COLOUR_BOX = """([r, g, b]) => {
   const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (let i = 0; i < data.length; i += 4) {
-    if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) > 24) continue;
+    const off = Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b);
+    if (off > 24) continue;
     const x = (i / 4) % canvas.width, y = Math.floor(i / 4 / canvas.width);
     [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
   }
@@ -107,9 +108,10 @@ def test_zoomed_in_an_l3_point_is_drawn_as_its_100_m_cell(viewer: Viewer, built_
     # that cell alone, in one colour: its box on the canvas against the grid cell's corners
     viewer.js(
         """([layer, pid]) => { egms.map.setFilter(layer, ['==', ['get', 'pid'], pid]);
-           for (const p of ['icon-color', 'icon-halo-color']) egms.map.setPaintProperty(layer, p, '#ff00ff'); }""",
+           for (const p of ['icon-color', 'icon-halo-color'])
+             egms.map.setPaintProperty(layer, p, '#ff00ff'); }""",
         [CELL_LAYER, point["pid"]],
-    )  # fmt: skip
+    )
     viewer.idle()
     x0, y0, x1, y1 = viewer.js(JS_COLOUR_BOX, [255, 0, 255])
     corners = [lonlat(point["e"] + dx, point["n"] + dy) for dx in (-50, 50) for dy in (-50, 50)]
@@ -132,7 +134,9 @@ def test_zoomed_in_an_l3_point_is_drawn_as_its_100_m_cell(viewer: Viewer, built_
 
 
 @pytest.mark.browser
-def test_a_click_or_hover_anywhere_in_a_cell_finds_its_point(viewer: Viewer, built_site: Path) -> None:
+def test_a_click_or_hover_anywhere_in_a_cell_finds_its_point(
+    viewer: Viewer, built_site: Path
+) -> None:
     point = an_l3_point(built_site)
     open_at(viewer, UP, point["lon"], point["lat"])
     # ~49 m and ~48 m from the centre, near opposite corners: no circle reaches there
@@ -145,6 +149,45 @@ def test_a_click_or_hover_anywhere_in_a_cell_finds_its_point(viewer: Viewer, bui
     viewer.wait_for_chart(point["pid"])
     assert viewer.js("() => egms.state.featureId") == point["id"]
     assert viewer.page.text_content("#panel-kind") == "100 m cell"
+    viewer.assert_no_errors()
+
+
+# the paint and filter of a map's circles and cells
+JS_POINT_STYLES = """m => [['egms-velocity', 'circle'], ['egms-cells', 'icon']].map(([l, k]) => ({
+  colour: m.getPaintProperty(l, `${k}-color`), opacity: m.getPaintProperty(l, `${k}-opacity`),
+  halo: k === 'icon' ? m.getPaintProperty(l, 'icon-halo-color') : undefined,
+  filter: m.getFilter(l) }))"""
+
+
+@pytest.mark.browser
+def test_cells_follow_filters_opacity_reference_and_the_compare_view(
+    viewer: Viewer, built_site: Path
+) -> None:
+    point = an_l3_point(built_site)
+    rows = {r["pid"]: r for r in l3_rows(L3_UP).values()}
+    velocity = float(rows[point["pid"]]["mean_velocity"])
+    viewer.open(f"#16/{point['lat']:.6f}/{point['lon']:.6f}&layer={UP}&pt={point['id']}"
+                f"&ref={UP}:{point['id']}&smax=0.2&opacity=0.7&cmp={EAST}")  # fmt: skip
+    viewer.wait_for_chart(point["pid"])
+    viewer.page.wait_for_function(
+        "() => egms.view.compareMap && egms.view.compareMap.getLayer('egms-cells')"
+        " && egms.map.getPaintProperty('egms-cells', 'icon-color')[2][2][0] === '-'"
+    )  # re-referenced
+    viewer.idle()
+    precise = ["<=", ["coalesce", ["get", "velocity_std"], 1e9], 0.2]
+    circles, cells = viewer.js(f"() => ({JS_POINT_STYLES})(egms.map)")
+    assert cells == {**circles, "halo": circles["colour"]}
+    assert cells["filter"] == precise and cells["opacity"] == 0.7
+    assert cells["colour"][2][2] == ["-", ["get", "velocity"], pytest.approx(velocity, abs=0.05)]
+    shown = {f["pid"] for f in rendered(viewer, CELL_LAYER)}
+    assert shown and all(float(rows[pid]["mean_velocity_std"]) <= 0.2 for pid in shown)
+
+    right = viewer.js(f"() => ({JS_POINT_STYLES})(egms.view.compareMap)")
+    assert right[1] == {**right[0], "halo": right[0]["colour"]}
+    assert right[1]["filter"] == precise and right[1]["opacity"] == 0.7
+    viewer.page.wait_for_function(
+        "() => egms.view.compareMap.queryRenderedFeatures({layers: ['egms-cells']}).length > 0"
+    )
     viewer.assert_no_errors()
 
 
@@ -197,7 +240,7 @@ console.log(JSON.stringify({
   keys: input.points.map(([lon, lat]) => cellKey(lon, lat)),
   holds: input.pairs.map(([c, p]) => cellHolds(...c, ...p)),
   axes: input.points.map(([lon, lat]) => cellAxes(lon, lat)),
-  image: { width: image.width, centre: alpha(image.width / 2, image.width / 2), corner: alpha(0, 0) },
+  image: { centre: alpha(image.width / 2, image.width / 2), corner: alpha(0, 0) },
 }));
 """
 
@@ -221,24 +264,25 @@ def test_cells_js_grid_is_epsg_3035(tmp_path: Path) -> None:
     places within ±50 m of its centre along the grid axes; its shape on the map: the grid's
     100 m steps projected."""
     points = [(lon, lat) for lon in (-25, -8, 10, 13.17, 30, 40) for lat in (30, 38.7, 52, 65, 71)]
-    centre = lonlat(4597550, 1739750)
-    inside = [lonlat(4597550 + dx, 1739750 + dy) for dx, dy in ((49.9, -49.9), (-49.9, 0), (0, 49.9))]
-    outside = [lonlat(4597550 + dx, 1739750 + dy) for dx, dy in ((50.1, 0), (0, -50.1), (30, 50.2))]
-    pairs = [(centre, p) for p in inside + outside]
+    east, north = 4597550, 1739750  # a cell centre of the L3 samples
+    inside = [(49.9, -49.9), (-49.9, 0), (0, 49.9)]
+    outside = [(50.1, 0), (0, -50.1), (30, 50.2)]
+    pairs = [(lonlat(east, north), lonlat(east + dx, north + dy)) for dx, dy in inside + outside]
     result = run_cells_js(tmp_path, {"points": points, "pairs": pairs})
 
     for (lon, lat), got in zip(points, result["laea"], strict=True):
         assert got == pytest.approx(list(TO_LAEA.transform(lon, lat)), abs=1e-3), (lon, lat)
     for (lon, lat), key in zip(points, result["keys"], strict=True):
-        easting, northing = TO_LAEA.transform(lon, lat)
-        assert key == f"{math.floor(easting / 100) * 100 + 50} {math.floor(northing / 100) * 100 + 50}"
+        centre = [math.floor(metres / 100) * 100 + 50 for metres in TO_LAEA.transform(lon, lat)]
+        assert key == f"{centre[0]} {centre[1]}"
     assert result["holds"] == [True] * len(inside) + [False] * len(outside)
     for (lon, lat), axes in zip(points, result["axes"], strict=True):
         easting, northing = TO_LAEA.transform(lon, lat)
         for name, (de, dn) in (("east", (100, 0)), ("north", (0, 100))):
             far = lonlat(easting + de, northing + dn)
             # Web Mercator px at zoom 0 (512 px world), y down
-            want = [(far[0] - lon) * 512 / 360, -(far[1] - lat) * 512 / 360 / math.cos(math.radians(lat))]
+            mercator = 1 / math.cos(math.radians(lat))
+            want = [(far[0] - lon) * 512 / 360, -(far[1] - lat) * 512 / 360 * mercator]
             assert axes[name] == pytest.approx(want, abs=2e-3 * math.hypot(*want)), (lon, lat, name)
     # the image: full inside; at its border far below the edge (0.75) less its smoothing
     assert result["image"]["centre"] == 255 and result["image"]["corner"] < 0.5 * 255
