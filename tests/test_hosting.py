@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from browser_support import (
+    CELL_LAYER,
     CIRCLE_LAYER,
     CLICK_LAYER,
     JS_IDLE,
@@ -198,7 +199,9 @@ def test_example_report_embeds_three_live_figures(viewer: Viewer, nginx: str) ->
         assert frame.url.startswith(f"{nginx}{SUB_PATH}#") and "embed=1" in frame.url
         frame.evaluate(JS_IDLE)
         count = frame.evaluate(
-            "l => egms.map.queryRenderedFeatures({layers: [l]}).length", CIRCLE_LAYER
+            "ls => egms.map.queryRenderedFeatures({layers: ls.filter(l => egms.map.getLayer(l))})"
+            ".length",
+            [CIRCLE_LAYER, CELL_LAYER],  # an L3 figure at zoom 13.5: its 100 m cells
         )
         assert count > 0, frame.url
         assert frame.evaluate("() => document.body.classList.contains('embed')")
