@@ -18,7 +18,8 @@ export const POINT_LAYER_IDS = [CIRCLE_LAYER_ID, CELL_LAYER_ID]; // for map.on(t
 const CELL_IMAGE = 'egms-cell';
 const MIN_CELL_PX = 6; // smaller cells are drawn as circles
 const CELL_REDRAW = 5e-4; // the view moved where a cell differs by this much: redraw them
-// what the circles' paint properties are on the cells (their halo closes the seams of smoothing)
+// the circles' paint properties on the cells (a 0.5 px halo of the same colour closes the seam
+// their smoothed edges would leave between neighbours)
 const CELL_PAINT = { 'circle-color': ['icon-color', 'icon-halo-color'], 'circle-opacity': ['icon-opacity'] };
 const cellStates = new WeakMap(); // map -> {axes: the cells' shape, minzoom: of every point}
 const RING = { colour: '#111111', width: 2.5, beyond: 4 }; // `beyond` the point's radius
