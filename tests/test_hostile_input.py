@@ -168,10 +168,17 @@ def test_limits_are_raised_by_options(tmp_path: Path) -> None:
     assert result.points > 0
 
 
-@pytest.mark.parametrize("delay", [0, 0.3, 0.8])
-def test_a_file_rewritten_during_the_build_stops_it(tmp_path: Path, delay: float) -> None:
-    """The input is rewritten (same name, new content) once the build has read its header,
-    at once or `delay` seconds later (while one pass or the other reads it)."""
+# when the input is rewritten: once the build has read its header (its staging directory is
+# there), at once or 0.3 s later, or once its first pass has written tile features (the whole
+# build takes about 1 s, so a fixed 0.8 s sometimes came after its last read)
+REWRITE_WHEN = [("data", 0.0), ("data", 0.3), (".work/*-features/*.geojsonl", 0.0)]
+
+
+@pytest.mark.parametrize(("marker", "delay"), REWRITE_WHEN, ids=["header", "0.3s", "features"])
+def test_a_file_rewritten_during_the_build_stops_it(
+    tmp_path: Path, marker: str, delay: float
+) -> None:
+    """The input is rewritten (same name, new content) while the build reads it."""
     source = tmp_path / "in" / L2B_DESC.name
     source.parent.mkdir()
     source.write_bytes(L2B_DESC.read_bytes())
@@ -180,7 +187,7 @@ def test_a_file_rewritten_during_the_build_stops_it(tmp_path: Path, delay: float
 
     def rewrite_once_building() -> None:
         deadline = time.monotonic() + 30
-        while not list(tmp_path.glob(".site.building-*/data")) and time.monotonic() < deadline:
+        while not list(tmp_path.glob(f".site.building-*/{marker}")) and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(delay)
         source.write_bytes(L2B_ASC.read_bytes())

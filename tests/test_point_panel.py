@@ -106,6 +106,10 @@ def test_coordinates_copy_to_the_clipboard(viewer: Viewer, built_site: Path) -> 
     open_point(viewer, layer_id, point)
     viewer.page.bring_to_front()  # the clipboard takes writes from the focused page only
     viewer.page.click("#panel-copy-coords")
+    # the button says how the copy went once the clipboard's promise settles
+    viewer.page.wait_for_function(
+        "() => document.querySelector('#panel-copy-coords').textContent !== 'Copy'"
+    )
     assert viewer.page.text_content("#panel-copy-coords") == "Copied"
     copied = viewer.js("() => navigator.clipboard.readText()")
     assert copied == viewer.page.text_content("#panel-coords")
