@@ -96,6 +96,29 @@ def features_at_zoom(path: Path, zoom: int) -> list[dict[str, Any]]:
     return out
 
 
+def ids_at_zoom(path: Path, zoom: int) -> set[int]:
+    """The ids of the features the tiles at `zoom` place, each in some tile or on its edge.
+
+    tippecanoe may round a point just across a tile edge in both tiles (4096 in one, -1 in the
+    next), so `features_at_zoom` finds it in neither; buffer copies farther out do not count.
+    """
+    found: set[int] = set()
+    with open(path, "rb") as stream:
+        for (z, _, _), data in all_tiles(MmapSource(stream)):
+            if z != zoom:
+                continue
+            decoded = mapbox_vector_tile.decode(
+                gzip.decompress(data), default_options={"y_coord_down": True}
+            )
+            for layer_data in decoded.values():
+                extent = layer_data["extent"]
+                for feature in layer_data["features"]:
+                    points = point_coordinates(feature["geometry"])
+                    if any(-1 <= px <= extent and -1 <= py <= extent for px, py in points):
+                        found.add(feature["id"])
+    return found
+
+
 def point_coordinates(geometry: dict[str, Any]) -> list[tuple[int, int]]:
     """A Point's coordinates, or a MultiPoint's (tippecanoe makes one of a point on the
     antimeridian at zoom 0: the point at both edges of the world)."""

@@ -85,24 +85,43 @@ def assert_same_site(expected: Path, actual: Path) -> None:
         assert found == max_zoom_features(expected, entry), entry["id"]
 
 
+def every_point_from(site: Path, entry: dict[str, Any]) -> int:
+    """The first zoom whose tiles hold every point of the layer (checked up to the maximum)."""
+    chunks = list(sd.all_chunks(site, entry))
+    lon, lat = (np.concatenate([chunk[axis] for chunk in chunks]) for axis in ("lon", "lat"))
+    base = zooms.point_max_zoom(lon, lat)
+    for zoom in range(base, entry["maxzoom"] + 1):
+        found = sd.ids_at_zoom(site / "data" / entry["tiles"], zoom)
+        assert len(found) == entry["points"], (entry["id"], zoom)
+    assert len(sd.ids_at_zoom(site / "data" / entry["tiles"], base - 1)) < entry["points"]
+    return base
+
+
 def test_local_cluster_build_equals_the_single_machine_build(
     inputs: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At partition zoom 9 the L2b layer (max zoom 10) is tiled in partitions plus an overview,
-    the L3 layers (max zoom 6) in one run each; the pid index is written one bucket a task."""
+    """At partition zoom 9 the L2b layer (max zoom 10) and the L3 layers (their points' zoom 6,
+    their cells' 13: zooms.CELL_TILE_ZOOM) are tiled in partitions plus an overview, every L3
+    point at every zoom from 6 up as in the single-machine build; the pid index is written one
+    bucket a task."""
     monkeypatch.setattr(distributed, "PID_GROUP", 1)
     out = tmp_path / "site"
     build([inputs], out, partition_zoom=9, **LOCAL)
     assert_same_site(single, out)
     layers = {entry["id"]: entry for entry in sd.manifest(out)["layers"]}
-    assert layers["l2b-2020-2024-asc"]["maxzoom"] > 9 > layers["l3-2020-2024-up"]["maxzoom"]
+    assert 9 < layers["l2b-2020-2024-asc"]["maxzoom"] < zooms.CELL_TILE_ZOOM
+    for layer_id in ("l3-2020-2024-up", "l3-2020-2024-east"):
+        assert layers[layer_id]["maxzoom"] == zooms.CELL_TILE_ZOOM
+        assert every_point_from(out, layers[layer_id]) == 6
+        assert every_point_from(single, layers[layer_id]) == 6
 
 
 def test_dedupe_on_dask_equals_the_single_machine_dedupe(
     bursts: list[Path], tmp_path: Path
 ) -> None:
+    """At partition zoom 12 the layer (max zoom 10) is tiled in one run over every point."""
     build(bursts, tmp_path / "single", dedupe=True, **QUICK)
-    build(bursts, tmp_path / "dask", dedupe=True, partition_zoom=8, **LOCAL)
+    build(bursts, tmp_path / "dask", dedupe=True, partition_zoom=12, **LOCAL)
     assert_same_site(tmp_path / "single", tmp_path / "dask")
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiler import pyramid, zooms
+from tiler.pointtiles import Pyramid
 from tiler.zooms import MAX_ZOOM, world_xy
 
 coordinates = st.lists(
@@ -87,3 +89,25 @@ def test_each_zoom_tiles_the_files_of_a_sample_nested_in_the_next(
     samples = [set(pyramid.files_for_zoom(keys, zoom, bands[zoom])) for zoom in range(12)]
     for lower, upper in zip(samples, samples[1:], strict=False):
         assert lower <= upper
+
+
+def test_l3_tiles_go_to_the_cell_zoom_and_other_levels_keep_the_points_zoom() -> None:
+    assert zooms.tile_max_zoom("L3", 9) == zooms.CELL_TILE_ZOOM == 13
+    assert zooms.tile_max_zoom("L3", 15) == 15, "a deeper zoom the points need stays"
+    assert zooms.tile_max_zoom("L2b", 9) == zooms.tile_max_zoom("L2a", 9) == 9
+    assert zooms.tile_max_zoom("L2b", 14) == 14
+
+
+@given(st.lists(st.tuples(st.integers(0, pyramid.NO_FLOOR), st.integers(0, 31)), max_size=40))
+def test_from_the_base_zoom_up_each_zoom_tiles_every_file(keys: list[tuple[int, int]]) -> None:
+    """Band 0 (rank < 0.4^0 = 1) is every point: the zooms from the base zoom to the maximum."""
+    base, top = 9, 13
+    densest = [10**6 // 4**zoom + 1 for zoom in range(base + 1)]
+    first_bands = pyramid.zoom_bands(densest) + [0] * (top - base)
+    layer = Pyramid({key: Path(f"{key[0]}-{key[1]}") for key in keys}, top, first_bands)
+    assert layer.base_zoom == base
+    every = sorted(layer.files.values())
+    for zoom in range(base, top + 1):
+        assert sorted(layer.sources(zoom)) == every
+    for zoom in range(base):
+        assert set(layer.sources(zoom)) <= set(layer.sources(zoom + 1))

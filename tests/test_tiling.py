@@ -14,10 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import sitedata as sd
-from conftest import L2B_ASC
+from conftest import L2B_ASC, L3_EAST, L3_UP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, all_tiles
+from pyproj import Transformer
 
 from tiler import pointtiles, pyramid, regionfiles, regions, tippecanoe, zooms
 from tiler.features import FeatureFiles
@@ -120,6 +121,31 @@ def test_a_failed_run_falls_back_to_the_documented_recipe(tmp_path: Path) -> Non
     assert not list(tmp_path.glob("*-z*.pmtiles")), "the runs' archives are merged and removed"
 
 
+def test_the_fallback_of_a_cell_layer_keeps_its_zooms_and_every_point_from_the_base_zoom(
+    tmp_path: Path,
+) -> None:
+    """The documented recipe (-zg) would stop L3 tiles at the points' zoom: its fallback keeps
+    the cell zoom, and every point from the base zoom (tippecanoe's -B) up."""
+    rng = np.random.default_rng(7)
+    points = list(zip(rng.uniform(13.1, 13.3, 500), rng.uniform(38.6, 38.8, 500), strict=True))
+    source = features(points, tmp_path / "points.json", pids=True)
+    lon, lat = lonlat(points)
+    base = point_max_zoom(lon, lat)
+    top = zooms.tile_max_zoom("L3", base)
+    assert base < top
+    densest = zooms.densest_per_zoom(lon, lat, base)
+    layer = pyramid_of(source, lon, lat, base)
+    layer = Pyramid(layer.files, top, pyramid.zoom_bands(densest) + [0] * (top - base))
+    assert pointtiles._fallback_recipe(layer) != tippecanoe.POINT_RECIPE
+    out = tmp_path / "fallback.pmtiles"
+    recipe = pointtiles._fallback_recipe(layer)
+    tippecanoe.run(tippecanoe.TileOptions(source, out, recipe=recipe))
+    assert sd.pmtiles_header(out)["max_zoom"] == top
+    for zoom in range(base, top + 1):
+        assert len(sd.ids_at_zoom(out, zoom)) == len(points), zoom
+    assert len(sd.ids_at_zoom(out, base - 1)) < len(points)
+
+
 def test_lower_zooms_keep_one_point_in_2_5_a_zoom_out_and_every_place(built_site: Path) -> None:
     for entry in sd.manifest(built_site)["layers"]:
         tiles = built_site / "data" / entry["id"] / "tiles.pmtiles"
@@ -129,15 +155,51 @@ def test_lower_zooms_keep_one_point_in_2_5_a_zoom_out_and_every_place(built_site
         everywhere = {
             (f["lonlat"].lng // 1, f["lonlat"].lat // 1) for f in sd.features_at_zoom(tiles, top)
         }
-        for zoom in range(top - 4, top):
+        chunks = list(sd.all_chunks(built_site, entry))
+        lon, lat = (np.concatenate([c[axis] for c in chunks]) for axis in ("lon", "lat"))
+        base = point_max_zoom(lon, lat)  # every point from here up (L3: below `top`)
+        for zoom in range(base - 4, base):
             shown = sd.features_at_zoom(tiles, zoom)
-            expected = points * 0.4 ** (top - zoom)
+            expected = points * 0.4 ** (base - zoom)
             assert abs(len(shown) - expected) < 4 * math.sqrt(expected) + 4**zoom, (
                 entry["id"],
                 zoom,
             )
         assert len(sd.features_at_zoom(tiles, 0)) >= 1
         assert everywhere
+
+
+TO_LAEA = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+TO_LONLAT = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+
+
+def test_l3_tiles_hold_every_cell_centre_to_a_metre_from_the_points_zoom_up(
+    built_site: Path,
+) -> None:
+    """The viewer draws L3 points as their 100 m cells (EPSG:3035) from the tiles' maximum
+    zoom on: that zoom is deep enough for positions to a metre, and every zoom from the one the
+    points' spacing gives (tippecanoe's -zg, as L2 layers get it) up holds every point."""
+    for layer_id, sample in (("l3-2020-2024-up", L3_UP), ("l3-2020-2024-east", L3_EAST)):
+        entry = sd.layer(built_site, layer_id)
+        tiles = built_site / "data" / entry["tiles"]
+        top = entry["maxzoom"]
+        assert top == sd.pmtiles_header(tiles)["max_zoom"] >= 13, layer_id
+        cells = {row["pid"]: (float(row["easting"]), float(row["northing"]))
+                 for row in sd.csv_rows(sample)}  # fmt: skip
+        lon, lat = TO_LONLAT.transform(*np.array(list(cells.values())).T)
+        spacing = point_max_zoom(lon, lat)
+        assert spacing < top, "the samples' 100 m spacing alone gives a shallower zoom"
+        pids = {data["first_id"] + row: pid for data in sd.all_chunks(built_site, entry)
+                for row, pid in enumerate(data["pid"])}  # fmt: skip
+        for zoom in range(spacing, top + 1):
+            found = sd.ids_at_zoom(tiles, zoom)
+            assert sorted(pids[i] for i in found) == sorted(cells), (layer_id, zoom)
+        assert len(sd.ids_at_zoom(tiles, spacing - 1)) < len(cells)
+        for feature in sd.features_at_zoom(tiles, top):
+            easting, northing = TO_LAEA.transform(feature["lonlat"].lng, feature["lonlat"].lat)
+            want = cells[pids[feature["id"]]]
+            error = math.hypot(easting - want[0], northing - want[1])
+            assert error < 1, (layer_id, pids[feature["id"]], error)
 
 
 def test_the_shared_run_shows_each_zoom_the_same_sample(

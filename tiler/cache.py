@@ -18,7 +18,8 @@ from typing import Any
 from . import __version__
 from .model import Source
 
-CACHE_FORMAT = 3  # 2: chunks carry per-point attributes; 3: and the incidence angle (re-tiled)
+CACHE_FORMAT = 4  # 2: chunks carry per-point attributes; 3: and the incidence angle; 4: L3
+# tiles to zoom 13 (zooms.CELL_TILE_ZOOM). Each re-tiles the layers of an older site.
 
 
 def file_digest(path: Path) -> str:

@@ -56,6 +56,7 @@ from .layer import ATTRIBUTION, LayerJob, LayerResult, _LayerState
 from .model import Source
 from .pidindex import bucket_count, pid_manifest
 from .timeseries import chunks_needed
+from .zooms import tile_max_zoom
 
 EXTRA = "pip install 'egms-tiler[distributed]'"
 RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
@@ -303,6 +304,7 @@ class LayerTiles:
         self.scratch = scratch
         self.output = output
         self.zoom = zoom
+        self.level = job.key.level
         self.options = tippecanoe.TileOptions(
             source=Path(), output=output, layer=SOURCE_LAYER, name=f"EGMS {job.key.label}",
             attribution=ATTRIBUTION, temp_dir=scratch, cwd=scratch,
@@ -331,19 +333,20 @@ class LayerTiles:
              f"statistics of {self.where(key)}")
             for key in sorted(own)
         ])  # fmt: skip
-        top = partition.max_zoom(stats, self.zoom)
+        base = partition.max_zoom(stats, self.zoom)  # every point from here up
+        top = tile_max_zoom(self.level, base)
         clock.mark("zoom")
         if top < self.zoom:  # a sparse layer: one run over every point
             sources = [path for key in sorted(own) for path in self.files(own, key, "own.geojsonl")]
-            self.run_tile(self.output, sources, (0, top), "tiling the layer")
+            self.run_tile(self.output, sources, (0, top), base, "tiling the layer")
             clock.mark("tiles (one run)")
             return self.output
-        samples = self.samples(stats, own, top)
+        samples = self.samples(stats, own, base)
         keys = sorted(set(own) | set(near))
-        tiling = self.partitions(keys, own, near, top)
+        tiling = self.partitions(keys, own, near, top, base)
         overview = self.run_tile(
             self.scratch / "overview.pmtiles", self.cluster.values(samples), (0, self.zoom - 1),
-            "tiling the overview",
+            base, "tiling the overview",
         )  # fmt: skip
         parts = [(overview, None), *zip(self.cluster.values(tiling), keys, strict=True)]
         clock.mark(f"tiles ({len(keys)} partitions + overview)")
@@ -353,18 +356,18 @@ class LayerTiles:
         return self.output
 
     def run_tile(
-        self, output: Path, sources: list[Path], zooms: tuple[int, int], what: str
+        self, output: Path, sources: list[Path], zooms: tuple[int, int], base: int, what: str
     ) -> Path:
-        job = TileJob(replace(self.options, output=output), tuple(sources), zooms)
+        job = TileJob(replace(self.options, output=output), tuple(sources), zooms, base)
         path: Path = self.cluster.value(self.cluster.submit(tile, job, priority=1), what)
         return path
 
     def samples(
-        self, stats: list[partition.ZoomStats], own: dict[int, list[int]], top: int
+        self, stats: list[partition.ZoomStats], own: dict[int, list[int]], base: int
     ) -> list[tuple[Any, str]]:
         """The overview's sample of every partition (submitted first: they are quick)."""
         densest = partition.densest_per_zoom(stats, self.zoom)[self.zoom - 1]
-        share = partition.overview_share(top, self.zoom, densest)
+        share = partition.overview_share(base, self.zoom, densest)
         return [
             (self.cluster.submit(sample_partition, self.sample_files(own, key), share,
                                  self.scratch / "overview" / f"{key}.geojsonl", priority=1),
@@ -373,13 +376,15 @@ class LayerTiles:
         ]  # fmt: skip
 
     def partitions(
-        self, keys: list[int], own: dict[int, list[int]], near: dict[int, list[int]], top: int
-    ) -> list[tuple[Any, str]]:
+        self, keys: list[int], own: dict[int, list[int]], near: dict[int, list[int]], top: int,
+        base: int,
+    ) -> list[tuple[Any, str]]:  # fmt: skip
+        """Each partition's run from the partition zoom to `top` (every point from `base` up)."""
         futures = []
         for key in keys:
             sources = self.files(own, key, "own.geojsonl") + self.files(near, key, "near.geojsonl")
             job = TileJob(replace(self.options, output=self.scratch / f"p{key}.pmtiles"),
-                          tuple(sources), (self.zoom, top))  # fmt: skip
+                          tuple(sources), (self.zoom, top), base)  # fmt: skip
             futures.append((self.cluster.submit(tile, job), f"tiling {self.where(key)}"))
         return futures
 

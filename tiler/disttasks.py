@@ -330,12 +330,16 @@ class TileJob:
     options: tippecanoe.TileOptions  # output, names, temp dir, cwd
     sources: tuple[Path, ...]
     zooms: tuple[int, int]
+    base: int  # every point from this zoom up, 1 in 2.5 fewer a zoom out below it (-B)
 
 
 def tile(job: TileJob) -> Path:
     """Run tippecanoe over the sources at the job's zooms; drop densest points only if needed."""
     with atomic(job.options.output) as temporary:
-        zooms = (f"--minimum-zoom={job.zooms[0]}", f"--maximum-zoom={job.zooms[1]}")
+        low, high = job.zooms
+        zooms: tuple[str, ...] = (f"--minimum-zoom={low}", f"--maximum-zoom={high}")
+        if job.base < high:  # tippecanoe's default base zoom is the maximum zoom
+            zooms += (f"--base-zoom={max(job.base, low)}",)
         options = replace(job.options, source=job.sources, output=temporary)
         if tippecanoe.Tiling(replace(options, recipe=zooms)).wait() != 0:
             tippecanoe.run(replace(options, recipe=(*zooms, "--drop-densest-as-needed")))

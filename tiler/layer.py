@@ -43,6 +43,7 @@ from .zooms import (
     guessed_zoom,
     in_densest_tile,
     max_zoom_from,
+    tile_max_zoom,
     tile_width_m,
 )
 
@@ -142,7 +143,8 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
         cwd=job.data_dir.parent,
     )
     chunks = partial(_write_chunks, job, state, layer_dir, spooler)
-    state.recipe = pointtiles.tile_layer(options, _pyramid(state, features), chunks)
+    layer_pyramid = _pyramid(state, features, job.key.level)
+    state.recipe = pointtiles.tile_layer(options, layer_pyramid, chunks)
     shutil.rmtree(features.directory)
     return state.finish(job, layer_dir, tiles, state.pid_entry)
 
@@ -154,13 +156,15 @@ def tiling_subject(layer_id: str, sources: list[Source], named: int = 3) -> str:
     return f"layer {layer_id} (from {files}{more})"
 
 
-def _pyramid(state: _LayerState, features: FeatureFiles) -> pointtiles.Pyramid:
+def _pyramid(state: _LayerState, features: FeatureFiles, level: str) -> pointtiles.Pyramid:
     lon, lat = state.all_points()
     densest = densest_per_zoom(lon, lat, MAX_ZOOM)
     if densest[MAX_ZOOM] > MAX_POINTS_PER_TILE:
         raise crowded_tile(state.pending, lon, lat)
-    zoom = max_zoom_from(guessed_zoom(lon, lat), densest)
-    first_bands = pyramid.zoom_bands(densest[: zoom + 1])
+    base = max_zoom_from(guessed_zoom(lon, lat), densest)
+    zoom = tile_max_zoom(level, base)
+    # band 0 (rank < 0.4^0): every point, at each zoom from the base zoom up
+    first_bands = pyramid.zoom_bands(densest[: base + 1]) + [0] * (zoom - base)
     files = {divmod(key, pyramid.BANDS): path for key, path in features.paths.items()}
     return pointtiles.Pyramid(files, zoom, first_bands)
 

@@ -155,18 +155,19 @@ def spacing(stats: Sequence[ZoomStats]) -> int:
 
 
 def max_zoom(stats: Sequence[ZoomStats], zoom: int) -> int:
-    """The layer's maximum zoom, as zooms.point_max_zoom chooses it."""
+    """The zoom the layer's points need, as zooms.point_max_zoom chooses it (the tiles' maximum
+    zoom, or their base zoom when zooms.tile_max_zoom goes deeper)."""
     densest = densest_per_zoom(stats, zoom)
     density = next((z for z, n in enumerate(densest) if n <= MAX_POINTS_PER_TILE), MAX_ZOOM)
     return min(MAX_ZOOM, max(spacing(stats), density))
 
 
-def overview_share(top: int, zoom: int, densest: int) -> float:
+def overview_share(base: int, zoom: int, densest: int) -> float:
     """The share of points the overview keeps at zoom `zoom - 1` (every one, its base zoom).
 
-    The share a single tippecanoe run would keep there (0.4 a zoom out from the maximum zoom
-    `top`, so points per area stay proportional to the input's), less where the densest tile
-    would pass the tile limits.
+    The share a single tippecanoe run would keep there (every point from the base zoom `base`
+    up, 0.4 a zoom out below it, so points per area stay proportional to the input's), less
+    where the densest tile would pass the tile limits.
     """
-    share = KEEP_RATE ** (top - zoom + 1)
+    share = KEEP_RATE ** max(0, base - zoom + 1)
     return min(share, MAX_POINTS_PER_TILE / densest) if densest else share

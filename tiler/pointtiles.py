@@ -4,10 +4,11 @@ Each zoom shows the files of its nested sample (tiler/pyramid.py), with no `*-as
 check (they cost ~35 %). tippecanoe passes every feature of its input through every zoom of
 its run, so the runs are cut by zoom and place; their archives hold disjoint tiles and are
 merged byte for byte (tiler/tilemerge.py):
-- the maximum zoom and every zoom whose sample is big run together over all points, each
-  feature tagged with the first zoom that shows it (a separate run would read the sample's
-  points again: 1M points at zooms 13-15 took 97 CPU s in one run, 137 in three), cut into
-  regions (tiler/regions.py) so that each run starts near the zooms it writes;
+- the maximum zoom and every zoom whose sample is big (or every point: from the base zoom
+  up, see zooms.tile_max_zoom) run together over all points, each feature tagged with the
+  first zoom that shows it (a separate run would read the sample's points again: 1M points at
+  zooms 13-15 took 97 CPU s in one run, 137 in three), cut into regions (tiler/regions.py) so
+  that each run starts near the zooms it writes;
 - the lowest zooms, whose samples are small, share one tagged run: a tippecanoe process costs
   ~0.05 s of start-up whatever its input;
 - the zooms between run alone over their sample.
@@ -50,6 +51,11 @@ class Pyramid:
     max_zoom: int
     first_bands: list[int]  # per zoom 0..max_zoom-1
 
+    @property
+    def base_zoom(self) -> int:
+        """The first zoom that shows every point (band 0; the maximum zoom at the latest)."""
+        return next((z for z, band in enumerate(self.first_bands) if band == 0), self.max_zoom)
+
     def sources(self, zoom: int) -> list[Path]:
         if zoom == self.max_zoom:
             keys = sorted(self.files)
@@ -86,10 +92,10 @@ def tile_layer(
     runs = pool.planned()
     try:
         if ok:
-            _merge(runs, options.output, min(lowest for lowest, _ in ranges), pyramid.max_zoom)
+            _merge(runs, options.output, min(lowest for lowest, _ in ranges), pyramid)
             return "fast"
         everything = replace(options, source=tuple(pyramid.sources(pyramid.max_zoom)))
-        tippecanoe.run(replace(everything, recipe=tippecanoe.POINT_RECIPE))
+        tippecanoe.run(replace(everything, recipe=_fallback_recipe(pyramid)))
         return "documented"
     finally:
         for run in runs:
@@ -114,12 +120,21 @@ def _zoom_ranges(pyramid: Pyramid) -> list[tuple[int, int]]:
     regions, the shared lowest zooms, the others alone."""
     samples = {zoom: pyramid.sources(zoom) for zoom in range(pyramid.max_zoom)}
     lower = [zoom for zoom, paths in samples.items() if paths]
-    folded = [zoom for zoom in lower if _size(samples[zoom]) >= REGION_RUN_BYTES]
+    folded = [z for z in lower if _size(samples[z]) >= REGION_RUN_BYTES or z >= pyramid.base_zoom]
     shared = [z for z in lower if _size(samples[z]) <= SHARED_RUN_BYTES and z not in folded]
     ranges = [(min(folded, default=pyramid.max_zoom), pyramid.max_zoom)]
     if shared:
         ranges.append((shared[0], shared[-1]))
     return ranges + [(zoom, zoom) for zoom in lower if zoom not in shared + folded]
+
+
+def _fallback_recipe(pyramid: Pyramid) -> tuple[str, ...]:
+    """tippecanoe's documented recipe, or for zooms beyond the points' own (L3 cells): those
+    zooms, with every point from the base zoom up."""
+    if pyramid.base_zoom == pyramid.max_zoom:
+        return tippecanoe.POINT_RECIPE
+    return (f"--maximum-zoom={pyramid.max_zoom}", f"--base-zoom={pyramid.base_zoom}",
+            "--drop-densest-as-needed")  # fmt: skip
 
 
 def _size(paths: Sequence[Path]) -> int:
@@ -256,11 +271,13 @@ def _inputs(run: _Run) -> tuple[Path, ...]:
     return source if isinstance(source, tuple) else (source,)
 
 
-def _merge(runs: Sequence[_Run], output: Path, min_zoom: int, max_zoom: int) -> None:
+def _merge(runs: Sequence[_Run], output: Path, min_zoom: int, pyramid: Pyramid) -> None:
     """Merge the runs' archives, the maximum zoom's first; its metadata describes the whole."""
-    metadata = combined_metadata([run.options.output for run in runs], min_zoom, max_zoom)
+    base, top = pyramid.base_zoom, pyramid.max_zoom
+    metadata = combined_metadata([run.options.output for run in runs], min_zoom, top)
+    every = f"zoom {top}" if base == top else f"zooms {base}-{top}"
     metadata["generator_options"] = (
-        f"egms-tiler: tippecanoe at zoom {max_zoom} over every point, and once for each lower "
+        f"egms-tiler: tippecanoe at {every} over every point, and once for each lower "
         "zoom over a nested sample (1 point in 2.5 a zoom out, the lowest-ranked point of "
         "every occupied tile kept); archives merged"
     )

@@ -18,6 +18,13 @@ from .spatial import blocks
 MAX_POINTS_PER_TILE = 12_000  # ~15-40 bytes a point in a compressed tile: well under 500 KB
 FULL_DETAIL = 12
 MAX_ZOOM = 18
+# L3 is a 100 m grid that the viewer draws cell by cell from the tiles' maximum zoom on (tiles
+# are overzoomed beyond it, so their positions are final there). A tile holds 4096 units a side:
+# at zoom 13 a unit is 1.19 m at the equator (0.84 m at 45°N), so a cell centre is placed within
+# 0.6 m along each axis (< 1 m, ~1 px of a 215 px cell at zoom 17). Zoom 9, which the spacing of
+# 100 m points gives, was 19 m a unit: cells off by up to 10 m, gaps and overlaps of 20 px.
+# Zoom 14 would halve the error again for ~4x the tiles; 13 is the first under a metre.
+CELL_TILE_ZOOM = 13
 MERCATOR_LATITUDE = 85.0511287798066  # the edge of a Web Mercator map: no tile holds a point beyond
 EQUATOR_M = 40_075_016.686  # the equator's length on the WGS84 ellipsoid
 
@@ -95,6 +102,17 @@ def point_max_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
 def max_zoom_from(guessed: int, densest: list[int]) -> int:
     """`point_max_zoom` from tippecanoe's guess and the densest tile of zooms 0..MAX_ZOOM."""
     return min(MAX_ZOOM, max(guessed, first_zoom_within(densest)))
+
+
+def tile_max_zoom(level: str, points_zoom: int) -> int:
+    """The tiles' maximum zoom of a layer whose points need zoom `points_zoom` (`max_zoom_from`).
+
+    L3 points are drawn as their 100 m cells, whose edges meet their neighbours': their
+    positions must be right to < 1 m, which the tiles give from CELL_TILE_ZOOM on (a deeper
+    `points_zoom` stays). Every zoom from `points_zoom` up shows every point (tippecanoe's
+    base zoom, -B); the zooms below are thinned from it as for any layer.
+    """
+    return min(MAX_ZOOM, max(points_zoom, CELL_TILE_ZOOM)) if level == "L3" else points_zoom
 
 
 def tile_keys(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
