@@ -122,14 +122,82 @@ def test_zoomed_in_an_l3_point_is_drawn_as_its_100_m_cell(viewer: Viewer, built_
     # + 1 px: the cells' 0.5 px halo (it closes the seams between neighbours)
     assert x1 - x0 == pytest.approx(want_w + 1, abs=1.5)
     assert y1 - y0 == pytest.approx(want_h + 1, abs=1.5)
-    # centred on the point as the tiles place it
+    # centred on the point as the tiles place it, and that within a metre of the cell's centre
     anchor = viewer.js("p => egms.map.project(p)", cells[point["pid"]])
     assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((anchor["x"], anchor["y"]), abs=1)
+    centre = viewer.js("p => egms.map.project(p)", lonlat(point["e"], point["n"]))
+    metre = want_w / 100  # px
+    assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((centre["x"], centre["y"]), abs=metre)
 
     viewer.js("() => egms.map.jumpTo({zoom: 11})")  # a cell ~4 px wide: circles again
     viewer.idle()
     assert rendered(viewer, CELL_LAYER) == []
     assert point["pid"] in {f["pid"] for f in rendered(viewer, CIRCLE_LAYER)}
+    viewer.assert_no_errors()
+
+
+# The box of the selection ring overlay's opaque pixels, in CSS px.
+JS_RING_BOX = """() => {
+  const c = document.querySelector('.map-rings');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 3; i < d.length; i += 4) {
+    if (d[i] < 128) continue;
+    const x = ((i - 3) / 4) % c.width, y = Math.floor((i - 3) / 4 / c.width);
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
+  }
+  const ratio = c.width / c.clientWidth;
+  return [x0 / ratio, y0 / ratio, x1 / ratio, y1 / ratio];
+}"""
+NEIGHBOURS = ((100, 0), (-100, 0), (0, 100), (0, -100))  # m, EPSG:3035
+
+
+def an_inner_l3_point(site: Path) -> dict[str, Any]:
+    """A point of the vertical L3 layer whose four neighbouring cells are in the sample too."""
+    chunk = read_chunk(site, manifest_layer(site, UP), 0)
+    by_pid = {r["pid"]: cell for cell, r in l3_rows(L3_UP).items()}
+    for row, pid in enumerate(chunk["pid"]):
+        easting, northing = by_pid[pid]
+        if all((easting + de, northing + dn) in l3_rows(L3_UP) for de, dn in NEIGHBOURS):
+            return {"id": chunk["first_id"] + row, "pid": pid, "lon": chunk["lon"][row],
+                    "lat": chunk["lat"][row], "e": easting, "n": northing}  # fmt: skip
+    raise AssertionError("no point of chunk 0 has its four neighbouring cells")
+
+
+@pytest.mark.browser
+def test_neighbouring_cells_sit_100_m_apart_and_the_selection_ring_on_its_cell(
+    viewer: Viewer, built_site: Path
+) -> None:
+    """The tiles place each cell within a metre of its centre (zoom 13 tiles: 0.6 m at most),
+    so neighbours meet edge to edge and the ring (at the chunk's lon/lat) sits on the cell."""
+    point = an_inner_l3_point(built_site)
+    viewer.open(f"#{ZOOM}/{point['lat']:.6f}/{point['lon']:.6f}&layer={UP}&pt={point['id']}")
+    viewer.wait_for_chart(point["pid"])
+    viewer.idle()
+    cells = {f["pid"]: f["at"] for f in rendered(viewer, CELL_LAYER)}
+    west, east = (viewer.js("p => egms.map.project(p)", lonlat(point["e"] + de, point["n"]))
+                  for de in (-50, 50))  # fmt: skip
+    metre = math.hypot(east["x"] - west["x"], east["y"] - west["y"]) / 100  # px, ~2.1
+    here = viewer.js("p => egms.map.project(p)", cells[point["pid"]])
+    for de, dn in ((0, 0), *NEIGHBOURS):
+        cell = (point["e"] + de, point["n"] + dn)
+        pid = l3_rows(L3_UP)[cell]["pid"]
+        easting, northing = TO_LAEA.transform(*cells[pid])
+        assert math.hypot(easting - cell[0], northing - cell[1]) < 1, (de, dn)
+        if (de, dn) == (0, 0):
+            continue
+        # on the screen: the neighbour's centre 100 m ± 1 m from this cell's, along the grid
+        there = viewer.js("p => egms.map.project(p)", cells[pid])
+        want = [viewer.js("p => egms.map.project(p)", lonlat(*c)) for c in ((point["e"],
+                point["n"]), cell)]  # fmt: skip
+        shift = (there["x"] - here["x"], there["y"] - here["y"])
+        grid = (want[1]["x"] - want[0]["x"], want[1]["y"] - want[0]["y"])
+        step = math.hypot(*grid) / 100  # px a metre that way (EPSG:3035 is not Mercator)
+        assert math.hypot(shift[0] - grid[0], shift[1] - grid[1]) < step, (de, dn)
+    x0, y0, x1, y1 = viewer.js(JS_RING_BOX)
+    assert x1 - x0 < 40, "the selection ring alone"
+    ring = ((x0 + x1) / 2, (y0 + y1) / 2)
+    assert math.hypot(ring[0] - here["x"], ring[1] - here["y"]) < metre
     viewer.assert_no_errors()
 
 
