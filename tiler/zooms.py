@@ -19,11 +19,14 @@ MAX_POINTS_PER_TILE = 12_000  # ~15-40 bytes a point in a compressed tile: well 
 FULL_DETAIL = 12
 MAX_ZOOM = 18
 # L3 is a 100 m grid that the viewer draws cell by cell from the tiles' maximum zoom on (tiles
-# are overzoomed beyond it, so their positions are final there). A tile holds 4096 units a side:
-# at zoom 13 a unit is 1.19 m at the equator (0.84 m at 45°N), so a cell centre is placed within
-# 0.6 m along each axis (< 1 m, ~1 px of a 215 px cell at zoom 17). Zoom 9, which the spacing of
-# 100 m points gives, was 19 m a unit: cells off by up to 10 m, gaps and overlaps of 20 px.
-# Zoom 14 would halve the error again for ~4x the tiles; 13 is the first under a metre.
+# are overzoomed beyond it, so their positions are final there). A tile holds 4096 units a side
+# and tippecanoe rounds to the nearest: at zoom 13 a unit is 1.19 m at the equator (0.84 m at
+# 45°N), so a cell centre is placed within 0.6 m along each axis, 0.85 m at most (~1.4 px of a
+# 215 px cell at zoom 17). Zoom 12 (2.4 m a unit) can be off by 1.7 m; zoom 9, which the
+# spacing of 100 m points gives, by 13 m. Zoom 14 would halve the error again for 3.8x the
+# tiles and 1.4x the bytes (200,000 synthetic L3 points: 7,330 tiles and 27 MB against 1,939
+# and 19.6 MB), and the viewer would draw cells only from zoom 14 (it waits for the maximum).
+# A finer tile grid (-d) at zoom 9 would not do: MapLibre keeps 8192 units a tile.
 CELL_TILE_ZOOM = 13
 MERCATOR_LATITUDE = 85.0511287798066  # the edge of a Web Mercator map: no tile holds a point beyond
 EQUATOR_M = 40_075_016.686  # the equator's length on the WGS84 ellipsoid
