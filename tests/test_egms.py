@@ -15,7 +15,7 @@ from tiler import egms
 
 ASCII_DIGITS = set(string.digits)
 
-# Real headers (EGMS_FORMAT.md §4): the 2020-2024 L2b samples and the releases before.
+# Real headers (docs/egms-format.md#columns): the 2020-2024 L2b samples and the releases before.
 NEW_L2B_STATIC = (
     "pid", "mp_type", "latitude", "longitude", "easting", "northing", "height_ortho",
     "height_ellipse", "line", "pixel", "rmse_ts", "temporal_coherence", "amplitude_dispersion",

@@ -19,7 +19,7 @@ from tiler.cli import main
 from tiler.inspect import inspect_file
 from tiler.synthetic import SampleOptions, generate
 
-KNOWN = {  # EGMS_FORMAT.md §13
+KNOWN = {  # docs/egms-format.md#the-bundled-samples
     L2B_DESC.name: {"points": 11_590, "dates": (210, "2020-01-03", "2024-12-25"),
                     "geometry": "desc", "unit": (22, 845, 2, "VV", None)},
     L2B_ASC.name: {"points": 11_759, "dates": (207, "2020-01-03", "2024-12-31"),

@@ -69,7 +69,7 @@ def test_every_real_l3_pid_decodes_to_its_cell(sample: object) -> None:
 
 
 def test_the_documented_burst_code() -> None:
-    # EGMS_FORMAT.md §7: (((track·2¹² + burst)·2² + swath)·2² + pol), VV = 3
+    # docs/egms-format.md#point-ids: (((track·2¹² + burst)·2² + swath)·2² + pol), VV = 3
     assert pid.burst_code(22, 845, 2, "VV") == (((22 * 4096 + 845) * 4 + 2) * 4 + 3)
     assert pid.encode_l2(pid.L2Pid(1, 22, 845, 2, "VV", 1217, 4670)) == "166ax5Ofja"
 

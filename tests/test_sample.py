@@ -50,8 +50,9 @@ pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
 DATE = re.compile(r"^\d{8}$")
 PERIODS = ((2018, 2022), (2019, 2023), (2020, 2024))
 TO_LAEA = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
-# Releases up to 2019-2023, derived from the REAL 2020-2024 headers with EGMS_FORMAT.md §4.4's
-# rename map (an oracle independent of tiler.egms): same columns, old names, no GNSS columns.
+# Releases up to 2019-2023, derived from the REAL 2020-2024 headers with the rename map of
+# docs/egms-format.md#renamed-columns (an oracle independent of tiler.egms): same columns, old
+# names, no GNSS columns.
 OLD_NAMES = {"height_ortho": "height", "height_ellipse": "height_wgs84", "rmse_ts": "rmse"}
 
 
@@ -203,7 +204,8 @@ def test_orbit_from_angles(latitude: float, ascending: bool, incidence: float, e
 
 
 def test_line_of_sight_of_the_real_samples() -> None:
-    # EGMS_FORMAT.md §6.3: 191.42° at 37.31° → (0.594, -0.12, 0.795); -8.94° at 38.97°
+    # The samples (docs/egms-format.md#orbit-direction): 191.42° at 37.31° → (0.594, -0.12,
+    # 0.795); -8.94° at 38.97°
     east, north, up = layout.line_of_sight(191.42, np.array([37.31]))
     assert (round(east[0], 3), round(north[0], 2), round(up[0], 3)) == (0.594, -0.12, 0.795)
     east, north, up = layout.line_of_sight(-8.94, np.array([38.97]))
@@ -360,7 +362,8 @@ def test_xml_metadata_like_the_real_files(variants: list[Written]) -> None:
         if info.level == "L3":
             continue
         assert root.findtext("burst_id") == f"{info.burst:04d}"
-        if info.period == (2020, 2024):  # track and sub_swath only since 2020-2024 (§11)
+        # track and sub_swath only since 2020-2024 (docs/egms-format.md#inside-a-zip)
+        if info.period == (2020, 2024):
             assert root.findtext("track") == f"{info.track:03d}"
             assert root.findtext("sub_swath") == str(info.swath)
         assert (root.find("gnss") is not None) == (info.level == "L2b")
@@ -564,7 +567,8 @@ def test_geometry_is_consistent(burst: Path) -> None:
     assert egms.orbit_from_track_angle(columns["track_angle"]) == "desc"
     assert len(set(columns["track_angle"])) == 1
     x, y = TO_LAEA.transform(columns["longitude"], columns["latitude"])
-    assert np.abs(x - columns["easting"]).max() < 0.07  # as on the real samples (§6.2)
+    # as on the real samples (docs/egms-format.md#positions-and-the-l3-grid)
+    assert np.abs(x - columns["easting"]).max() < 0.07
     assert np.abs(y - columns["northing"]).max() < 0.07
     assert columns["incidence_angle"].min() >= 29 and columns["incidence_angle"].max() <= 46
     undulation = columns["height_ellipse"] - columns["height_ortho"]

@@ -1,6 +1,7 @@
 """Pure knowledge of the EGMS format: file names, column names, dates, orbit direction.
 
-No I/O here: every function takes names or numbers and returns values (see EGMS_FORMAT.md).
+No I/O here: every function takes names or numbers and returns values. The format itself:
+docs/egms-format.md.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ KNOWN_STATIC = {
     "acceleration_std", "seasonality", "seasonality_std", "gnss_velocity", "gnss_velocity_n",
     "gnss_velocity_e", "gnss_velocity_u",
 }  # fmt: skip
-# Static columns of releases up to 2019-2023 (EGMS_FORMAT.md §4.1, §4.3), in file order; L2a
+# Static columns of releases up to 2019-2023 (docs/egms-format.md#columns), in file order; L2a
 # adds `cluster_label` after pid, 2020-2024 renames some (see CANONICAL) and adds GNSS ones.
 MODEL_COLUMNS = (
     "mean_velocity", "mean_velocity_std", "acceleration", "acceleration_std", "seasonality",

@@ -23,7 +23,8 @@ from .model import GEOMETRY_LABELS, Source
 from .reader import MISSING, iter_batches, scan
 from .spatial import Bounds
 
-# Static columns each release writes (EGMS_FORMAT.md §4), by internal name (egms.canonical).
+# Static columns each release writes (docs/egms-format.md#columns), by internal name
+# (egms.canonical).
 L2_STATIC = tuple(egms.canonical(name) for name in egms.L2_STATIC_OLD)
 L3_STATIC = tuple(egms.canonical(name) for name in egms.L3_STATIC_OLD)
 

@@ -1,4 +1,4 @@
-"""The EGMS point ID (`pid`, EGMS_FORMAT.md §7): a 10-character base-62 code, both ways.
+"""The EGMS point ID (`pid`, docs/egms-format.md#point-ids): a 10-character base-62 code.
 
     L2: <facility:1><burst_code:4><line·2¹⁶ + pixel:5>
         burst_code = ((track·2¹² + burst)·2² + swath)·2² + pol   (HH 0, HV 1, VH 2, VV 3)

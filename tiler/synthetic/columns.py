@@ -1,6 +1,6 @@
 """The static header of every level × release and the decimals each column is written with.
 
-EGMS_FORMAT.md §4 (names and order) and §5 (precision). Values are produced under the old
+docs/egms-format.md#columns (names, order and precision). Values are produced under the old
 (≤ 2019-2023) names; `file_name` maps them to what a release writes.
 """
 
@@ -54,8 +54,9 @@ def new_names(period: tuple[int, int]) -> bool:
 def static_columns(level: str, period: tuple[int, int]) -> tuple[str, ...]:
     """Static columns in file order, under the old names (see `file_name`).
 
-    L2a 2020-2024 is not fully documented (§14 q2): we keep `cluster_label` like the older L2a
-    releases and, as L2a is not tied to the GNSS model, write no `gnss_velocity`.
+    L2a 2020-2024 is not fully documented (docs/egms-format.md#open-questions): we keep
+    `cluster_label` like the older L2a releases and, as L2a is not tied to the GNSS model, write
+    no `gnss_velocity`.
     """
     if level == "L3":
         gnss = ("gnss_velocity_n", "gnss_velocity_e", "gnss_velocity_u")

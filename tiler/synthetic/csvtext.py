@@ -1,4 +1,4 @@
-"""Vectorised CSV text in the EGMS number format (EGMS_FORMAT.md §3.2), no per-value Python.
+"""Vectorised CSV text in the EGMS number format (docs/egms-format.md#the-csv), no Python loop.
 
 Floats are rounded to their column's decimals and written in the shortest form with at least one
 decimal (`-2.0`, `0.12`, `4598603.4`), `-0.0` where a negative value rounds to zero; integers

@@ -1,9 +1,9 @@
 """Acquisition dates: the Sentinel-1 cadence of a track (L2) and the 6-day L3 grid, with gaps.
 
-EGMS_FORMAT.md §6.1. Sentinel-1A repeats a relative orbit every 12 days (175 orbits); Sentinel-1B
-flew 6 days behind it from 2016-09 until its loss in December 2021, so a track is seen every
-6 days until then and every 12 days after. The pass times are anchored on the real samples'
-SLC names (S1A orbit 30639 over track 117, S1B orbit 17373 over track 022).
+See docs/egms-format.md#dates. Sentinel-1A repeats a relative orbit every 12 days (175 orbits);
+Sentinel-1B flew 6 days behind it from 2016-09 until its loss in December 2021, so a track is
+seen every 6 days until then and every 12 days after. The pass times are anchored on the real
+samples' SLC names (S1A orbit 30639 over track 117, S1B orbit 17373 over track 022).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ S1A_ORBIT, S1A_TRACK = 30639, 117
 S1B_NODE = datetime(2019, 7, 31, 4, 43, 50)  # ascending node of S1B orbit 17373 (track 22)
 S1B_ORBIT, S1B_TRACK = 17373, 22
 S1B_FLYING = (datetime(2016, 9, 26), datetime(2021, 12, 23, 23, 59))
-L3_ORIGIN = date(2014, 4, 3)  # the L3 6-day grid (§6.1)
+L3_ORIGIN = date(2014, 4, 3)  # the L3 6-day grid (docs/egms-format.md#dates)
 DROP_6_DAY, DROP_12_DAY, DROP_L3 = 0.015, 0.02, 0.01
 
 

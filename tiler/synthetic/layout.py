@@ -3,7 +3,8 @@
 A track is a frame in EPSG:3035: global azimuth lines run along the heading, range pixels to the
 right of it (Sentinel-1 looks right). EGMS burst B covers global lines [B·STRIDE, B·STRIDE+LINES);
 consecutive bursts overlap by LINES - STRIDE lines, so the same ground appears in both (with
-different pids, as in real data). Numbers follow the real samples (EGMS_FORMAT.md §6.3, §13).
+different pids, as in real data). Numbers follow the real samples (docs/egms-format.md,
+"Orbit direction" and "The bundled samples").
 """
 
 from __future__ import annotations

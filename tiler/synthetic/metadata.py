@@ -1,4 +1,4 @@
-"""The XML metadata file beside each CSV (EGMS_FORMAT.md §11), laid out like the real ones.
+"""The XML metadata file beside each CSV (docs/egms-format.md#inside-a-zip), as the real ones.
 
 L2: `<BURST>` with level, track / burst / sub-swath (2020-2024 only), producer, production
 date, DEM and GNSS model versions, the reference SLCs and every SLC used: three slices per date,

@@ -1,11 +1,12 @@
 """Displacement series = trend + acceleration + annual cycle + noise, and the model fitted back.
 
-The noise is white plus AR(1) (real residuals have lag-1 autocorrelation ≈ 0.35). Each
-series is shifted so the true model is 0 at the first date (so the fitted one is ≈ 0, EGMS_FORMAT
-§6.1) and rounded to 0.1 mm. The static columns come from least-squares fits of the rounded
-series, like EGMS: mean velocity from trend + annual cycle; acceleration (2 × quadratic term),
-seasonality (annual amplitude) and rmse from trend + quadratic + annual cycle; formal σ from the
-fits' covariance. Checked against the real samples in tests/test_sample.py.
+The noise is white plus AR(1) (real residuals have lag-1 autocorrelation ≈ 0.35). Each series is
+shifted so the true model is 0 at the first date (so the fitted one is ≈ 0, see
+docs/egms-format.md#products) and rounded to 0.1 mm. The static columns come from least-squares
+fits of the rounded series, like EGMS: mean velocity from trend + annual cycle; acceleration
+(2 × quadratic term), seasonality (annual amplitude) and rmse from trend + quadratic + annual
+cycle; formal σ from the fits' covariance. Checked against the real samples in
+tests/test_sample.py.
 """
 
 from __future__ import annotations
