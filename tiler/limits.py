@@ -3,8 +3,8 @@ columns, a 50 MB field) is refused with a message before it can take the machine
 disk or time.
 
 The defaults sit well above what EGMS ships: a burst's CSV is at most ~1 GB, deflates about
-4:1, and has ~30 static columns and at most a few hundred dates; pids are 10 characters (L2)
-or ~20 (L3).
+4:1, and has ~30 static columns and at most a few hundred dates; pids are 10 characters
+(docs/egms-format.md, "Point ids").
 """
 
 from __future__ import annotations

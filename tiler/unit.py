@@ -260,7 +260,7 @@ def pid_problem(pid: str) -> tuple[str, str]:
         return "the point id (pid) is empty", "give every row its pid"
     if size > MAX_PID_BYTES:
         return (f"the point id (pid) is {size:,} bytes long, over the {MAX_PID_BYTES} allowed",
-                "EGMS pids are 10 characters, about 20 in L3: repair the pid column")  # fmt: skip
+                "EGMS pids are 10 characters: repair the pid column")  # fmt: skip
     shown = pid if len(pid) <= 40 else pid[:40] + "..."
     return (f"the point id {shown!r} holds a control character",
             "pids may not hold tabs, line breaks or other control characters: repair the pid "
