@@ -78,6 +78,19 @@ def pmtiles_header(path: Path) -> dict[str, Any]:
 def features_at_zoom(path: Path, zoom: int) -> list[dict[str, Any]]:
     """Every feature of every tile at `zoom`, decoded, with lon/lat of its point."""
     out = []
+    for tile, layer_data in decoded_layers(path, zoom):
+        extent = layer_data["extent"]
+        for feature in layer_data["features"]:
+            inside = [(px, py) for px, py in point_coordinates(feature["geometry"])
+                      if 0 <= px < extent and 0 <= py < extent]  # fmt: skip
+            if inside:  # not only a neighbour's buffer copy
+                feature["lonlat"] = tile_lonlat(*inside[0], tile, extent)
+                out.append(feature)
+    return out
+
+
+def decoded_layers(path: Path, zoom: int) -> Iterator[tuple[tuple[int, int, int], dict[str, Any]]]:
+    """((x, y, z), decoded layer) of every tile at `zoom`."""
     with open(path, "rb") as stream:
         for (z, x, y), data in all_tiles(MmapSource(stream)):
             if z != zoom:
@@ -86,14 +99,7 @@ def features_at_zoom(path: Path, zoom: int) -> list[dict[str, Any]]:
                 gzip.decompress(data), default_options={"y_coord_down": True}
             )
             for layer_data in decoded.values():
-                extent = layer_data["extent"]
-                for feature in layer_data["features"]:
-                    inside = [(px, py) for px, py in point_coordinates(feature["geometry"])
-                              if 0 <= px < extent and 0 <= py < extent]  # fmt: skip
-                    if inside:  # not only a neighbour's buffer copy
-                        feature["lonlat"] = tile_lonlat(*inside[0], (x, y, z), extent)
-                        out.append(feature)
-    return out
+                yield (x, y, z), layer_data
 
 
 def ids_at_zoom(path: Path, zoom: int) -> set[int]:
@@ -103,19 +109,12 @@ def ids_at_zoom(path: Path, zoom: int) -> set[int]:
     next), so `features_at_zoom` finds it in neither; buffer copies farther out do not count.
     """
     found: set[int] = set()
-    with open(path, "rb") as stream:
-        for (z, _, _), data in all_tiles(MmapSource(stream)):
-            if z != zoom:
-                continue
-            decoded = mapbox_vector_tile.decode(
-                gzip.decompress(data), default_options={"y_coord_down": True}
-            )
-            for layer_data in decoded.values():
-                extent = layer_data["extent"]
-                for feature in layer_data["features"]:
-                    points = point_coordinates(feature["geometry"])
-                    if any(-1 <= px <= extent and -1 <= py <= extent for px, py in points):
-                        found.add(feature["id"])
+    for _, layer_data in decoded_layers(path, zoom):
+        extent = layer_data["extent"]
+        for feature in layer_data["features"]:
+            points = point_coordinates(feature["geometry"])
+            if any(-1 <= px <= extent and -1 <= py <= extent for px, py in points):
+                found.add(feature["id"])
     return found
 
 
