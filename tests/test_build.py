@@ -363,3 +363,15 @@ def test_stats_are_percentiles_of_the_csv(built_site: Path) -> None:
         assert stats["p98"] == pytest.approx(np.percentile(values, 98), abs=1e-3)
     assert entry["velocity"] == {"p02": entry["stats"]["velocity"]["p02"],
                                  "p98": entry["stats"]["velocity"]["p98"]}  # fmt: skip
+
+
+def test_options_are_typed_and_an_unknown_one_is_named(tmp_path: Path) -> None:
+    import tiler
+
+    with pytest.raises(BuildError, match=r"unknown build option titel: the options are .*title"):
+        build([L3_UP], tmp_path / "a", quiet=True, titel="Ustica")
+    assert not (tmp_path / "a").exists()
+    options = tiler.BuildOptions(title="Ustica", quiet=True)
+    result = build([L3_UP], tmp_path / "b", options, description="overrides take their field")
+    assert result.manifest["title"] == "Ustica"
+    assert result.manifest["description"] == "overrides take their field"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -135,15 +135,19 @@ def check_text(option: str, value: str | None) -> None:
 
 
 def build(
-    inputs: Iterable[str | os.PathLike[str]], output: str | os.PathLike[str], **options: Any
+    inputs: Iterable[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    options: BuildOptions | None = None,
+    **overrides: Any,
 ) -> BuildResult:
     """Build a static site in `output` from EGMS files, directories and globs in `inputs`.
 
-    Keyword options are the fields of `BuildOptions` (jobs, title, force, quiet, clip, ...).
+    `options` (a `BuildOptions`), with `overrides` naming any of its fields (jobs, title,
+    force, quiet, clip, ...): `build(inputs, out, quiet=True)` or `build(inputs, out, opts)`.
     """
     started = time.perf_counter()
     map_big_blocks()
-    config = BuildOptions(**options)
+    config = with_overrides(options or BuildOptions(), overrides)
     config.check()
     choices = basemap.parse_all(config.basemap)  # a bad --basemap fails before any work
     backdrop = basemap.local_choice(choices)
@@ -167,6 +171,17 @@ def build(
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
+
+
+def with_overrides(options: BuildOptions, overrides: dict[str, Any]) -> BuildOptions:
+    """`options` with the fields `overrides` names; a name that is no field is a BuildError."""
+    known = {field.name for field in fields(BuildOptions)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise BuildError(
+            f"unknown build option {', '.join(unknown)}: the options are {', '.join(sorted(known))}"
+        )
+    return replace(options, **overrides)
 
 
 def discover_inputs(
