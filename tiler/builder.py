@@ -328,15 +328,15 @@ def run_layer_jobs(
         reporter.start_layer(key.id, len(sources))
         progress = partial(reporter.rows, key.id)
         job = LayerJob(
-            key,
-            sources,
-            stage / "data",
-            scratch,
-            config.chunk_size,
-            progress,
-            keep,
-            config.dedupe,
-            None if on_bounds is None else partial(on_bounds, key),
+            key=key,
+            sources=sources,
+            data_dir=stage / "data",
+            scratch_dir=scratch,
+            chunk_size=config.chunk_size,
+            on_rows=progress,
+            keep=keep,
+            dedupe=config.dedupe,
+            on_bounds=None if on_bounds is None else partial(on_bounds, key),
         )
         return build_one(job)
 

@@ -184,8 +184,14 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     unit = load_unit(plan.source, plan.staged)
     state = _LayerState()
     state.outlines, state.next_id = list(plan.earlier), plan.first_id
-    job = LayerJob(plan.key, [plan.source], plan.layer_dir.parent, plan.scratch, plan.chunk_size,
-                   dedupe=plan.dedupe)  # fmt: skip
+    job = LayerJob(
+        key=plan.key,
+        sources=[plan.source],
+        data_dir=plan.layer_dir.parent,
+        scratch_dir=plan.scratch,
+        chunk_size=plan.chunk_size,
+        dedupe=plan.dedupe,
+    )
     lines = UnitLines(plan.scratch / f"u{plan.index}.{os.getpid()}.geojsonl")
     try:
         _add_unit(job, state, plan.index, unit, lines)

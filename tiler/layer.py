@@ -80,7 +80,7 @@ class LayerResult:
         return {"p02": found["p02"], "p98": found["p98"]} if found else {"p02": None, "p98": None}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class LayerJob:
     key: LayerKey
     sources: list[Source]
