@@ -20,7 +20,7 @@ const $ = (id) => document.getElementById(id);
 export function createWorkbench(ctx) {
   const a = ctx.state.analysis;
   const selection = createSelection(ctx, { changed: () => render() }); // selection.js
-  const { properties, primaryKey, entries, load, remember } = selection;
+  const { properties, primaryKey, load, remember } = selection;
   const chart = createChart($('chart'), { onWindow });
   const area = createAreaWork(ctx, { changed: () => render(), onBand: setBand }); // areawork.js
   const { model, tableRows } = createChartModel(ctx, { selection, area }); // chartmodel.js
