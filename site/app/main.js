@@ -394,9 +394,8 @@ async function start() {
   writeHash();
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
   bench.restore(analysis);
-  writeHash();
+  writeHash(); // its subscribers (the frame, the work bar) see the opened state
   store.record();
-  work.refresh();
   const options = { reasons, known: KNOWN_KEYS, defaults: LOOK_DEFAULTS };
   for (const text of ignoredParts(opened, hashPairs(location.hash), options)) notice.add(text);
 }
