@@ -19,7 +19,7 @@ from browser_support import (
     serving,
 )
 
-from tiler.snapshot import CHROMIUM, CHROMIUM_ARGS
+from tiler.snapshot.capture import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "data" / "egms"
@@ -66,9 +66,9 @@ def offline_basemap_reused(store: Path) -> Iterator[None]:
     making it ahead) runs as always. For tests whose subject is not the basemap: test_basemap.py
     and the determinism test do not use it. A fake tippecanoe (EGMS_TILER_TIPPECANOE) always
     runs."""
-    from tiler import basemap
+    from tiler.basemap import offline
 
-    real = basemap._tile_offline
+    real = offline._tile_offline
 
     def tile_once(area: list[float], target: Path, scratch: Path) -> None:
         if os.environ.get("EGMS_TILER_TIPPECANOE"):
@@ -85,7 +85,7 @@ def offline_basemap_reused(store: Path) -> Iterator[None]:
         shutil.copyfile(_BASEMAPS[key], target)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(basemap, "_tile_offline", tile_once)
+        patch.setattr(offline, "_tile_offline", tile_once)
         yield
 
 

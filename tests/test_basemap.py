@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, Reader
 from sitedata import csv_rows
 
-from tiler import basemap
-from tiler.basemapahead import BasemapAhead, union
+from tiler.basemap import choices, offline, topojson
+from tiler.basemap.background import BasemapAhead, union
 from tiler.errors import BuildError
 from tiler.model import LayerKey
 
@@ -44,14 +44,14 @@ def test_quantised_arcs_decode_to_their_positions(
         "arcs": [delta_encode(arc) for arc in arcs],
         "transform": {"scale": list(scale), "translate": list(translate)},
     }
-    decoded = basemap.decode_arcs(topology)
+    decoded = topojson.decode_arcs(topology)
     for arc, got in zip(arcs, decoded, strict=True):
         want = [(x * scale[0] + translate[0], y * scale[1] + translate[1]) for x, y in arc]
         assert [c for xy in got for c in xy] == pytest.approx([c for xy in want for c in xy])
 
 
 def test_unquantised_arcs_are_taken_as_they_are() -> None:
-    assert basemap.decode_arcs({"arcs": [[[1, 2], [3.5, 4]]]}) == [[(1, 2), (3.5, 4)]]
+    assert topojson.decode_arcs({"arcs": [[[1, 2], [3.5, 4]]]}) == [[(1, 2), (3.5, 4)]]
 
 
 @given(
@@ -68,7 +68,7 @@ def test_a_line_cut_into_arcs_joins_back(line: list[tuple[int, int]], data: Any)
     stored = [piece[::-1] if flip else piece for piece, flip in zip(pieces, backwards, strict=True)]
     indices = [~i if flip else i for i, flip in enumerate(backwards)]
     arcs = [[(float(x), float(y)) for x, y in arc] for arc in stored]
-    assert basemap.join_arcs(arcs, indices) == [(float(x), float(y)) for x, y in line]
+    assert topojson.join_arcs(arcs, indices) == [(float(x), float(y)) for x, y in line]
 
 
 # Two unit squares side by side sharing the edge x = 1 (arc 1), plus a null geometry.
@@ -93,7 +93,7 @@ SQUARES = {
 
 
 def test_polygons_and_multipolygons_become_closed_rings() -> None:
-    found = basemap.features(SQUARES, "countries")
+    found = topojson.features(SQUARES, "countries")
     assert [f["properties"]["name"] for f in found] == ["West", "East"]
     west, east = (f["geometry"] for f in found)
     assert west == {"type": "Polygon",
@@ -105,18 +105,18 @@ def test_polygons_and_multipolygons_become_closed_rings() -> None:
 
 
 def test_borders_are_the_arcs_two_countries_share() -> None:
-    assert basemap.shared_arcs(SQUARES, "countries") == [1]
-    assert basemap.borders(SQUARES, "countries") == [[(1, 1), (1, 0)]]
+    assert topojson.shared_arcs(SQUARES, "countries") == [1]
+    assert topojson.borders(SQUARES, "countries") == [[(1, 1), (1, 0)]]
 
 
 # --- the --basemap choices ------------------------------------------------------------------------
 
 
 def test_parse_the_choices(tmp_path: Path) -> None:
-    assert basemap.parse(None) == basemap.Basemap("offline")
-    assert basemap.parse("offline").kind == "offline"
-    assert basemap.parse("none").kind == "none"
-    online = basemap.parse("https://tiles.example.org/styles/light/style.json")
+    assert choices.parse(None) == choices.Basemap("offline")
+    assert choices.parse("offline").kind == "offline"
+    assert choices.parse("none").kind == "none"
+    online = choices.parse("https://tiles.example.org/styles/light/style.json")
     assert online.kind == "style"
     assert online.origin == "https://tiles.example.org"
 
@@ -131,40 +131,40 @@ def test_parse_the_choices(tmp_path: Path) -> None:
 )
 def test_bad_choices_name_the_fix(value: str, message: str, tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=message):
-        basemap.parse(str(tmp_path / value) if not value.startswith("http") else value)
+        choices.parse(str(tmp_path / value) if not value.startswith("http") else value)
 
 
 def test_a_file_that_is_not_pmtiles_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "fake.pmtiles"
     fake.write_bytes(b"not an archive at all" * 10)
     with pytest.raises(BuildError, match="not a PMTiles archive"):
-        basemap.parse(str(fake))
+        choices.parse(str(fake))
 
 
 def test_presets_in_order_with_the_offline_map_last() -> None:
-    choices = basemap.parse_all(["osm,aerial", "esri"])
-    assert [(c.kind, c.name) for c in choices] == [
+    picked = choices.parse_all(["osm,aerial", "esri"])
+    assert [(c.kind, c.name) for c in picked] == [
         ("style", "osm"), ("raster", "aerial"), ("raster", "esri"), ("offline", "")]  # fmt: skip
-    assert basemap.local_choice(choices) == basemap.Basemap("offline")
-    assert basemap.parse_all(None) == basemap.parse_all([]) == [basemap.Basemap("offline")]
-    assert basemap.parse_all("none") == [basemap.Basemap("none")], "no file when only none"
-    assert basemap.parse_all(["offline", "osm", "osm"])[1:] == [basemap.parse("osm")]
+    assert choices.local_choice(picked) == choices.Basemap("offline")
+    assert choices.parse_all(None) == choices.parse_all([]) == [choices.Basemap("offline")]
+    assert choices.parse_all("none") == [choices.Basemap("none")], "no file when only none"
+    assert choices.parse_all(["offline", "osm", "osm"])[1:] == [choices.parse("osm")]
 
 
 def test_a_preset_moved_to_another_server_keeps_its_kind(tmp_path: Path) -> None:
-    moved = basemap.parse("aerial=http://127.0.0.1:8099/aerial/{z}/{y}/{x}.png")
+    moved = choices.parse("aerial=http://127.0.0.1:8099/aerial/{z}/{y}/{x}.png")
     assert moved.kind == "raster" and moved.name == "aerial"
     assert moved.origins == ["http://127.0.0.1:8099"]
-    entry = basemap.entries([moved], {"kind": "offline"})[0]
+    entry = choices.entries([moved], {"kind": "offline"})[0]
     assert entry["id"] == "aerial" and entry["tiles"] == [moved.value]
     assert "EOX IT Services GmbH" in entry["attribution"] and entry["maxzoom"] == 14
 
 
 def test_the_policy_names_exactly_the_chosen_basemaps_hosts() -> None:
-    from tiler.site import content_security_policy
+    from tiler.viewer.render import content_security_policy
 
     def hosts(*values: str) -> set[str]:
-        policy = content_security_policy(basemap.origins(basemap.parse_all(list(values))))
+        policy = content_security_policy(choices.origins(choices.parse_all(list(values))))
         connect = next(d for d in policy.split("; ") if d.startswith("connect-src"))
         image = next(d for d in policy.split("; ") if d.startswith("img-src"))
         assert connect.split()[4:] == image.split()[4:]
@@ -182,12 +182,12 @@ def test_the_policy_names_exactly_the_chosen_basemaps_hosts() -> None:
 
 
 @pytest.fixture(scope="module")
-def offline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def offline_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     root = tmp_path_factory.mktemp("basemap")
     (root / "data").mkdir()
     (root / "scratch").mkdir()
-    entry = basemap.install(basemap.parse("offline"), root / "data", USTICA, root / "scratch")
-    return root / "data" / basemap.FILE_NAME, entry
+    entry = offline.install(choices.parse("offline"), root / "data", USTICA, root / "scratch")
+    return root / "data" / choices.FILE_NAME, entry
 
 
 def inside(lon: float, lat: float, ring: list[tuple[float, float]]) -> bool:
@@ -200,9 +200,9 @@ def inside(lon: float, lat: float, ring: list[tuple[float, float]]) -> bool:
 
 
 def test_offline_land_holds_the_sample_points() -> None:
-    topology = json.loads(basemap.world_atlas_file().read_text(encoding="utf-8"))
-    area = basemap.area_around(USTICA, 0.5)
-    land = [f for f in basemap.area_features(topology, area) if f["tippecanoe"]["layer"] == "land"]
+    topology = json.loads(offline.world_atlas_file().read_text(encoding="utf-8"))
+    area = topojson.area_around(USTICA, 0.5)
+    land = [f for f in topojson.area_features(topology, area) if f["tippecanoe"]["layer"] == "land"]
     rows = list(csv_rows(L2B_DESC))[::50]
     on_land = [
         any(inside(float(r["longitude"]), float(r["latitude"]), f["geometry"]["coordinates"][0])
@@ -214,15 +214,15 @@ def test_offline_land_holds_the_sample_points() -> None:
     assert sum(on_land) >= 0.7 * len(rows), (sum(on_land), len(rows))
 
 
-def test_offline_archive_has_land_and_borders(offline: tuple[Path, dict[str, Any]]) -> None:
-    path, entry = offline
+def test_offline_archive_has_land_and_borders(offline_site: tuple[Path, dict[str, Any]]) -> None:
+    path, entry = offline_site
     assert entry["kind"] == "offline" and entry["tiles"] == "basemap.pmtiles"
     assert entry["attribution"] == "Natural Earth"
-    assert entry["area"] == list(basemap.WORLD), "the whole world: no edge at any zoom"
+    assert entry["area"] == list(offline.WORLD), "the whole world: no edge at any zoom"
     with open(path, "rb") as stream:
         reader = Reader(MmapSource(stream))
         header, metadata = reader.header(), reader.metadata()
-    assert header["min_zoom"] == 0 and header["max_zoom"] == basemap.MAX_ZOOM == entry["maxzoom"]
+    assert header["min_zoom"] == 0 and header["max_zoom"] == offline.MAX_ZOOM == entry["maxzoom"]
     assert {layer["id"] for layer in metadata["vector_layers"]} == {"land", "borders"}
     # every z2 tile over land or a coast is there (z2 = 16 tiles; only the polar rows may lack land)
     with open(path, "rb") as stream:
@@ -233,32 +233,32 @@ def test_offline_archive_has_land_and_borders(offline: tuple[Path, dict[str, Any
 
 
 def test_a_user_pmtiles_basemap_is_copied(
-    offline: tuple[Path, dict[str, Any]], tmp_path: Path
+    offline_site: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
-    source, _ = offline
-    choice = basemap.parse(str(source))
+    source, _ = offline_site
+    choice = choices.parse(str(source))
     assert choice.kind == "pmtiles"
     (tmp_path / "data").mkdir()
-    entry = basemap.install(choice, tmp_path / "data", USTICA, tmp_path)
+    entry = offline.install(choice, tmp_path / "data", USTICA, tmp_path)
     copied = tmp_path / "data" / "basemap.pmtiles"
     assert copied.read_bytes() == source.read_bytes()
     assert entry["kind"] == "pmtiles" and entry["tile_type"] == "vector"
     assert sorted(entry["layers"]) == ["borders", "land"]
 
 
-def test_one_local_basemap_at_most(offline: tuple[Path, dict[str, Any]]) -> None:
-    own = str(offline[0])
-    assert [c.kind for c in basemap.parse_all(["osm", own])] == ["style", "pmtiles"]
+def test_one_local_basemap_at_most(offline_site: tuple[Path, dict[str, Any]]) -> None:
+    own = str(offline_site[0])
+    assert [c.kind for c in choices.parse_all(["osm", own])] == ["style", "pmtiles"]
     with pytest.raises(BuildError, match="one local basemap at most"):
-        basemap.parse_all(["offline", own])
+        choices.parse_all(["offline", own])
 
 
 def test_online_and_no_basemap_write_no_file(tmp_path: Path) -> None:
     url = "https://tiles.example.org/style.json"
-    assert basemap.install(basemap.parse(url), tmp_path, USTICA, tmp_path) == {
+    assert offline.install(choices.parse(url), tmp_path, USTICA, tmp_path) == {
         "id": "style", "kind": "style", "label": "tiles.example.org", "url": url,
     }  # fmt: skip
-    assert basemap.install(basemap.parse("none"), tmp_path, USTICA, tmp_path) == {"kind": "none"}
+    assert offline.install(choices.parse("none"), tmp_path, USTICA, tmp_path) == {"kind": "none"}
     assert list(tmp_path.iterdir()) == []
 
 
@@ -275,9 +275,9 @@ def test_the_built_site_has_the_offline_basemap(built_site: Path) -> None:
 
 
 def test_an_online_style_opens_the_csp_for_its_host_only() -> None:
-    from tiler.site import content_security_policy
+    from tiler.viewer.render import content_security_policy
 
-    origin = basemap.parse("https://tiles.example.org/styles/light.json").origin
+    origin = choices.parse("https://tiles.example.org/styles/light.json").origin
     policy = content_security_policy(origin)
     assert "connect-src 'self' blob: data: https://tiles.example.org;" in policy
     assert "img-src 'self' data: blob: https://tiles.example.org;" in policy
@@ -309,7 +309,7 @@ def test_a_bad_basemap_is_one_line_and_exit_1(value: str, tmp_path: Path) -> Non
     assert not out.exists()
 
 
-# --- made while the layers tile (tiler/basemapahead.py) -----------------------------------------
+# --- made while the layers tile (tiler/basemap/background.py) -------------------------------------
 
 
 class CountedAhead(BasemapAhead):
@@ -326,7 +326,7 @@ class CountedAhead(BasemapAhead):
 
 def ahead_in(tmp_path: Path, kind: str = "offline") -> CountedAhead:
     (tmp_path / "data").mkdir()
-    return CountedAhead(basemap.parse(kind), tmp_path, None)
+    return CountedAhead(choices.parse(kind), tmp_path, None)
 
 
 def test_the_basemap_is_made_once_while_the_layers_tile(tmp_path: Path) -> None:
@@ -338,8 +338,8 @@ def test_the_basemap_is_made_once_while_the_layers_tile(tmp_path: Path) -> None:
         ahead.reported(second, [23.3, 37.7, 24.3, 38.1])
         entry = ahead.entry(union([USTICA, [23.3, 37.7, 24.3, 38.1]]))
     assert len(ahead.installs) == 1, "the entry is the one made ahead, whatever the bounds"
-    assert entry["area"] == list(basemap.WORLD)
-    assert (tmp_path / "data" / basemap.FILE_NAME).stat().st_size > 10_000
+    assert entry["area"] == list(offline.WORLD)
+    assert (tmp_path / "data" / choices.FILE_NAME).stat().st_size > 10_000
     assert not list(tmp_path.glob(".basemap-*")), "its scratch is removed"
 
 

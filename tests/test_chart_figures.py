@@ -30,7 +30,7 @@ from browser_support import (
 )
 
 from tiler import __version__
-from tiler.layer import ATTRIBUTION
+from tiler.layer.passes import ATTRIBUTION
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""The chunk writer's JSON text (tiler/timeseries.py): exact values, nulls, any magnitude."""
+"""The chunk writer's JSON text (tiler/layer/serieschunks.py): exact values, nulls, any size."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tiler import features
-from tiler.reader import MISSING
-from tiler.timeseries import TABLE_LIMIT, numbers_json, rows_json
+from tiler.inputs.reader import MISSING
+from tiler.layer.serieschunks import TABLE_LIMIT, numbers_json, rows_json
+from tiler.tiles import features
 
 values = st.one_of(
     st.integers(-TABLE_LIMIT - 2, TABLE_LIMIT + 2),

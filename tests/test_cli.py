@@ -136,12 +136,12 @@ def test_limits_reach_build(tmp_path: Path) -> None:
 def test_an_unforeseen_os_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    from tiler import builder
-
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EIO, "Input/output error", "/data/odd\nname\x1b[2J")
 
-    monkeypatch.setattr(builder, "build", broken)
+    from tiler.pipeline import build as pipeline
+
+    monkeypatch.setattr(pipeline, "build", broken)
     result = CliRunner().invoke(main, ["build", "x.zip"])
     assert result.exit_code == 1
     assert result.stderr == "Error: /data/odd\\x0aname\\x1b[2J: Input/output error\n"

@@ -1,4 +1,4 @@
-"""INPUT arguments -> input files (tiler/discover.py): files, directories, globs, duplicates."""
+"""INPUT arguments -> input files (tiler/inputs/discover.py): files, folders, globs, duplicates."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tiler.discover import discover
 from tiler.errors import InputError
+from tiler.inputs.discover import discover
 
 EGMS_FILES = (
     "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip",

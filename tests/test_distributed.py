@@ -19,10 +19,12 @@ import pytest
 import sitedata as sd
 from click.testing import CliRunner
 
-from tiler import build, distributed, partition, zooms
+from tiler import build
 from tiler.cli import main
-from tiler.disttasks import FAULT_ENV
+from tiler.distributed import client
+from tiler.distributed.tasks import FAULT_ENV
 from tiler.errors import BuildError
+from tiler.tiles import partition, zoomchoice
 
 QUICK = {"quiet": True, "basemap": "none"}  # the basemap is not what these tests are about
 LOCAL = {"dask_local": 2, **QUICK}
@@ -89,7 +91,7 @@ def every_point_from(site: Path, entry: dict[str, Any]) -> int:
     """The first zoom whose tiles hold every point of the layer (checked up to the maximum)."""
     chunks = list(sd.all_chunks(site, entry))
     lon, lat = (np.concatenate([chunk[axis] for chunk in chunks]) for axis in ("lon", "lat"))
-    base = zooms.point_max_zoom(lon, lat)
+    base = zoomchoice.point_max_zoom(lon, lat)
     for zoom in range(base, entry["maxzoom"] + 1):
         found = sd.ids_at_zoom(site / "data" / entry["tiles"], zoom)
         assert len(found) == entry["points"], (entry["id"], zoom)
@@ -101,17 +103,17 @@ def test_local_cluster_build_equals_the_single_machine_build(
     inputs: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At partition zoom 9 the L2b layer (max zoom 10) and the L3 layers (their points' zoom 6,
-    their cells' 13: zooms.CELL_TILE_ZOOM) are tiled in partitions plus an overview, every L3
+    their cells' 13: zoomchoice.CELL_TILE_ZOOM) are tiled in partitions plus an overview, every L3
     point at every zoom from 6 up as in the single-machine build; the pid index is written one
     bucket a task."""
-    monkeypatch.setattr(distributed, "PID_GROUP", 1)
+    monkeypatch.setattr(client, "PID_GROUP", 1)
     out = tmp_path / "site"
     build([inputs], out, partition_zoom=9, **LOCAL)
     assert_same_site(single, out)
     layers = {entry["id"]: entry for entry in sd.manifest(out)["layers"]}
-    assert 9 < layers["l2b-2020-2024-asc"]["maxzoom"] < zooms.CELL_TILE_ZOOM
+    assert 9 < layers["l2b-2020-2024-asc"]["maxzoom"] < zoomchoice.CELL_TILE_ZOOM
     for layer_id in ("l3-2020-2024-up", "l3-2020-2024-east"):
-        assert layers[layer_id]["maxzoom"] == zooms.CELL_TILE_ZOOM
+        assert layers[layer_id]["maxzoom"] == zoomchoice.CELL_TILE_ZOOM
         assert every_point_from(out, layers[layer_id]) == 6
         assert every_point_from(single, layers[layer_id]) == 6
 
@@ -174,7 +176,7 @@ def test_the_maximum_zoom_from_partition_statistics_is_the_single_machine_one(se
         keys = partition.own_keys(lon, lat, zoom)
         stats = [partition.zoom_stats(k, lon[keys == k], lat[keys == k], zoom)
                  for k in np.unique(keys).tolist()]  # fmt: skip
-        assert partition.max_zoom(stats, zoom) == zooms.point_max_zoom(lon, lat)
+        assert partition.max_zoom(stats, zoom) == zoomchoice.point_max_zoom(lon, lat)
 
 
 def test_neighbours_are_the_points_within_the_margin_of_another_partition() -> None:

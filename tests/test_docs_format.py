@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import L2B_DESC, L3_UP, REPO
 
-from tiler import egms, reader
+from tiler.inputs import egms, reader
 
 DOC = REPO / "docs" / "egms-format.md"
 # spelled in two parts, so that this file does not match itself
@@ -86,7 +86,9 @@ def test_no_file_cites_a_format_document_outside_the_repository() -> None:
 
 @pytest.mark.parametrize("name", sorted(known_columns()))
 def test_every_column_the_reader_knows_is_documented(name: str) -> None:
-    assert f"`{name}`" in doc(), f"{name} is known to tiler.egms/tiler.reader, not documented"
+    assert f"`{name}`" in doc(), (
+        f"{name} is known to tiler.inputs.egms/tiler.inputs.reader, not documented"
+    )
 
 
 def test_the_rename_table_is_the_readers() -> None:

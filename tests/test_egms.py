@@ -1,4 +1,4 @@
-"""Pure EGMS format knowledge (tiler/egms.py): property tests plus the real sample names."""
+"""Pure EGMS format knowledge (tiler/inputs/egms.py): property tests plus the real sample names."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from tiler import egms
+from tiler.inputs import egms
 
 ASCII_DIGITS = set(string.digits)
 

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tiler import __version__
-from tiler.layer import ATTRIBUTION
+from tiler.layer.passes import ATTRIBUTION
 
 pytestmark = pytest.mark.browser
 

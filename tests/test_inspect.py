@@ -1,4 +1,4 @@
-"""`egms-tiler inspect` (tiler/inspect.py): the real samples' known facts, problems, exit codes."""
+"""`egms-tiler inspect` (tiler/inputs/inspect.py): the real samples' facts, problems, exit codes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import ALL_SAMPLES, L2B_ASC, L2B_DESC, L3_EAST, L3_UP, SAMPLES
 
 from tiler.cli import main
-from tiler.inspect import inspect_file
+from tiler.inputs.inspect import inspect_file
 from tiler.synthetic import SampleOptions, generate
 
 KNOWN = {  # docs/egms-format.md#the-bundled-samples

@@ -1,4 +1,4 @@
-"""The pid codec (tiler/pid.py): every real sample pid, and property tests both ways."""
+"""The pid codec (tiler/inputs/pid.py): every real sample pid, and property tests both ways."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler import egms, pid
+from tiler.inputs import egms, pid
 
 FACILITIES = st.integers(1, 4)
 L2_PIDS = st.builds(

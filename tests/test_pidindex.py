@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tiler.pidindex import bucket_count, fnv1a32
+from tiler.layer.pidindex import bucket_count, fnv1a32
 
 
 def reference(text: str) -> int:

@@ -17,7 +17,7 @@ from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
 
 from tiler import build
 from tiler.errors import BuildError, TilerError
-from tiler.publish import STAGE_MARKER, first_foreign, output_lock
+from tiler.pipeline.atomic import STAGE_MARKER, first_foreign, output_lock
 
 pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
 
@@ -176,15 +176,15 @@ def test_links_and_fifos_in_a_site_are_foreign(site: Path, tmp_path: Path) -> No
 def test_a_file_put_into_the_output_during_the_build_is_kept(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tiler import builder
+    from tiler.pipeline import build as pipeline
 
-    write_outputs = builder.write_outputs
+    write_outputs = pipeline.write_outputs
 
     def meanwhile(*args: object, **kwargs: object) -> object:
         (site / "notes.txt").write_text("written while the build ran")
         return write_outputs(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(builder, "write_outputs", meanwhile)
+    monkeypatch.setattr(pipeline, "write_outputs", meanwhile)
     with pytest.raises(BuildError, match="notes.txt is not a file of the egms-tiler site"):
         build([L3_UP], site, quiet=True, rebuild=True)
     assert (site / "notes.txt").read_text() == "written while the build ran"

@@ -9,9 +9,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler import pyramid, zooms
-from tiler.pointtiles import Pyramid
-from tiler.zooms import MAX_ZOOM, world_xy
+from tiler.tiles import sampling, zoomchoice
+from tiler.tiles.runs import Pyramid
+from tiler.tiles.zoomchoice import MAX_ZOOM, world_xy
 
 coordinates = st.lists(
     st.tuples(st.floats(-179.9, 179.9), st.floats(-80, 80)), min_size=1, max_size=200
@@ -30,9 +30,9 @@ def tiles(lon: np.ndarray, lat: np.ndarray, zoom: int) -> list[tuple[int, int]]:
 
 def test_ranks_are_uniform_and_depend_only_on_the_id() -> None:
     ids = np.arange(200_000, dtype=np.int64)
-    rank = pyramid.ranks(ids)
+    rank = sampling.ranks(ids)
     assert ((rank >= 0) & (rank < 1)).all()
-    assert np.array_equal(rank[1000:2000], pyramid.ranks(ids[1000:2000]))
+    assert np.array_equal(rank[1000:2000], sampling.ranks(ids[1000:2000]))
     counts = np.histogram(rank, bins=10, range=(0, 1))[0]
     assert np.abs(counts - 20_000).max() < 5 * math.sqrt(20_000)
 
@@ -40,17 +40,17 @@ def test_ranks_are_uniform_and_depend_only_on_the_id() -> None:
 @given(st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=100))
 def test_a_band_is_the_number_of_drop_steps_a_rank_survives(values: list[float]) -> None:
     rank = np.array(values)
-    for value, band in zip(rank, pyramid.bands(rank), strict=True):
+    for value, band in zip(rank, sampling.bands(rank), strict=True):
         assert value < 0.4**band or band == 0
-        assert band == pyramid.BANDS - 1 or value >= 0.4 ** (band + 1)
+        assert band == sampling.BANDS - 1 or value >= 0.4 ** (band + 1)
 
 
 @settings(max_examples=60, deadline=None)
 @given(coordinates)
 def test_the_floor_points_are_each_tiles_lowest_ranked(points: list[tuple[float, float]]) -> None:
     lon, lat = lonlat(points)
-    rank = pyramid.ranks(np.arange(len(lon)))
-    floor = pyramid.floor_zooms(lon, lat, rank)
+    rank = sampling.ranks(np.arange(len(lon)))
+    floor = sampling.floor_zooms(lon, lat, rank)
     for zoom in (0, 3, 9, MAX_ZOOM - 1):
         lowest: dict[tuple[int, int], int] = {}
         for index, tile in enumerate(tiles(lon, lat, zoom)):
@@ -63,7 +63,7 @@ def test_the_floor_points_are_each_tiles_lowest_ranked(points: list[tuple[float,
 @given(coordinates, st.integers(0, 18))
 def test_densest_tile_per_zoom(points: list[tuple[float, float]], max_zoom: int) -> None:
     lon, lat = lonlat(points)
-    densest = zooms.densest_per_zoom(lon, lat, max_zoom)
+    densest = zoomchoice.densest_per_zoom(lon, lat, max_zoom)
     for zoom in range(max_zoom + 1):
         keys = tiles(lon, lat, zoom)
         assert densest[zoom] == max(keys.count(key) for key in set(keys))
@@ -72,38 +72,38 @@ def test_densest_tile_per_zoom(points: list[tuple[float, float]], max_zoom: int)
 @given(st.lists(st.integers(1, 10**9), min_size=2, max_size=19), st.integers(1, 50_000))
 def test_lower_zooms_are_nested_samples_within_the_limit(counts: list[int], limit: int) -> None:
     densest = sorted(counts, reverse=True)  # a tile holds at least its children's densest
-    first = pyramid.zoom_bands(densest, limit)
+    first = sampling.zoom_bands(densest, limit)
     max_zoom = len(densest) - 1
     for zoom, band in enumerate(first):
         assert band >= max_zoom - zoom, "never denser than tippecanoe's drop rate"
-        assert band == pyramid.BANDS or densest[zoom] * 0.4**band <= limit * (1 + 1e-9)
+        assert band == sampling.BANDS or densest[zoom] * 0.4**band <= limit * (1 + 1e-9)
         if zoom + 1 < max_zoom:
             assert band >= first[zoom + 1], "a zoom's sample is inside the next zoom's"
 
 
-@given(st.lists(st.tuples(st.integers(0, pyramid.NO_FLOOR), st.integers(0, 31)), max_size=40))
+@given(st.lists(st.tuples(st.integers(0, sampling.NO_FLOOR), st.integers(0, 31)), max_size=40))
 def test_each_zoom_tiles_the_files_of_a_sample_nested_in_the_next(
     keys: list[tuple[int, int]],
 ) -> None:
     bands = [12 - zoom for zoom in range(12)]
-    samples = [set(pyramid.files_for_zoom(keys, zoom, bands[zoom])) for zoom in range(12)]
+    samples = [set(sampling.files_for_zoom(keys, zoom, bands[zoom])) for zoom in range(12)]
     for lower, upper in zip(samples, samples[1:], strict=False):
         assert lower <= upper
 
 
 def test_l3_tiles_go_to_the_cell_zoom_and_other_levels_keep_the_points_zoom() -> None:
-    assert zooms.tile_max_zoom("L3", 9) == zooms.CELL_TILE_ZOOM == 13
-    assert zooms.tile_max_zoom("L3", 15) == 15, "a deeper zoom the points need stays"
-    assert zooms.tile_max_zoom("L2b", 9) == zooms.tile_max_zoom("L2a", 9) == 9
-    assert zooms.tile_max_zoom("L2b", 14) == 14
+    assert zoomchoice.tile_max_zoom("L3", 9) == zoomchoice.CELL_TILE_ZOOM == 13
+    assert zoomchoice.tile_max_zoom("L3", 15) == 15, "a deeper zoom the points need stays"
+    assert zoomchoice.tile_max_zoom("L2b", 9) == zoomchoice.tile_max_zoom("L2a", 9) == 9
+    assert zoomchoice.tile_max_zoom("L2b", 14) == 14
 
 
-@given(st.lists(st.tuples(st.integers(0, pyramid.NO_FLOOR), st.integers(0, 31)), max_size=40))
+@given(st.lists(st.tuples(st.integers(0, sampling.NO_FLOOR), st.integers(0, 31)), max_size=40))
 def test_from_the_base_zoom_up_each_zoom_tiles_every_file(keys: list[tuple[int, int]]) -> None:
     """Band 0 (rank < 0.4^0 = 1) is every point: the zooms from the base zoom to the maximum."""
     base, top = 9, 13
     densest = [10**6 // 4**zoom + 1 for zoom in range(base + 1)]
-    first_bands = pyramid.zoom_bands(densest) + [0] * (top - base)
+    first_bands = sampling.zoom_bands(densest) + [0] * (top - base)
     layer = Pyramid({key: Path(f"{key[0]}-{key[1]}") for key in keys}, top, first_bands)
     assert layer.base_zoom == base
     every = sorted(layer.files.values())

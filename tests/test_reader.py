@@ -1,4 +1,4 @@
-"""The streaming reader (tiler/reader.py) on the real samples and on files derived from them.
+"""The streaming reader (tiler/inputs/reader.py) on the real samples and on files derived from them.
 
 Expected values come from the CSV parsed with Python's csv module, never from the reader itself.
 """
@@ -22,8 +22,8 @@ from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP, a_year_earlier
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tiler import reader
 from tiler.errors import InputError
+from tiler.inputs import reader
 from tiler.model import LayerKey, Source
 from tiler.spatial import laea_to_lonlat
 

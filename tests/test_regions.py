@@ -1,4 +1,4 @@
-"""Regions of a zoom (tiler/regions.py): complete tiles, and runs that start at their level."""
+"""Regions of a zoom (tiler/tiles/regions.py): complete tiles, runs that start at their level."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler import regions
-from tiler.zooms import world_xy
+from tiler.tiles import regions
+from tiler.tiles.zoomchoice import world_xy
 
 places = st.lists(st.tuples(st.floats(-179.9, 179.9), st.floats(-80, 80)), min_size=1, max_size=200)
 clusters = st.builds(

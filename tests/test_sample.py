@@ -29,9 +29,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from tiler import egms, pid
 from tiler.cli import main
-from tiler.reader import iter_batches, scan
+from tiler.inputs import egms, pid
+from tiler.inputs.reader import iter_batches, scan
 from tiler.synthetic import (
     SampleError,
     SampleOptions,
@@ -51,8 +51,8 @@ DATE = re.compile(r"^\d{8}$")
 PERIODS = ((2018, 2022), (2019, 2023), (2020, 2024))
 TO_LAEA = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
 # Releases up to 2019-2023, derived from the REAL 2020-2024 headers with the rename map of
-# docs/egms-format.md#renamed-columns (an oracle independent of tiler.egms): same columns, old
-# names, no GNSS columns.
+# docs/egms-format.md#renamed-columns (an oracle independent of tiler.inputs.egms): same columns,
+# old names, no GNSS columns.
 OLD_NAMES = {"height_ortho": "height", "height_ellipse": "height_wgs84", "rmse_ts": "rmse"}
 
 
@@ -77,7 +77,7 @@ def header(path: Path) -> list[str]:
 
 
 def table(path: Path) -> dict[str, np.ndarray]:
-    """Every column as numpy (pid as str) with pyarrow, independent of tiler.reader."""
+    """Every column as numpy (pid as str) with pyarrow, independent of tiler.inputs.reader."""
     text = csv_text(path).encode("ascii")
     read = pacsv.read_csv(
         io.BytesIO(text), convert_options=pacsv.ConvertOptions(column_types={"pid": "string"})

@@ -20,7 +20,7 @@ HOSTILE = [
     '<img src=x onerror="window.__pwned=1">',
     "</script><script>window.__pwned=2</script>",
     "<svg/onload=window.__pwned=3>",
-    "A" * 256,  # the longest pid a site carries (tiler/unit.py)
+    "A" * 256,  # the longest pid a site carries (tiler/layer/processing_unit.py)
 ]
 HOSTILE_FILE = "<img src=x onerror=window.__pwned=4>.csv"
 TITLE = "<script>window.__pwned=5</script>"

@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from conftest import ALL_SAMPLES
 from site_checks import assert_click_shows_series, assert_points_render
 
-from tiler import singlefile
 from tiler.cli import main
+from tiler.viewer import singlefile
 
 pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
 

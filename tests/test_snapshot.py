@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from browser_support import CLICK_LAYER, REPO, isolated_point, manifest_layer, vik_stops
 
-from tiler.snapshot import CHROMIUM
+from tiler.snapshot.capture import CHROMIUM
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Series spooled early (tiler/spooler.py): in order, the same bytes, skipped units let go."""
+"""Series spooled early (tiler/layer/seriesprefetch.py): in order, same bytes, skips freed."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiler.errors import InputError
-from tiler.reader import scan
-from tiler.rowfile import RowFile
-from tiler.spooler import AHEAD, Spooler
-from tiler.unit import SERIES_DTYPE, spool_series
+from tiler.inputs.reader import scan
+from tiler.layer.processing_unit import SERIES_DTYPE, spool_series
+from tiler.layer.scratchmatrix import RowFile
+from tiler.layer.seriesprefetch import AHEAD, Spooler
 
 
 def test_spooled_files_equal_spooling_in_turn_and_are_removed(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Attribute statistics (tiler/stats.py): a unit added a slice at a time equals it added whole."""
+"""Attribute statistics (tiler/layer/attributestats.py): a unit added in slices equals it whole."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler.stats import AttributeStats, sample_step
+from tiler.layer.attributestats import AttributeStats, sample_step
 
 values = st.lists(
     st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(float("nan"))), min_size=1,

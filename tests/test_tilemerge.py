@@ -8,7 +8,7 @@ import pytest
 from pmtiles.reader import MmapSource, Reader, all_tiles
 
 from tiler.errors import ToolError
-from tiler.tilemerge import Part, merge
+from tiler.tiles.merge import Part, merge
 
 
 def tiles_of(path: Path) -> dict[tuple[int, int, int], bytes]:

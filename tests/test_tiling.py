@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, all_tiles
 from pyproj import Transformer
 
-from tiler import pointtiles, pyramid, regionfiles, regions, tippecanoe, zooms
-from tiler.features import FeatureFiles
-from tiler.pointtiles import Pyramid, tile_layer
-from tiler.zooms import density_zoom, guessed_zoom, point_max_zoom, world_xy
+from tiler.tiles import regioninputs, regions, runs, sampling, tippecanoe, zoomchoice
+from tiler.tiles.features import FeatureFiles
+from tiler.tiles.runs import Pyramid, tile_layer
+from tiler.tiles.zoomchoice import density_zoom, guessed_zoom, point_max_zoom, world_xy
 
 coordinates = st.lists(
     st.tuples(st.floats(-179.9, 179.9), st.floats(-80, 80)), min_size=2, max_size=300
@@ -88,13 +88,13 @@ def test_guess_equals_tippecanoe_zg(tmp_path: Path) -> None:
 
 def pyramid_of(source: Path, lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> Pyramid:
     """The feature lines of `source` split into files by point as a layer build does."""
-    keys = pyramid.file_keys(lon, lat, np.arange(len(lon)))
+    keys = sampling.file_keys(lon, lat, np.arange(len(lon)))
     folder = source.with_name(f"{source.stem}-{max_zoom}")
     shutil.rmtree(folder, ignore_errors=True)
     store = FeatureFiles(folder)
     store.write(keys, pa.array(source.read_text().splitlines(keepends=True)), lon, lat)
-    files = {divmod(key, pyramid.BANDS): path for key, path in store.paths.items()}
-    first_bands = pyramid.zoom_bands(zooms.densest_per_zoom(lon, lat, max_zoom))
+    files = {divmod(key, sampling.BANDS): path for key, path in store.paths.items()}
+    first_bands = sampling.zoom_bands(zoomchoice.densest_per_zoom(lon, lat, max_zoom))
     return Pyramid(files, max_zoom, first_bands)
 
 
@@ -131,14 +131,14 @@ def test_the_fallback_of_a_cell_layer_keeps_its_zooms_and_every_point_from_the_b
     source = features(points, tmp_path / "points.json", pids=True)
     lon, lat = lonlat(points)
     base = point_max_zoom(lon, lat)
-    top = zooms.tile_max_zoom("L3", base)
+    top = zoomchoice.tile_max_zoom("L3", base)
     assert base < top
-    densest = zooms.densest_per_zoom(lon, lat, base)
+    densest = zoomchoice.densest_per_zoom(lon, lat, base)
     layer = pyramid_of(source, lon, lat, base)
-    layer = Pyramid(layer.files, top, pyramid.zoom_bands(densest) + [0] * (top - base))
-    assert pointtiles._fallback_recipe(layer) != tippecanoe.POINT_RECIPE
+    layer = Pyramid(layer.files, top, sampling.zoom_bands(densest) + [0] * (top - base))
+    assert runs._fallback_recipe(layer) != tippecanoe.POINT_RECIPE
     out = tmp_path / "fallback.pmtiles"
-    recipe = pointtiles._fallback_recipe(layer)
+    recipe = runs._fallback_recipe(layer)
     tippecanoe.run(tippecanoe.TileOptions(source, out, recipe=recipe))
     assert sd.pmtiles_header(out)["max_zoom"] == top
     for zoom in range(base, top + 1):
@@ -210,11 +210,11 @@ def test_the_shared_run_shows_each_zoom_the_same_sample(
     lon, lat = lonlat(points)
     zoom = point_max_zoom(lon, lat)
     ids_per_zoom = []
-    for shared_bytes in (0, pointtiles.SHARED_RUN_BYTES):
-        monkeypatch.setattr(pointtiles, "SHARED_RUN_BYTES", shared_bytes)
+    for shared_bytes in (0, runs.SHARED_RUN_BYTES):
+        monkeypatch.setattr(runs, "SHARED_RUN_BYTES", shared_bytes)
         options = tippecanoe.TileOptions((), tmp_path / f"{shared_bytes}.pmtiles")
         pyramid_files = pyramid_of(source, lon, lat, zoom)
-        ranges = pointtiles._zoom_ranges(pyramid_files)
+        ranges = runs._zoom_ranges(pyramid_files)
         assert len(ranges) == (zoom + 1 if shared_bytes == 0 else 2), ranges
         assert tile_layer(options, pyramid_files, lambda: None) == "fast"
         ids_per_zoom.append(
@@ -276,15 +276,15 @@ def test_regions_write_the_tiles_of_one_run(
     source = features(points, tmp_path / "points.json", pids=True)
     lon, lat = lonlat(points)
     zoom = 15  # regions of zoom 11 tiles, and coarser ones along their edges
-    thirteen = pointtiles._size(pyramid_of(source, lon, lat, zoom).sources(13))
-    monkeypatch.setattr(regionfiles, "LINES_AT_ONCE", 3_000)  # a file's lines in several blocks
+    thirteen = runs._size(pyramid_of(source, lon, lat, zoom).sources(13))
+    monkeypatch.setattr(regioninputs, "LINES_AT_ONCE", 3_000)  # a file's lines in several blocks
     tiles = []
     cuts = {1 << 40: [(15, 15), (0, 14)], thirteen: [(13, 15), (0, 12)], 0: [(0, 15)]}
     for region_bytes, ranges in cuts.items():
-        monkeypatch.setattr(pointtiles, "REGION_RUN_BYTES", region_bytes)
+        monkeypatch.setattr(runs, "REGION_RUN_BYTES", region_bytes)
         options = tippecanoe.TileOptions((), tmp_path / f"{region_bytes}.pmtiles")
         layer = pyramid_of(source, lon, lat, zoom)
-        assert pointtiles._zoom_ranges(layer) == ranges
+        assert runs._zoom_ranges(layer) == ranges
         assert tile_layer(options, layer, lambda: None) == "fast"
         tiles.append(all_tiles_decoded(options.output))
     alone, by_region, all_by_region = tiles

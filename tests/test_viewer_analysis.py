@@ -596,7 +596,7 @@ def assert_wide_csv(
 def assert_reader_gives_the_source(path: Path, rows: dict[str, dict[str, str]], layer: str) -> None:
     """egms-tiler's own reader takes the wide CSV as an EGMS file of `layer`, with the same
     pids, positions and series (tenths of a mm) as the source, and `inspect` reads it."""
-    from tiler import reader
+    from tiler.inputs import reader
 
     source = reader.scan(path)
     assert source.layer.id == layer

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiler.zipmember import DeflatedMember, can_inflate
+from tiler.inputs.zipmember import DeflatedMember, can_inflate
 
 
 def zipped(path: Path, data: bytes, level: int = 6) -> zipfile.ZipInfo:

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 __all__ = ["BuildOptions", "BuildResult", "__version__", "build"]
 
 if TYPE_CHECKING:
-    from .builder import BuildOptions, BuildResult
+    from tiler.pipeline.build import BuildOptions, BuildResult
 
 
 def build(
@@ -24,15 +24,15 @@ def build(
     options: BuildOptions | None = None,
     **overrides: Any,
 ) -> BuildResult:
-    """Build a static site; see `tiler.builder.build`."""
-    from .builder import build as _build
+    """Build a static site; see `tiler.pipeline.build.build`."""
+    from tiler.pipeline.build import build as _build
 
     return _build(inputs, output, options, **overrides)
 
 
 def __getattr__(name: str) -> Any:
     if name in ("BuildOptions", "BuildResult"):
-        from . import builder
+        from tiler.pipeline import build as pipeline
 
-        return getattr(builder, name)
+        return getattr(pipeline, name)
     raise AttributeError(f"module 'tiler' has no attribute {name!r}")

@@ -16,8 +16,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from . import __version__
-from .errors import BuildError, TilerError, printable
+from tiler import __version__
+from tiler.errors import BuildError, TilerError, printable
 
 DEFAULT_OUT = Path("build") / "site"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,7 +66,7 @@ def limit_options(command: F) -> F:
 
 def limit_values(max_csv_size: str | None, max_zip_ratio: str | None) -> dict[str, Any]:
     """The BuildOptions fields of the two limit options that were given."""
-    from .limits import parse_size
+    from tiler.limits import parse_size
 
     values: dict[str, Any] = {}
     if max_csv_size is not None:
@@ -152,7 +152,7 @@ def build(
       egms-tiler build downloads/*.zip -o build/site
       egms-tiler serve build/site
     """
-    from .builder import build as run_build
+    from tiler.pipeline.build import build as run_build
 
     given = {name: value for name, value in options.items() if value is not None}
     given.update(limit_values(max_csv_size, max_zip_ratio))
@@ -169,7 +169,7 @@ def build(
 @reports_errors
 def serve(site: Path, host: str, port: int, open_browser: bool) -> None:
     """Serve a built SITE locally (HTTP Range, no compression) until Ctrl-C."""
-    from .serve import serve as run_serve
+    from tiler.serve import serve as run_serve
 
     run_serve(site, host=host, port=port, open_browser=open_browser)
 
@@ -207,7 +207,7 @@ def snapshot(site: Path, output: Path, **options: Any) -> None:
         --view '#14/38.7058/13.1696&layer=l2b-2020-2024-desc&pt=7' --chart \\
         --title 'Figure 1. Ustica, descending orbit'
     """
-    from .snapshot import snapshot as run_snapshot
+    from tiler.snapshot.capture import snapshot as run_snapshot
 
     run_snapshot(site, output, **options)
     click.echo(f"Wrote {printable(str(output))}", err=True)
@@ -252,8 +252,8 @@ def sample(
     """
     import time
 
-    from .synthetic import SampleOptions, generate, plan, validate
-    from .synthetic.report import SampleReport
+    from tiler.synthetic import SampleOptions, generate, plan, validate
+    from tiler.synthetic.report import SampleReport
 
     options = SampleOptions(
         output=output, levels=levels or ("L2b",), points=points, bursts=bursts, orbit=orbit,
@@ -288,8 +288,8 @@ def inspect_command(
     """
     import json
 
-    from .builder import BuildOptions
-    from .inspect import inspect_inputs, text
+    from tiler.inputs.inspect import inspect_inputs, text
+    from tiler.pipeline.build import BuildOptions
 
     bounds = BuildOptions(**limit_values(max_csv_size, max_zip_ratio))
     bounds.check_limits()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputWarning
+from tiler.errors import InputWarning
 
 GEOMETRY_LABELS = {"asc": "ascending", "desc": "descending", "up": "vertical", "east": "east-west"}
 

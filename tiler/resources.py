@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import BuildError
+from tiler.errors import BuildError
 
 PACKAGE = Path(__file__).resolve().parent
 

@@ -55,7 +55,7 @@ cp "$site"/licenses/LICENSE-*.txt "$vendor/"
 
 version() { node -p "require('$modules/$1/package.json').version"; }
 
-# Natural Earth (public domain) as TopoJSON: read at BUILD time by tiler/basemap.py to make the
+# Natural Earth (public domain) as TopoJSON: read at BUILD time by tiler/basemap/choices.py to make the
 # offline basemap, so it lives beside site/vendor/ and is not copied into every site's assets.
 naturalearth="$site/naturalearth"
 rm -rf "$naturalearth"

@@ -6,7 +6,7 @@ docs/egms-format.md#columns (names, order and precision). Values are produced un
 
 from __future__ import annotations
 
-from .. import egms
+from tiler.inputs import egms
 
 NEW_NAMES_FROM = 2020  # first period start year with the renamed columns (2020-2024)
 RENAMED = {"height": "height_ortho", "height_wgs84": "height_ellipse", "rmse": "rmse_ts"}

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import pid
+from tiler.inputs import pid
+
 from . import field, layout, points, series
 from .dates import Acquisition
 from .plan import FileSpec

@@ -11,7 +11,8 @@ from datetime import date
 
 import numpy as np
 
-from .. import pid
+from tiler.inputs import pid
+
 from . import field, points, series
 from .l2 import BLOCK, Block
 from .layout import TILE

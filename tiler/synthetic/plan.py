@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from .. import egms
+from tiler.inputs import egms
+
 from . import layout
 from .seeds import rng
 

@@ -8,7 +8,8 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..progress import LiveProgress
+from tiler.progress import LiveProgress
+
 from .writer import Written
 
 LOG_EVERY = 30.0  # seconds between progress lines when stderr is not a terminal

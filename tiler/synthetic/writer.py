@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .. import egms
-from ..errors import TilerError
+from tiler.errors import TilerError
+from tiler.inputs import egms
+
 from . import columns, csvtext, dates, l2, l3, metadata
 from .plan import FileSpec
 

@@ -1,0 +1,407 @@
+"""The build on Dask distributed (`--dask-local N`, `--scheduler ADDRESS`): one layer's stages
+as tasks on a cluster's workers, with the same output as the single-machine build.
+
+Per input file, on workers: read the static columns (`stage_unit`). On the client, in the
+single-machine order of units: first ids and the outlines of earlier units (counts and
+outlines only; with --dedupe a short chain of worker tasks). Per file, on workers: ids, chunks
+and tile features by partition (`write_unit`). Per partition (a tile at the partition zoom,
+tiler/tiles/partition.py): statistics for the maximum zoom, a thinned sample for the overview, and
+tippecanoe from the partition zoom to the maximum zoom. Per layer: the overview's tippecanoe
+run for the zooms above, and the merge of the disjoint tile sets (tiler/tiles/merge.py). The
+client writes the layer's indexes (tiler/layer/passes.py) and the site, and publishes atomically.
+
+Workers must run the same egms-tiler version and see the inputs, OUT's parent directory and
+the shared directory at the same paths (a shared filesystem); both are checked first.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from tiler import __version__
+from tiler.distributed.tasks import (
+    Failed,
+    Staged,
+    TileJob,
+    UnitDone,
+    UnitPlan,
+    dedupe_unit,
+    guarded,
+    merge_tiles,
+    part_file,
+    partition_stats,
+    pid_file,
+    sample_partition,
+    stage_unit,
+    tile,
+    worker_view,
+    write_pid_group,
+    write_unit,
+)
+from tiler.errors import BuildError, TilerError
+from tiler.inputs.egms import ATTRIBUTION
+from tiler.layer.passes import LayerJob, LayerResult, _LayerState
+from tiler.layer.pidindex import bucket_count, pid_manifest
+from tiler.layer.serieschunks import chunks_needed
+from tiler.model import Source
+from tiler.tiles import partition, tippecanoe
+from tiler.tiles.features import SOURCE_LAYER
+from tiler.tiles.zoomchoice import tile_max_zoom
+
+EXTRA = "pip install 'egms-tiler[distributed]'"
+RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
+LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
+PID_GROUP = 256  # pid-index buckets per task (~1M points)
+UNCHANGED = "the build stopped and the previous site is unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterOptions:
+    scheduler: str | None = None  # tcp://host:port of a running Dask scheduler
+    local_workers: int | None = None  # or a LocalCluster of this many worker processes
+    shared_dir: Path | None = None  # scratch every worker sees [default: the build's own]
+    partition_zoom: int | None = None  # None: chosen per layer (partition.auto_zoom)
+    log: Callable[[str], None] = print  # one line per layer: the wall time of its phases
+
+
+@contextmanager
+def cluster(options: ClusterOptions, scratch: Path) -> Iterator[Cluster]:
+    """A client of the scheduler (or of a new LocalCluster), checked, for the whole build."""
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise BuildError(f"--dask-local and --scheduler need Dask distributed: {EXTRA}") from None
+    root = scratch_root(options.shared_dir or scratch)
+    try:
+        if options.scheduler is not None:
+            with connected(Client, options.scheduler) as client:
+                yield Cluster(client, options, root)
+            return
+        settings = {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
+        with dask.config.set(settings), LocalCluster(
+            n_workers=options.local_workers, threads_per_worker=1, processes=True,
+            dashboard_address=":0", silence_logs=logging.ERROR,
+        ) as local, Client(local) as client:  # fmt: skip
+            yield Cluster(client, options, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def scratch_root(base: Path) -> Path:
+    """This build's own directory in the shared scratch space."""
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="dask-", dir=base))
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write into {base}: {exc.strerror}; choose another --shared-dir"
+        ) from None
+
+
+@contextmanager
+def connected(client_class: Any, address: str) -> Iterator[Any]:
+    try:
+        client = client_class(address, timeout="30s")
+    except (OSError, TimeoutError) as exc:
+        raise BuildError(
+            f"cannot reach the Dask scheduler at {address}: {exc}; start one "
+            "(`dask scheduler`, then `dask worker ADDRESS` on each machine) or use --dask-local N"
+        ) from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=60)
+        except TimeoutError:
+            raise BuildError(f"the Dask scheduler at {address} has no worker") from None
+        yield client
+
+
+class Cluster:
+    """Submits a build's tasks and turns their failures into one-line build errors."""
+
+    def __init__(self, client: Any, options: ClusterOptions, root: Path) -> None:
+        self.client = client
+        self.options = options
+        self.root = root
+        self.log = options.log
+        self.token = uuid.uuid4().hex[:8]
+        self.check_workers()
+
+    def check_workers(self) -> None:
+        """Every worker runs this egms-tiler version and can write the shared directory."""
+        views = self.client.run(worker_view, str(self.root))
+        for worker, (version, writable) in sorted(views.items()):
+            if version != __version__:
+                raise BuildError(
+                    f"Dask worker {worker} runs egms-tiler {version}, not {__version__}; "
+                    "install the same version on every worker"
+                )
+            if not writable:
+                raise BuildError(
+                    f"Dask worker {worker} cannot write {self.root}; workers need a shared "
+                    "filesystem at the same path (--shared-dir, -o)"
+                )
+
+    def submit(self, task: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
+        key = f"{task.__name__}-{self.token}-{uuid.uuid4().hex[:12]}"
+        return self.client.submit(
+            guarded, task, *args, key=key, retries=RETRIES, pure=False, priority=priority
+        )
+
+    def value(self, future: Any, what: str) -> Any:
+        """The task's result; a failure becomes a BuildError naming `what` was being done."""
+        from distributed.scheduler import KilledWorker
+
+        try:
+            result = future.result()
+        except KilledWorker:
+            raise BuildError(f"{what}: the Dask worker running it died (killed, or out of "
+                             f"memory) too many times; {UNCHANGED}") from None  # fmt: skip
+        except TilerError:
+            raise
+        except Exception as exc:
+            raise BuildError(f"{what} failed on a Dask worker ({type(exc).__name__}: {exc}); "
+                             f"{UNCHANGED}") from exc  # fmt: skip
+        if isinstance(result, Failed):
+            raise result.error()
+        return result
+
+    def values(self, futures: list[tuple[Any, str]]) -> list[Any]:
+        return [self.value(future, what) for future, what in futures]
+
+    def build_layer(self, job: LayerJob) -> LayerResult | None:
+        """The distributed twin of tiler.layer.passes.build_layer: same files, same result."""
+        scratch = self.root / job.key.id
+        layer_dir = job.data_dir / job.key.id
+        (layer_dir / "ts").mkdir(parents=True)
+        state = _LayerState()
+        clock = Clock()
+        plans = self.plan_units(job, scratch, layer_dir, state)
+        clock.mark("read")
+        if not plans:
+            shutil.rmtree(layer_dir)
+            return None
+        done = self.values([(self.submit(write_unit, plan), f"writing {plan.source.display}")
+                            for plan in plans])  # fmt: skip
+        for unit in done:
+            absorb(state, unit.state)
+        clock.mark("ids+chunks")
+        pid_index = self.pid_index(job, plans, layer_dir / "pid")
+        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles", plans[0].zoom).make(
+            done, clock
+        )
+        self.values(pid_index)
+        result = state.finish(job, layer_dir, tiles, pid_manifest(job.key.id, plans[0].buckets))
+        clock.mark("indexes")
+        self.log(f"{job.key.id} on Dask: {clock}")
+        return result
+
+    def pid_index(self, job: LayerJob, plans: list[UnitPlan], folder: Path) -> list[Any]:
+        """The pid index's buckets, written by groups on the workers (while tiles are made)."""
+        buckets = plans[0].buckets
+        files = [pid_file(plan.scratch, plan.index) for plan in plans]
+        return [
+            (self.submit(write_pid_group, files, range(first, min(first + PID_GROUP, buckets)),
+                         buckets, folder), f"writing the pid index of {job.key.id}")
+            for first in range(0, buckets, PID_GROUP)
+        ]  # fmt: skip
+
+    def plan_units(
+        self, job: LayerJob, scratch: Path, layer_dir: Path, state: _LayerState
+    ) -> list[UnitPlan]:
+        """Stage every file on the workers, then place the units as build_layer would."""
+        paths = [scratch / f"staged-{index}.arrow" for index in range(len(job.sources))]
+        staged: list[Staged] = self.values([
+            (self.submit(stage_unit, source, job.keep, path), f"reading {source.display}")
+            for source, path in zip(job.sources, paths, strict=True)
+        ])  # fmt: skip
+        plans: list[UnitPlan] = []
+        outlines: list[shapely.Geometry | None] = []
+        next_id = points = 0
+        for source, path, unit in zip(job.sources, paths, staged, strict=True):
+            if job.on_rows:
+                job.on_rows(unit.rows)
+            state.warnings += unit.warnings
+            if not unit.rows:
+                continue
+            earlier = nearby(outlines, unit.outline)
+            count, outline = self.kept(job, source, path, unit, earlier)
+            if count == 0:
+                continue
+            plans.append(UnitPlan(job.key, source, path, len(plans), next_id, earlier,
+                                  job.dedupe, job.chunk_size, layer_dir, scratch, 0))  # fmt: skip
+            outlines.append(outline)
+            next_id += chunks_needed(count, job.chunk_size) * job.chunk_size
+            points += count
+        zoom = self.options.partition_zoom or partition.auto_zoom(
+            [o.bounds for o in outlines if o is not None], self.workers()
+        )
+        return [replace(plan, buckets=bucket_count(points), zoom=zoom) for plan in plans]
+
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def kept(
+        self, job: LayerJob, source: Source, path: Path, unit: Staged,
+        earlier: tuple[shapely.Geometry, ...],
+    ) -> tuple[int, shapely.Geometry | None]:  # fmt: skip
+        """Points the unit keeps and their outline (--dedupe drops those earlier units cover)."""
+        if not job.dedupe:
+            return unit.rows, unit.outline
+        future = self.submit(dedupe_unit, source, path, earlier)
+        found: tuple[int, shapely.Geometry | None]
+        found = self.value(future, f"--dedupe of {source.display}")
+        return found
+
+
+def nearby(
+    outlines: list[shapely.Geometry | None], outline: shapely.Geometry | None
+) -> tuple[shapely.Geometry, ...]:  # fmt: skip
+    """The earlier outlines whose bounding box meets this unit's: the only ones that can cover
+    its points (a unit never carries the whole layer's outlines to its worker)."""
+    if outline is None:
+        return ()
+    box = shapely.box(*outline.bounds)
+    return tuple(
+        other
+        for other in outlines
+        if other is not None and shapely.intersects(box, shapely.box(*other.bounds))
+    )
+
+
+def absorb(total: _LayerState, part: _LayerState) -> None:
+    """Add one unit's state (from a worker) to the layer's, in unit order."""
+    total.units += part.units
+    total.outlines += part.outlines
+    total.index_rows += part.index_rows
+    total.pids += part.pids
+    total.ids += part.ids
+    total.stats.merge(part.stats)
+    total.columns |= part.columns
+    total.dates |= part.dates
+    total.points += part.points
+    box = part.bounds
+    total.bounds.add(np.array([box.west, box.east]), np.array([box.south, box.north]))
+
+
+class LayerTiles:
+    """A layer's tiles: statistics, overview sample and tippecanoe per partition, merge."""
+
+    def __init__(
+        self, cluster: Cluster, job: LayerJob, scratch: Path, output: Path, zoom: int
+    ) -> None:
+        self.cluster = cluster
+        self.scratch = scratch
+        self.output = output
+        self.zoom = zoom
+        self.level = job.key.level
+        self.options = tippecanoe.TileOptions(
+            source=Path(), output=output, layer=SOURCE_LAYER, name=f"EGMS {job.key.label}",
+            attribution=ATTRIBUTION, temp_dir=scratch, cwd=scratch,
+        )  # fmt: skip
+
+    def where(self, key: int) -> str:
+        return f"partition {self.zoom}/{key >> self.zoom}/{key & ((1 << self.zoom) - 1)}"
+
+    def files(self, units: dict[int, list[int]], key: int, kind: str) -> list[Path]:
+        return [part_file(self.scratch, key, index, kind) for index in units.get(key, [])]
+
+    def sample_files(self, own: dict[int, list[int]], key: int) -> list[tuple[Path, Path]]:
+        lines, points = self.files(own, key, "own.geojsonl"), self.files(own, key, "own.npz")
+        return list(zip(lines, points, strict=True))
+
+    def make(self, done: list[UnitDone], clock: Clock) -> Path:
+        own: dict[int, list[int]] = {}
+        near: dict[int, list[int]] = {}
+        for index, unit in enumerate(done):
+            for key in unit.partitions:
+                own.setdefault(key, []).append(index)
+            for key in unit.neighbours:
+                near.setdefault(key, []).append(index)
+        stats = self.cluster.values([
+            (self.cluster.submit(partition_stats, key, self.files(own, key, "own.npz"), self.zoom),
+             f"statistics of {self.where(key)}")
+            for key in sorted(own)
+        ])  # fmt: skip
+        base = partition.max_zoom(stats, self.zoom)  # every point from here up
+        top = tile_max_zoom(self.level, base)
+        clock.mark("zoom")
+        if top < self.zoom:  # a sparse layer: one run over every point
+            sources = [path for key in sorted(own) for path in self.files(own, key, "own.geojsonl")]
+            self.run_tile(self.output, sources, (0, top), base, "tiling the layer")
+            clock.mark("tiles (one run)")
+            return self.output
+        samples = self.samples(stats, own, base)
+        keys = sorted(set(own) | set(near))
+        tiling = self.partitions(keys, own, near, top, base)
+        overview = self.run_tile(
+            self.scratch / "overview.pmtiles", self.cluster.values(samples), (0, self.zoom - 1),
+            base, "tiling the overview",
+        )  # fmt: skip
+        parts = [(overview, None), *zip(self.cluster.values(tiling), keys, strict=True)]
+        clock.mark(f"tiles ({len(keys)} partitions + overview)")
+        future = self.cluster.submit(merge_tiles, parts, self.output, self.zoom, top)
+        self.cluster.value(future, f"merging the tiles of {self.output.parent.name}")
+        clock.mark("merge")
+        return self.output
+
+    def run_tile(
+        self, output: Path, sources: list[Path], zooms: tuple[int, int], base: int, what: str
+    ) -> Path:
+        job = TileJob(replace(self.options, output=output), tuple(sources), zooms, base)
+        path: Path = self.cluster.value(self.cluster.submit(tile, job, priority=1), what)
+        return path
+
+    def samples(
+        self, stats: list[partition.ZoomStats], own: dict[int, list[int]], base: int
+    ) -> list[tuple[Any, str]]:
+        """The overview's sample of every partition (submitted first: they are quick)."""
+        densest = partition.densest_per_zoom(stats, self.zoom)[self.zoom - 1]
+        share = partition.overview_share(base, self.zoom, densest)
+        return [
+            (self.cluster.submit(sample_partition, self.sample_files(own, key), share,
+                                 self.scratch / "overview" / f"{key}.geojsonl", priority=1),
+             f"sampling {self.where(key)} for the overview")
+            for key in sorted(own)
+        ]  # fmt: skip
+
+    def partitions(
+        self, keys: list[int], own: dict[int, list[int]], near: dict[int, list[int]], top: int,
+        base: int,
+    ) -> list[tuple[Any, str]]:  # fmt: skip
+        """Each partition's run from the partition zoom to `top` (every point from `base` up)."""
+        futures = []
+        for key in keys:
+            sources = self.files(own, key, "own.geojsonl") + self.files(near, key, "near.geojsonl")
+            job = TileJob(replace(self.options, output=self.scratch / f"p{key}.pmtiles"),
+                          tuple(sources), (self.zoom, top), base)  # fmt: skip
+            futures.append((self.cluster.submit(tile, job), f"tiling {self.where(key)}"))
+        return futures
+
+
+class Clock:
+    """Wall time of a layer's phases, for one log line."""
+
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+        self.last = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases.append(f"{phase} {now - self.last:.1f} s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(self.phases)

@@ -1,0 +1,29 @@
+"""Files the build writes or reuses: deterministic gzip, and hard links where a copy would do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from isal import isal_zlib
+
+GZIP_LEVEL = 2
+GZIP_WBITS = 31  # deflate in a gzip member; ISA-L writes no name and mtime 0: identical builds
+
+
+def write_gzip(path: Path, *parts: bytes | memoryview) -> None:
+    """The parts, one after the other, as one deterministic gzip member (no name, mtime 0)."""
+    compressor = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, GZIP_WBITS)
+    with open(path, "wb") as out:
+        for part in parts:
+            out.write(compressor.compress(part))
+        out.write(compressor.flush())
+
+
+def link_or_copy(source: str, destination: str) -> None:
+    """A hard link (a reused file costs no space), or a copy across file systems."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)

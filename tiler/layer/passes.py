@@ -1,0 +1,366 @@
+"""Build one layer (level × period × geometry): ids, chunks, tile features, then tippecanoe."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import shapely
+
+from tiler.errors import InputError, InputWarning
+from tiler.inputs.egms import ATTRIBUTION, iso_date
+from tiler.layer.attributestats import AttributeStats, sample_step
+from tiler.layer.outlines import unit_outline, write_outlines
+from tiler.layer.pidindex import write_pid_index
+from tiler.layer.processing_unit import PointFilter, StagedUnit, stage
+from tiler.layer.serieschunks import (
+    ChunkSpec,
+    PointsWriter,
+    UnitChunks,
+    chunk_path_template,
+    chunks_needed,
+    write_spooled_chunks,
+    write_unit_chunks,
+)
+from tiler.layer.seriesprefetch import Spooler
+from tiler.memory import give_back
+from tiler.model import LayerKey, Source
+from tiler.spatial import Bounds
+from tiler.tiles import runs, sampling, tippecanoe
+from tiler.tiles.features import SOURCE_LAYER, FeatureFiles, geojson_lines, tile_attributes
+from tiler.tiles.zoomchoice import (
+    MAX_POINTS_PER_TILE,
+    MAX_ZOOM,
+    densest_per_zoom,
+    guessed_zoom,
+    in_densest_tile,
+    max_zoom_from,
+    tile_max_zoom,
+    tile_width_m,
+)
+
+FEATURE_SLICE = 65_536  # points turned into GeoJSON text at a time
+
+
+@dataclass(slots=True)
+class LayerResult:
+    """What the manifest needs to know about a finished layer."""
+
+    key: LayerKey
+    points: int
+    bounds: list[float]
+    units: list[dict[str, Any]]
+    attributes: list[str]
+    stats: dict[str, dict[str, float]]
+    chunk_size: int
+    chunks: int
+    tiles: Path
+    pids: dict[str, object]
+    dates: list[str] = field(default_factory=list)
+    warnings: list[InputWarning] = field(default_factory=list)
+
+    @property
+    def velocity(self) -> dict[str, float | None]:
+        """The colour scale's default clip: 2nd and 98th percentiles of the velocities."""
+        found = self.stats.get("velocity")
+        return {"p02": found["p02"], "p98": found["p98"]} if found else {"p02": None, "p98": None}
+
+
+@dataclass(slots=True, kw_only=True)
+class LayerJob:
+    key: LayerKey
+    sources: list[Source]
+    data_dir: Path  # OUT(staging)/data
+    scratch_dir: Path
+    chunk_size: int
+    on_rows: Callable[[int], None] | None = None
+    keep: PointFilter | None = None  # --clip
+    dedupe: bool = False  # drop points on ground an earlier unit of the layer covers
+    on_bounds: Callable[[list[float]], None] | None = None  # the bounds are final (after pass 1)
+
+
+def build_layer(job: LayerJob) -> LayerResult | None:
+    """Build one layer in two passes over its files.
+
+    Pass 1 reads the small columns of every unit, assigns ids and writes the tile features;
+    tippecanoe then tiles them in the background while pass 2 writes the chunks from the
+    series, which a background thread has been reading since the start (seriesprefetch.py).
+    None when no point is left (all outside the --clip area).
+    """
+    layer_dir = job.data_dir / job.key.id
+    (layer_dir / "ts").mkdir(parents=True)
+    spooler = None if job.keep else Spooler(job.sources, job.scratch_dir, job.key.id)
+    try:
+        return _build_layer(job, layer_dir, spooler)
+    finally:
+        if spooler is not None:
+            spooler.close()
+
+
+def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> LayerResult | None:
+    features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
+    state = _LayerState()
+    for source in job.sources:
+        unit = stage(source, job.scratch_dir / f"{job.key.id}.static", job.on_rows, job.keep)
+        try:
+            state.warnings += unit.warnings
+            give_back()  # the CSV blocks
+            if unit.rows:
+                _add_unit(job, state, len(state.units), unit, features)
+        finally:
+            unit.close()
+        del unit
+        give_back()
+    if not state.units:
+        shutil.rmtree(features.directory)
+        shutil.rmtree(layer_dir)
+        return None
+    if job.on_bounds is not None:
+        job.on_bounds(state.bounds.as_list())
+    tiles = layer_dir / "tiles.pmtiles"
+    options = tippecanoe.TileOptions(
+        source=(),
+        output=tiles,
+        layer=SOURCE_LAYER,
+        name=f"EGMS {job.key.label}",
+        attribution=ATTRIBUTION,
+        temp_dir=job.scratch_dir,
+        subject=tiling_subject(job.key.id, job.sources),
+        cwd=job.data_dir.parent,
+    )
+    chunks = partial(_write_chunks, job, state, layer_dir, spooler)
+    layer_pyramid = _pyramid(state, features, job.key.level)
+    state.recipe = runs.tile_layer(options, layer_pyramid, chunks)
+    shutil.rmtree(features.directory)
+    return state.finish(job, layer_dir, tiles, state.pid_entry)
+
+
+def tiling_subject(layer_id: str, sources: list[Source], named: int = 3) -> str:
+    """'layer ID (from FILE, FILE and 5 more)': what a tippecanoe failure names."""
+    files = ", ".join(source.display for source in sources[:named])
+    more = f" and {len(sources) - named} more" if len(sources) > named else ""
+    return f"layer {layer_id} (from {files}{more})"
+
+
+def _pyramid(state: _LayerState, features: FeatureFiles, level: str) -> runs.Pyramid:
+    lon, lat = state.all_points()
+    densest = densest_per_zoom(lon, lat, MAX_ZOOM)
+    if densest[MAX_ZOOM] > MAX_POINTS_PER_TILE:
+        raise crowded_tile(state.pending, lon, lat)
+    base = max_zoom_from(guessed_zoom(lon, lat), densest)
+    zoom = tile_max_zoom(level, base)
+    # band 0 (rank < 0.4^0): every point, at each zoom from the base zoom up
+    first_bands = sampling.zoom_bands(densest[: base + 1]) + [0] * (zoom - base)
+    files = {divmod(key, sampling.BANDS): path for key, path in features.paths.items()}
+    return runs.Pyramid(files, zoom, first_bands)
+
+
+FIRST_DATA_LINE = 2  # a file's data row 0 is its line 2, after the header
+
+
+def crowded_tile(units: list[UnitChunks], lon: np.ndarray, lat: np.ndarray) -> InputError:
+    """The error for points too dense for any zoom's tiles: naming the file with the most of
+    them in the densest tile, and where it is.
+
+    No EGMS data comes near this (a burst has a few hundred points in a tile of the maximum
+    zoom); stacked points are broken coordinates, which tippecanoe would fail on or drop.
+    """
+    inside = in_densest_tile(lon, lat, MAX_ZOOM)
+    counts = np.array([unit.count for unit in units])
+    starts = np.cumsum(counts) - counts
+    per_unit = np.add.reduceat(inside.astype(np.int64), starts)
+    worst = int(np.argmax(per_unit))
+    unit, start = units[worst], int(starts[worst])
+    rows = unit.file_rows()[inside[start : start + unit.count]]
+    total, here = int(inside.sum()), int(per_unit[worst])
+    share = "" if here == total else f" ({here:,} of them from this file)"
+    problem = (f"{total:,} points{share} {_spot(lon[inside], lat[inside])}: more than the "
+               f"{MAX_POINTS_PER_TILE:,} one map tile can hold")  # fmt: skip
+    fix = "check the latitude/longitude columns: EGMS points lie metres apart, never stacked"
+    return InputError(unit.source.display, problem, fix, line=int(rows.min()) + FIRST_DATA_LINE)
+
+
+def _spot(lon: np.ndarray, lat: np.ndarray) -> str:
+    """Where a crowd of points is, in words."""
+    west, east, south, north = lon.min(), lon.max(), lat.min(), lat.max()
+    if west == east and south == north:
+        return f"share one position ({west:.6f}, {south:.6f})"
+    lon_mid, lat_mid = (west + east) / 2, (south + north) / 2
+    width = tile_width_m(lat_mid, MAX_ZOOM)
+    return f"lie within one {width:.0f} m square around ({lon_mid:.6f}, {lat_mid:.6f})"
+
+
+def _write_chunks(
+    job: LayerJob, state: _LayerState, layer_dir: Path, spooler: Spooler | None
+) -> None:  # fmt: skip
+    """Pass 2: every unit's series into its chunks (runs while tippecanoe tiles).
+
+    Without a --clip area the series were spooled early (seriesprefetch.py): with one, most
+    files may have no point left, and spooling them would be wasted.
+    """
+    for index, unit in enumerate(state.pending):
+        spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
+        if spooler is None:
+            scratch = job.scratch_dir / f"{job.key.id}-{index}.series"
+            state.index_rows += write_unit_chunks(unit, spec, scratch)
+            continue
+        state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
+        spooler.done_with(unit.source)
+    for unit in state.pending:
+        unit.points.unlink()
+    state.pending.clear()
+    # here rather than after the tiles: this thread is otherwise idle until tippecanoe ends
+    state.pid_entry = write_pid_index(layer_dir, job.key.id, state.pids, state.ids)
+    state.pids, state.ids = [], []
+
+
+class _LayerState:
+    def __init__(self) -> None:
+        self.next_id = 0
+        self.points = 0
+        self.bounds = Bounds()
+        self.units: list[dict[str, Any]] = []
+        self.outlines: list[shapely.Geometry | None] = []
+        self.index_rows: list[list[float | int]] = []
+        self.pids: list[pa.Array] = []
+        self.ids: list[np.ndarray] = []
+        self.stats = AttributeStats()
+        self.columns: set[str] = set()
+        self.dates: set[str] = set()
+        self.warnings: list[InputWarning] = []
+        self.pending: list[UnitChunks] = []  # units whose chunks pass 2 writes
+        self.pid_entry: dict[str, object] | None = None  # the pid index, once written
+        self.recipe = ""
+
+    def all_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """Longitudes and latitudes of every point staged so far."""
+        positions = [unit.lonlat() for unit in self.pending]
+        return (
+            np.concatenate([lon for lon, _ in positions]),
+            np.concatenate([lat for _, lat in positions]),
+        )
+
+    def covered(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Points on ground that an earlier unit of the layer already covers (burst overlaps)."""
+        earlier = [outline for outline in self.outlines if outline is not None]
+        if not earlier:
+            return np.zeros(lon.shape, dtype=bool)
+        return np.asarray(shapely.intersects_xy(shapely.union_all(earlier), lon, lat), dtype=bool)
+
+    def finish(
+        self, job: LayerJob, layer_dir: Path, tiles: Path, pids: dict[str, object] | None = None
+    ) -> LayerResult:
+        """Write the layer-wide files (chunk index, pid index, outlines) and sum up.
+
+        `pids`: the manifest entry of a pid index already written (a Dask build writes it).
+        """
+        index = {"layer": job.key.id, "size": job.chunk_size, "chunks": self.index_rows}
+        (layer_dir / "index.json").write_text(json.dumps(index, separators=(",", ":")))
+        write_outlines(layer_dir / "units.geojson", self.units, self.outlines)
+        return LayerResult(
+            key=job.key,
+            points=self.points,
+            bounds=self.bounds.as_list(),
+            units=self.units,
+            attributes=tile_attributes(self.columns),
+            stats=self.stats.summary(),
+            chunk_size=job.chunk_size,
+            chunks=len(self.index_rows),
+            tiles=tiles,
+            pids=pids or write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
+            dates=sorted(self.dates),
+            warnings=self.warnings,
+        )
+
+
+def _add_unit(
+    job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, features: FeatureFiles
+) -> None:
+    """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats."""
+    covered = state.covered(unit.lon, unit.lat)
+    order = unit.curve_order()
+    if job.dedupe:
+        order = order[~covered[order]]
+    count = len(order)
+    if count == 0:
+        return
+    first_id = state.next_id
+    ids = np.arange(first_id, first_id + count, dtype=np.int64)
+    unit.reorder(order)
+    overlap = covered[order] if covered.any() and not job.dedupe else None
+    points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
+    _write_features(state, index, unit, order, overlap, ids, features, points)
+    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, unit.static.names))
+    state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
+    state.points += count
+    state.bounds.add(unit.lon, unit.lat)
+    entry = unit_entry(index, unit, first_id, count)
+    entry["overlap" if not job.dedupe else "overlap_dropped"] = int(covered.sum())
+    state.units.append(entry)
+    state.outlines.append(unit_outline(unit.lon, unit.lat))
+    state.pids.append(unit.pid)
+    state.ids.append(ids)
+    state.columns.update(unit.static.names, ["overlap"] if overlap is not None else [])
+    state.dates.update(unit.source.dates)
+
+
+def _write_features(
+    state: _LayerState, index: int, unit: StagedUnit, order: np.ndarray,
+    overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
+) -> None:  # fmt: skip
+    """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
+    tile features, statistics and the chunk inputs pass 2 reads (`UnitChunks.points`)."""
+    step = sample_step(len(ids))
+    keys = sampling.file_keys(unit.lon, unit.lat, ids)  # a tile's floor is the unit's
+    writer = PointsWriter(points)
+    try:
+        for part in _slices(len(ids)):
+            static = unit.static.rows(order[part])
+            if overlap is not None:
+                static["overlap"] = np.where(overlap[part], 1.0, np.nan)
+            lon, lat = unit.lon[part], unit.lat[part]
+            lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index)
+            features.write(keys[part], lines, lon, lat)
+            state.stats.add(static, part.start, step)
+            writer.add(lon, lat, static, unit.file_rows[part])
+    finally:
+        writer.close()
+
+
+def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:
+    return [slice(start, start + size) for start in range(0, count, size)]
+
+
+def unit_entry(index: int, unit: StagedUnit, first_id: int, points: int) -> dict[str, Any]:
+    source = unit.source
+    entry: dict[str, Any] = {
+        "index": index, "name": source.stem, "first_id": first_id, "points": points,
+        "dates": len(source.dates), "first_date": iso_date(source.dates[0]),
+        "last_date": iso_date(source.dates[-1]),
+    }  # fmt: skip
+    for name in ("track", "burst", "swath", "tile"):
+        value = getattr(source, name)
+        if value is not None:
+            entry[name] = value
+    return entry
+
+
+def tile_zooms(path: Path) -> tuple[int, int]:
+    """(minzoom, maxzoom) from a PMTiles header."""
+    from pmtiles.reader import MmapSource, Reader
+
+    with open(path, "rb") as stream:
+        header = Reader(MmapSource(stream)).header()
+    return int(header["min_zoom"]), int(header["max_zoom"])
+
+
+def chunk_manifest(layer_id: str, size: int) -> dict[str, object]:
+    return {"path": chunk_path_template(layer_id), "size": size, "encoding": "gzip"}

@@ -1,0 +1,86 @@
+"""pid → feature id lookup, split into small hashed buckets the viewer loads one at a time.
+
+Bucket of a pid: FNV-1a (32 bit) of its UTF-8 bytes, modulo the bucket count; the viewer
+computes the same hash (docs/site-data.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from tiler.files import write_gzip
+
+PIDS_PER_BUCKET = 4096
+FNV_OFFSET = 0x811C9DC5
+FNV_PRIME = 0x01000193
+BUCKET_SUFFIX = ".json.gz"
+
+
+def fnv1a32(pids: pa.Array) -> np.ndarray:
+    """FNV-1a hashes (uint32) of every string, vectorised over the strings' byte positions."""
+    array = pa.array(pids, pa.string()) if not isinstance(pids, pa.Array) else pids
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    hashes = np.full(len(array), FNV_OFFSET, dtype=np.uint64)
+    for k in range(int(lengths.max()) if len(lengths) else 0):
+        live = lengths > k
+        byte = data[starts[live] + k].astype(np.uint64)
+        hashes[live] = ((hashes[live] ^ byte) * FNV_PRIME) & 0xFFFFFFFF
+    return hashes.astype(np.uint32)
+
+
+def bucket_count(points: int) -> int:
+    return max(1, -(-points // PIDS_PER_BUCKET))
+
+
+def write_pid_index(
+    layer_dir: Path, layer_id: str, pids: list[pa.Array], ids: list[np.ndarray]
+) -> dict[str, object]:
+    """Write `pid/<bucket>.json.gz` for the whole layer; return the manifest's `pids` entry."""
+    all_pids = (
+        pa.concat_arrays([p.cast(pa.string()) for p in pids]) if pids else pa.array([], pa.string())
+    )
+    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    buckets = bucket_count(len(all_ids))
+    folder = layer_dir / "pid"
+    folder.mkdir()
+    write_buckets(folder, all_pids, all_ids, range(buckets), buckets)
+    return pid_manifest(layer_id, buckets)
+
+
+def pid_manifest(layer_id: str, buckets: int) -> dict[str, object]:
+    return {
+        "path": f"{layer_id}/pid/{{bucket}}{BUCKET_SUFFIX}",
+        "buckets": buckets,
+        "hash": "fnv1a32",
+    }
+
+
+def buckets_of(pids: pa.Array, buckets: int) -> np.ndarray:
+    return fnv1a32(pids) % np.uint32(buckets)
+
+
+def write_buckets(
+    folder: Path, pids: pa.Array, ids: np.ndarray, which: range, buckets: int
+) -> None:  # fmt: skip
+    """Write the buckets `which` (of `buckets`) from every pid they hold, given in id order."""
+    bucket_of = buckets_of(pids, buckets)
+    order = np.argsort(bucket_of, kind="stable")
+    bounds = np.searchsorted(bucket_of[order], np.arange(which.start, which.stop + 1))
+    names, sorted_ids = pids.take(pa.array(order)), ids[order]
+    for position, bucket in enumerate(which):
+        lo, hi = int(bounds[position]), int(bounds[position + 1])
+        # Python objects a bucket at a time: a layer's pids as str would be ~70 B a point
+        mapping = dict(zip(names[lo:hi].to_pylist(), sorted_ids[lo:hi].tolist(), strict=True))
+        text = json.dumps(mapping, separators=(",", ":"), ensure_ascii=False)
+        write_gzip(folder / f"{bucket}{BUCKET_SUFFIX}", text.encode())

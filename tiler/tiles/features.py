@@ -1,0 +1,190 @@
+"""Tile features: the per-point attributes that go into the vector tiles, as GeoJSON lines.
+
+Built with pyarrow compute (no per-point Python) and fed to tippecanoe as newline-delimited
+GeoJSON, which it can read in parallel (-P) and where a missing value is simply left out.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tiler.tiles.zoomchoice import world_xy
+
+# tile attribute, internal column name, decimals written by EGMS
+TILE_FIELDS = (
+    ("velocity", "mean_velocity", 1),
+    ("velocity_std", "mean_velocity_std", 1),
+    ("coherence", "temporal_coherence", 2),
+    ("height", "height", 1),
+    ("acceleration", "acceleration", 2),
+    ("seasonality", "seasonality", 1),
+    ("rmse", "rmse", 1),
+    ("overlap", "overlap", 0),  # 1 where an earlier burst of the layer covers the ground
+)
+# Per-point values a time-series chunk carries beside pid, lon, lat and v (the velocity): the
+# tile attributes, and L2's incidence and track angles (the line of sight: its unit vector is
+# derived from them, to 0.001 of the files' los_east/north/up), so that every point of a drawn
+# area can be exported with them without its tiles, and a point's panel names its geometry.
+CHUNK_FIELDS = (
+    *((attr, column, decimals) for attr, column, decimals in TILE_FIELDS
+      if attr not in ("velocity", "overlap")),
+    ("incidence_angle", "incidence_angle", 2),
+    ("track_angle", "track_angle", 2),
+)  # fmt: skip
+COORD_DECIMALS = 7
+TEXT_TABLE_LIMIT = 1 << 17
+SOURCE_LAYER = "points"
+
+
+def tile_attributes(available: set[str]) -> list[str]:
+    """Attribute names the tiles of a layer carry, given the internal columns its files have."""
+    names = ["pid"] + [attr for attr, column, _ in TILE_FIELDS if column in available]
+    return [*names, "unit"]
+
+
+def number_text(values: np.ndarray, decimals: int) -> pa.Array:
+    """The values rounded to `decimals` as text (null where not finite): tiles and chunks.
+
+    Looked up in a table of every text up to ±TEXT_TABLE_LIMIT units of the last decimal (a
+    gather, not formatting: 3x faster), else formatted.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.rint(values * 10.0**decimals)
+    finite = np.isfinite(scaled)
+    if decimals > 2 or np.abs(scaled[finite]).max(initial=0) >= TEXT_TABLE_LIMIT:
+        return _formatted(values, decimals)
+    index = np.where(finite, scaled + TEXT_TABLE_LIMIT, 0).astype(np.int64)
+    index[(scaled == 0) & np.signbit(scaled)] = 2 * TEXT_TABLE_LIMIT  # "-0", as formatted
+    return _number_texts(decimals).take(pa.array(index, mask=~finite))
+
+
+def _formatted(values: np.ndarray, decimals: int) -> pa.Array:
+    array = pa.array(values, mask=~np.isfinite(values))
+    return pc.cast(pc.round(array, decimals), pa.string())
+
+
+@lru_cache(maxsize=4)
+def _number_texts(decimals: int) -> pa.Array:
+    steps = np.arange(-TEXT_TABLE_LIMIT, TEXT_TABLE_LIMIT, dtype=np.float64) / 10.0**decimals
+    return _formatted(np.append(steps, -0.0), decimals)
+
+
+def json_strings(text: pa.Array) -> pa.Array:
+    """Each string as a JSON string literal, quoted and escaped.
+
+    Only the quote and the backslash are escaped: control characters, the only others JSON
+    forbids raw, never reach here (pids holding them are refused in tiler/layer/processing_unit.py).
+    """
+    escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+    return pc.binary_join_element_wise('"', escaped, '"', "")
+
+
+def _member(key: str, text: pa.Array) -> pa.Array:
+    """'"key":value' per row; null where the value is null (so the key is left out)."""
+    return pc.binary_join_element_wise(pa.scalar(f'"{key}":'), text, "")
+
+
+def geojson_lines(
+    ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    pid: pa.Array,
+    static: dict[str, np.ndarray],
+    unit: int,
+) -> pa.Array:
+    """One GeoJSON Feature per point (strings ending in a newline), in the order given."""
+    count = len(ids)
+    members = [_member("pid", json_strings(pid))]
+    for attr, column, decimals in TILE_FIELDS:
+        if column in static:
+            members.append(_member(attr, number_text(static[column], decimals)))
+    members.append(_member("unit", pa.array(np.full(count, str(unit)))))
+    properties = pc.binary_join_element_wise(*members, ",", null_handling="skip")
+    coords = pc.binary_join_element_wise(
+        number_text(lon, COORD_DECIMALS), number_text(lat, COORD_DECIMALS), ","
+    )
+    return pc.binary_join_element_wise(
+        '{"type":"Feature","id":',
+        pc.cast(pa.array(ids), pa.string()),
+        ',"geometry":{"type":"Point","coordinates":[',
+        coords,
+        ']},"properties":{',
+        properties,
+        "}}\n",
+        "",
+    )
+
+
+def with_min_zoom(lines: bytes, zoom: int) -> bytes:
+    """Feature lines (each a JSON object) tagged for tippecanoe to show from `zoom` on."""
+    if not lines:
+        return lines
+    start = b'{"tippecanoe":{"minzoom":%d},' % zoom
+    return start + lines[1:].replace(b"\n{", b"\n" + start)
+
+
+def write_lines(lines: pa.Array, out: BinaryIO) -> None:
+    """Write a string array's bytes as they are (each element already ends in a newline)."""
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    if len(lines) == 0:
+        return
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    out.write(memoryview(lines.buffers()[2])[start:end])
+
+
+class FeatureFiles:
+    """A layer's GeoJSON lines, split into one file per key (see tiler/tiles/sampling.py).
+
+    Beside each file, its line index (`LINE_INDEX`: world x, y and byte length of every line)
+    lets a zoom be cut into regions without parsing the text (tiler/tiles/regions.py).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.paths: dict[int, Path] = {}
+
+    def write(self, keys: np.ndarray, lines: pa.Array, lon: np.ndarray, lat: np.ndarray) -> None:
+        """Append each line to its key's file, keeping their order within a file."""
+        order = np.argsort(keys, kind="stable")
+        starts = np.flatnonzero(np.diff(keys[order])) + 1
+        wx, wy = world_xy(lon, lat)
+        for part in np.split(order, starts):
+            if len(part) == 0:
+                continue
+            key = int(keys[part[0]])
+            path = self.paths.setdefault(key, self.directory / f"{key}.geojsonl")
+            chosen = lines.take(pa.array(part))
+            with open(path, "ab") as out:
+                write_lines(chosen, out)
+            with open(line_index_path(path), "ab") as out:
+                out.write(_line_index(wx[part], wy[part], chosen).tobytes())
+
+
+LINE_INDEX = np.dtype([("x", "<u4"), ("y", "<u4"), ("length", "<u4")])
+
+
+def line_index_path(path: Path) -> Path:
+    return path.with_suffix(".lines")
+
+
+def _line_index(wx: np.ndarray, wy: np.ndarray, lines: pa.Array) -> np.ndarray:
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    index = np.empty(len(lines), dtype=LINE_INDEX)
+    index["x"], index["y"] = wx, wy
+    index["length"] = np.diff(offsets[lines.offset : lines.offset + len(lines) + 1])
+    return index
+
+
+def read_line_index(path: Path) -> np.ndarray:
+    return np.fromfile(line_index_path(path), dtype=LINE_INDEX)
