@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import L2B_DESC, L3_UP, REPO
 
-from tiler.inputs import egms, reader
+from tiler.inputs import egms, header
 
 DOC = REPO / "docs" / "egms-format.md"
 # spelled in two parts, so that this file does not match itself
@@ -47,7 +47,7 @@ def known_columns() -> set[str]:
     return {
         *egms.CANONICAL, *egms.CANONICAL.values(), *egms.KNOWN_STATIC, *egms.L2_STATIC_OLD,
         *egms.L3_STATIC_OLD, *egms.REQUIRED_L2, *egms.REQUIRED_L3, *egms.L2_ONLY,
-        *reader.STATIC_FIELDS,
+        *header.STATIC_FIELDS,
     }  # fmt: skip
 
 

@@ -23,7 +23,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tiler.errors import InputError
-from tiler.inputs import reader
+from tiler.inputs import opening, reader
+from tiler.inputs.header import scan, static_columns
 from tiler.model import LayerKey, Source
 from tiler.spatial import laea_to_lonlat
 
@@ -51,7 +52,7 @@ class Table:
 
 
 def read_all(path: Path, block_size: int = reader.BLOCK_SIZE) -> Table:
-    source = reader.scan(path)
+    source = scan(path)
     batches = list(reader.iter_batches(source, block_size=block_size))
     assert batches, f"{path.name}: no batches"
     return Table(
@@ -124,7 +125,7 @@ def mismatches(table: Table, header: list[str], rows: dict[int, list[str]]) -> l
     """Cells where the reader differs from Python's csv module (as numbers; -0.0 == 0)."""
     source = table.source
     found = []
-    statics = reader.static_columns(source)
+    statics = static_columns(source)
     for index, row in rows.items():
         where = f"row {index} (line {index + 2})"
         if table.pid[index] != row[0]:
@@ -275,11 +276,11 @@ def test_displacement_beyond_any_ground_motion_names_its_line_and_value() -> Non
 
 
 def test_statics_read_by_internal_name() -> None:
-    statics = reader.static_columns(sample(L2B_DESC).source)
+    statics = static_columns(sample(L2B_DESC).source)
     assert statics["height"] == "height_ortho"
     assert statics["rmse"] == "rmse_ts"
     assert "cluster_label" not in statics
-    assert reader.static_columns(sample(L3_UP).source)["height"] == "height_ortho"
+    assert static_columns(sample(L3_UP).source)["height"] == "height_ortho"
 
 
 # --- files re-saved, renamed, or from older releases ---------------------------------------
@@ -342,7 +343,7 @@ def test_old_release_names_and_layer(old_table: Table) -> None:
     assert source.layer.id == "l2a-2019-2023-desc"
     assert source.unknown_columns == ()
     assert len(table.batch_rows) > 1, "expected more than one batch"
-    statics = reader.static_columns(source)
+    statics = static_columns(source)
     assert {k: statics[k] for k in ("height", "rmse", "cluster_label")} == {
         "height": "height", "rmse": "rmse", "cluster_label": "cluster_label"
     }  # fmt: skip
@@ -432,9 +433,9 @@ def test_errors_after_comment_lines_name_the_file_line(tmp_path: Path) -> None:
 
 
 def test_endless_comment_lines_are_refused(tmp_path: Path) -> None:
-    lines = ["# a comment"] * (reader.MAX_COMMENT_LINES + 1) + list(sample_lines(L2B_ASC, 5))
+    lines = ["# a comment"] * (opening.MAX_COMMENT_LINES + 1) + list(sample_lines(L2B_ASC, 5))
     error = raises_input_error(write_lines(tmp_path / "export.csv", lines))
-    assert "comment lines" in error.problem and error.line == reader.MAX_COMMENT_LINES + 1
+    assert "comment lines" in error.problem and error.line == opening.MAX_COMMENT_LINES + 1
 
 
 def test_zip_with_extra_members_picks_the_named_csv(tmp_path: Path) -> None:

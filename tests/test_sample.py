@@ -31,7 +31,8 @@ from pyproj import Transformer
 
 from tiler.cli import main
 from tiler.inputs import egms, pid
-from tiler.inputs.reader import iter_batches, scan
+from tiler.inputs.header import scan
+from tiler.inputs.reader import iter_batches
 from tiler.synthetic import (
     SampleError,
     SampleOptions,

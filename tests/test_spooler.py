@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiler.errors import InputError
-from tiler.inputs.reader import scan
+from tiler.inputs.header import scan
 from tiler.layer.processing_unit import SERIES_DTYPE, spool_series
 from tiler.layer.scratchmatrix import RowFile
 from tiler.layer.seriesprefetch import AHEAD, Spooler

@@ -597,8 +597,9 @@ def assert_reader_gives_the_source(path: Path, rows: dict[str, dict[str, str]], 
     """egms-tiler's own reader takes the wide CSV as an EGMS file of `layer`, with the same
     pids, positions and series (tenths of a mm) as the source, and `inspect` reads it."""
     from tiler.inputs import reader
+    from tiler.inputs.header import scan
 
-    source = reader.scan(path)
+    source = scan(path)
     assert source.layer.id == layer
     for batch in reader.iter_batches(source):
         for i, pid in enumerate(batch.pid.to_pylist()):

@@ -18,7 +18,8 @@ import pyarrow as pa
 from tiler.errors import InputError, printable
 from tiler.inputs import egms, pid
 from tiler.inputs.discover import discover
-from tiler.inputs.reader import MISSING, iter_batches, scan
+from tiler.inputs.header import scan
+from tiler.inputs.reader import MISSING, iter_batches
 from tiler.limits import DEFAULT_LIMITS, InputLimits
 from tiler.model import GEOMETRY_LABELS, Source
 from tiler.spatial import Bounds

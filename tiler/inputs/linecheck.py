@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
-from tiler.inputs.reader import open_csv_bytes, static_columns
+from tiler.errors import InputError
+from tiler.inputs.opening import open_csv_bytes
 from tiler.limits import DEFAULT_LIMITS, InputLimits
-from tiler.model import Source
 
 FIX = "repair or re-download the file"
 NULLS = {"", "nan", "NaN", "NA"}
 NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*\Z")  # as pyarrow parses
 NON_FINITE = re.compile(r"\s*[+-]?(?:inf|infinity)\s*\Z", re.IGNORECASE)
 NOT_A_NUMBER = re.compile(r"\s*[+-]?nan\s*\Z", re.IGNORECASE)  # read as missing, like pyarrow
-
-
-def first_bad_line(source: Source) -> tuple[int, str, str] | None:
-    """(line number, problem, fix) of the first malformed row, or None when all rows parse."""
-    numeric = [*static_columns(source).values(), *source.dates]
-    return first_bad_line_in(source.path, source.member, list(source.columns), numeric,
-                             header_line=source.header_line)  # fmt: skip
 
 
 def first_bad_line_in(
@@ -75,3 +70,22 @@ def number_problem(column: str, value: str) -> str | None:
     if not NUMBER.match(value):
         return f"column {column} holds {value.strip()[:20]!r}, not a number"
     return None
+
+
+def locate_in(
+    path: Path, member: str | None, header: list[str], numeric: list[str], cause: BaseException,
+    header_line: int = 1,
+) -> InputError:  # fmt: skip
+    """`locate_problem` for a file not scanned yet: `numeric` are the columns being parsed."""
+    if isinstance(cause, zipfile.BadZipFile | zlib.error | EOFError):
+        return InputError(path, f"damaged ZIP archive ({cause})", "download the file again")
+    try:
+        found = first_bad_line_in(path, member, header, numeric, header_line=header_line)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        return InputError(path, f"damaged file ({exc})", "download the file again")
+    if found is None:
+        if isinstance(cause, InputError):
+            return cause
+        return InputError(path, f"unreadable CSV ({cause})", "pass an unmodified EGMS file")
+    line, problem, fix = found
+    return InputError(path, problem, fix, line=line)

@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tiler.errors import InputError, InputWarning
-from tiler.inputs.reader import Batch, iter_batches, iter_series, position_fields, static_columns
+from tiler.inputs.header import position_fields, static_columns
+from tiler.inputs.reader import Batch, iter_batches, iter_series
 from tiler.layer.scratchmatrix import RowFile, RowWriter
 from tiler.limits import DEFAULT_LIMITS
 from tiler.model import Source

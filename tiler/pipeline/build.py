@@ -24,7 +24,8 @@ from tiler.basemap.background import BasemapAhead, union
 from tiler.errors import BuildError, InputWarning, printable
 from tiler.inputs.clip import inside, load_area
 from tiler.inputs.discover import discover
-from tiler.inputs.reader import check_stamp, file_stamp, scan
+from tiler.inputs.header import scan
+from tiler.inputs.opening import check_stamp, file_stamp
 from tiler.layer.passes import LayerJob, LayerResult, build_layer, tile_zooms
 from tiler.layer.processing_unit import PointFilter
 from tiler.layer.serieschunks import CHUNK_SIZE
