@@ -45,7 +45,7 @@ browser-test: $(TEST_STAMP) system-deps  ## only the real-browser tests
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 golden: $(TEST_STAMP)  ## regenerate tests/golden/ after a reviewed change of the output
-	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/pipeline/test_golden.py -q
 
 lint: $(TEST_STAMP)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

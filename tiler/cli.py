@@ -250,22 +250,14 @@ def sample(
       egms-tiler sample -o build/sample --level L2a --level L3 --points 50000 --bursts 2
       egms-tiler build build/sample -o build/sample-site
     """
-    import time
-
-    from tiler.synthetic import SampleOptions, generate, plan, validate
-    from tiler.synthetic.report import SampleReport
+    from tiler.synthetic import SampleOptions, period_of, write_sample
 
     options = SampleOptions(
         output=output, levels=levels or ("L2b",), points=points, bursts=bursts, orbit=orbit,
-        periods=tuple((int(p[:4]), int(p[5:])) for p in periods or ("2020-2024",)),
-        seed=seed, zip=zipped,
+        periods=tuple(period_of(text) for text in periods or ("2020-2024",)), seed=seed,
+        zip=zipped,
     )  # fmt: skip
-    validate(options)
-    files = len(plan(options))
-    started = time.perf_counter()
-    with SampleReport(points * files, files, quiet) as report:
-        generate(options, report.rows, report.done)
-    report.summary(time.perf_counter() - started)
+    write_sample(options, quiet)
 
 
 @main.command("inspect")

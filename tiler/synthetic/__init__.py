@@ -6,18 +6,25 @@
 Modules, each with one job: `plan` (which files), `layout` (bursts along tracks, L3 tiles),
 `dates` (Sentinel-1 cadence), `field` (towns, terrain, motion), `points` (where the points are),
 `series` (displacement model and fits), `l2` / `l3` (rows per level), `columns` (headers),
-`csvtext` (vectorised number formatting), `metadata` (XML), `writer` (ZIP/CSV files).
+`csvtext` (vectorised number formatting), `metadata` (XML), `writer` (ZIP/CSV files), `seeds`
+(reproducible random streams), `report` (progress and summary on stderr). `write_sample` is
+what `egms-tiler sample` runs.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from .plan import LEVELS, MAX_FILES, MAX_POINTS, ORBITS, PERIODS, FileSpec, SampleOptions, plan
 from .points import L3_SIDE
+from .report import SampleReport
 from .writer import SampleError, Written, check_replaceable, write
 
-__all__ = ["FileSpec", "SampleError", "SampleOptions", "Written", "generate", "plan", "validate"]
+__all__ = [
+    "FileSpec", "SampleError", "SampleOptions", "Written", "generate", "period_of", "plan",
+    "validate", "write_sample",
+]  # fmt: skip
 
 
 def validate(options: SampleOptions) -> None:
@@ -62,3 +69,20 @@ def generate(
         written.append(write(spec, options.output, options.zip, progress))
         done(written[-1])
     return written
+
+
+def write_sample(options: SampleOptions, quiet: bool = False) -> list[Written]:
+    """`egms-tiler sample`: `generate`, with progress and a summary on stderr unless `quiet`."""
+    validate(options)
+    files = len(plan(options))
+    started = time.perf_counter()
+    with SampleReport(options.points * files, files, quiet) as report:
+        written = generate(options, report.rows, report.done)
+    report.summary(time.perf_counter() - started)
+    return written
+
+
+def period_of(text: str) -> tuple[int, int]:
+    """ "2020-2024" as (2020, 2024): a release window as `--period` names it."""
+    first, _, last = text.partition("-")
+    return int(first), int(last)

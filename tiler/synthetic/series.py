@@ -6,7 +6,7 @@ docs/egms-format.md#products) and rounded to 0.1 mm. The static columns come fro
 fits of the rounded series, like EGMS: mean velocity from trend + annual cycle; acceleration
 (2 × quadratic term), seasonality (annual amplitude) and rmse from trend + quadratic + annual
 cycle; formal σ from the fits' covariance. Checked against the real samples in
-tests/test_sample.py.
+tests/synthetic/test_sample.py.
 """
 
 from __future__ import annotations
