@@ -15,6 +15,7 @@ import { attachTooltip } from './tooltip.js';
 import { createNotice, hashPairs, ignoredParts } from './urlnotice.js';
 import { createWork } from './work.js';
 import { createWorkbench } from './workbench.js';
+import { isWebglFailure, showMapMissing, webglMissing } from './webgl.js';
 
 const body = document.body;
 const CLICK_REACH_PX = 8;
@@ -234,18 +235,26 @@ async function fillFromTiles(layer, featureId, series, token) {
   if (series) showPidCheck(properties, series);
 }
 
+/** A point's attributes as its chunk has them (the tiles' names): for a point opened without
+ * a click, before its tiles are searched, or without a map. */
+function chunkProperties(layer, series) {
+  const shown = new Set(layer.attributes || Object.keys(series.attributes)); // the tiles' ones
+  const attributes = Object.entries(series.attributes).filter(([name]) => shown.has(name));
+  return { ...Object.fromEntries(attributes), pid: series.pid, unit: series.unit, velocity: series.velocity };
+}
+
 /** Chart the series `request` resolves to; the series, or null if it failed or is stale. */
 async function loadSeries(layer, request, properties, token) {
   panel.setStatus('Loading time series…');
   try {
     const series = await request;
     if (token !== app.selection) return null;
-    if (properties.pid === undefined) panel.show(layer, { pid: series.pid, unit: series.unit });
+    if (properties.pid === undefined) panel.show(layer, chunkProperties(layer, series)); // tiles may follow
     bench.setPrimary(layer, series, properties);
     panel.showMeasurement(layer, series);
-    highlight(app.map, [series.lon, series.lat]); // after the chart, like everything below
+    if (app.map) highlight(app.map, [series.lon, series.lat]); // after the chart, like below
     frame.keepInView(series.lon, series.lat);
-    mapui.pointShown(layer, series);
+    if (app.map) mapui.pointShown(layer, series);
     showPidCheck(properties, series);
     return series;
   } catch (error) {
@@ -266,13 +275,13 @@ async function selectFeature(layerId, featureId, properties = null) {
   const token = app.selection;
   state.featureId = featureId;
   const request = app.chunks.series(layer, featureId); // first: what follows overlaps it
-  highlight(app.map, null);
+  if (app.map) highlight(app.map, null);
   work.unfold();
   writeHash();
   panel.show(layer, properties || {});
   bench.primaryChanged();
   const series = await loadSeries(layer, request, properties || {}, token);
-  if (!properties) nextPaint().then(() => fillFromTiles(layer, featureId, series, token));
+  if (!properties && app.map) nextPaint().then(() => fillFromTiles(layer, featureId, series, token));
 }
 
 /** A click (or Enter on the map) at `point`: select the feature within `reach` px, or add it to
@@ -381,10 +390,20 @@ async function start() {
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
   setUpPickers(app.manifest);
   const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
+  const missing = webglMissing();
+  if (missing) return startWithoutMap(missing, parsed);
   const style = await basemaps.initial(app.manifest, parsed.bm);
-  const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs, { ...initialView(parsed), style });
-  app.map = map;
-  await loaded;
+  try {
+    const { map, loaded } = createMap(document.getElementById('map'), ...mapArgs, { ...initialView(parsed), style });
+    app.map = map;
+    await loaded;
+  } catch (error) {
+    if (!isWebglFailure(error)) throw error;
+    if (app.map) app.map.remove();
+    app.map = null;
+    return startWithoutMap(error.message, parsed);
+  }
+  const map = app.map;
   basemaps.attach(map);
   mapui.attach(map);
   bench.attach(map);
@@ -398,6 +417,19 @@ async function start() {
   store.record();
   const options = { reasons, known: KNOWN_KEYS, defaults: LOOK_DEFAULTS };
   for (const text of ignoredParts(opened, hashPairs(location.hash), options)) notice.add(text);
+}
+
+/** No WebGL: say so in the map's place; the pid search, the point's panel, chart and exports
+ * still work (the address's point opens as usual). */
+async function startWithoutMap(reason, parsed) {
+  showMapMissing(document.getElementById('map'), reason);
+  body.classList.add('no-map');
+  ui.layerSelect.value = state.layerId;
+  window.egms.mapMissing = reason;
+  mapui.attachWithoutMap();
+  ui.layerSelect.addEventListener('change', () => switchLayer(ui.layerSelect.value));
+  showStatus(`${layerStatus(currentLayer())}; no map (WebGL is missing)`);
+  if (parsed.pt !== null) await selectFeature(state.layerId, parsed.pt);
 }
 
 /** Why the address's layer or point cannot be shown (the point is then left out). */

@@ -189,6 +189,10 @@ export function createMapUi(ctx) {
     $('outlines-toggle').addEventListener('change', () => setOutlines($('outlines-toggle').checked));
     $('compare-select').addEventListener('change', () => setCompare($('compare-select').value || null));
     $('legend-settings-toggle').addEventListener('click', () => toggleSettings());
+    wireSearch();
+  }
+
+  function wireSearch() {
     $('search-form').addEventListener('submit', (event) => {
       event.preventDefault();
       search($('search-input').value);
@@ -220,8 +224,9 @@ export function createMapUi(ctx) {
   async function goTo(lon, lat, zoom, layerId = null) {
     if (layerId && layerId !== ctx.state.layerId) {
       ctx.switchLayer(layerId);
-      await whenIdle(map()); // let the new source settle before flying
+      if (map()) await whenIdle(map()); // let the new source settle before flying
     }
+    if (!map()) return; // no WebGL: the point's panel opens without a map
     const target = zoom === null ? Math.max(map().getZoom(), 15) : Math.max(map().getZoom(), zoom);
     const moved = new Promise((resolve) => map().once('moveend', resolve));
     map().flyTo({ center: [lon, lat], zoom: target, duration: 600, essential: true });
@@ -301,8 +306,15 @@ export function createMapUi(ctx) {
       describe(ctx.app.manifest);
       wireControls();
     },
+    /** Without a map (no WebGL, webgl.js): the pid search and the site's description. */
+    attachWithoutMap() {
+      pids = createPidIndex(ctx.app.dataBase);
+      describe(ctx.app.manifest);
+      wireSearch();
+    },
     /** Draw `layer` (after a layer switch) with the current look. */
     showLayer(layer) {
+      if (!map()) return;
       resolved = showLayer(map(), layer, lookNow(), ctx.app.dataBase);
       showOutlines(map(), layer, ctx.app.dataBase, look.units);
       afterStyle(layer, false);
