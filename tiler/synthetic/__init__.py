@@ -37,6 +37,8 @@ def validate(options: SampleOptions) -> None:
             f"an L3 tile has {L3_SIDE * L3_SIDE:,} cells: use --points "
             f"{L3_SIDE * L3_SIDE:,} or less and more tiles (--bursts)"
         )
+    if not 0.0 <= options.changes <= 1.0:
+        problems.append(f"--changes must be a fraction 0..1, not {options.changes}")
     if options.bursts < 1:
         problems.append(f"--bursts must be at least 1, not {options.bursts}")
     problems += [f"unknown level {level!r}" for level in options.levels if level not in LEVELS]

@@ -1,7 +1,8 @@
-"""The synthetic ground: towns, terrain, geoid, GNSS velocities, local deformation.
+"""The synthetic ground: towns, terrain, geoid, GNSS velocities, the towns' subsidence bowls.
 
 Everything is a pure function of the seed and EPSG:3035 coordinates (metres), so every burst,
-orbit, level and L3 tile generated from one seed sees the same towns and the same motion.
+orbit, level and L3 tile generated from one seed sees the same towns and the same motion
+(`motion` puts the motion together).
 Towns (where measurement points cluster, like built-up areas) are drawn per 10 km cell from
 that cell's own random stream, so any window of the ground can be built on its own.
 """
@@ -18,7 +19,9 @@ from .seeds import rng
 TOWN_CELL = 10_000.0  # m
 TOWNS_PER_CELL = 3.0
 BACKGROUND = 0.02  # density of scattered points between towns, relative to a town's centre
-REACH = 4.0  # a town's points lie within REACH radii of its centre
+REACH = 4.0  # a town's points lie within REACH radii of its centre, its motion within REACH widths
+BOWL = 1.5  # a town's motion is a Gaussian bowl BOWL radii wide
+PAD = 5  # cells around a box whose towns may reach into it: REACH · BOWL · 7.5 km < 50 km
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +34,9 @@ class Towns:
     east: np.ndarray  # east-west motion at the centre, mm/yr
 
 
-@dataclass(frozen=True, slots=True)
-class Grids:
-    """Fields at the centres of a grid of cells: point density and local motion (mm/yr)."""
-
-    density: np.ndarray  # relative density of measurement points
-    up: np.ndarray  # bowls 1.5 radii wide around the moving towns
-    east: np.ndarray
-
-
 def towns_in(seed: int, west: float, south: float, east: float, north: float) -> Towns:
-    """All towns within reach of the box (EPSG:3035 m)."""
-    pad = 3 * TOWN_CELL
+    """All towns within reach of the box (EPSG:3035 m): points and motion."""
+    pad = PAD * TOWN_CELL
     columns = range(math.floor((west - pad) / TOWN_CELL), math.floor((east + pad) / TOWN_CELL) + 1)
     rows = range(math.floor((south - pad) / TOWN_CELL), math.floor((north + pad) / TOWN_CELL) + 1)
     parts = [_cell_towns(seed, i, j) for i in columns for j in rows]
@@ -58,27 +52,27 @@ def _cell_towns(seed: int, i: int, j: int) -> tuple[np.ndarray, ...]:
     radius = np.clip(draw.lognormal(math.log(450.0), 0.5, count), 120.0, 2500.0) * (1 + 2 * city)
     weight = draw.lognormal(0.0, 0.6, count) * (1 + city)
     sinking = draw.random(count) < 0.15
-    up = np.where(sinking, -np.abs(draw.normal(2.0, 2.0, count)), draw.normal(0.0, 0.3, count))
+    up = np.where(sinking, -np.abs(draw.normal(1.6, 1.6, count)), draw.normal(0.0, 0.3, count))
     east = draw.normal(0.0, 0.4, count)
     return x, y, radius, weight, up, east
 
 
-def grids(
+def density(
     towns: Towns,
     row: np.ndarray,
     column: np.ndarray,
     scale: tuple[float, float],
     shape: tuple[int, int],
-) -> Grids:
-    """Density and motion on a grid of `shape` cells of `scale` (m along rows, m along columns).
+) -> np.ndarray:
+    """Relative density of measurement points on a grid of `shape` cells of `scale` (m along
+    rows, m along columns).
 
     `row`, `column`: the towns' centres in cell units (cell (i, j) spans [i, i+1) × [j, j+1)).
     Each town touches only the cells within its reach; its bump is the outer product of two
     1-D Gaussians, so a 1000 × 1000 grid costs milliseconds.
     """
-    density = np.full(shape, BACKGROUND)
-    up, east = np.zeros(shape), np.zeros(shape)
-    reach = REACH * 1.5 * towns.radius
+    grid = np.full(shape, BACKGROUND)
+    reach = REACH * towns.radius
     near = (
         (row + reach / scale[0] > 0)
         & (row - reach / scale[0] < shape[0])
@@ -86,18 +80,39 @@ def grids(
         & (column - reach / scale[1] < shape[1])
     )
     for k in np.flatnonzero(near):
-        wide = 1.5 * towns.radius[k]
-        rows = _window(row[k], REACH * wide / scale[0], shape[0])
-        columns = _window(column[k], REACH * wide / scale[1], shape[1])
+        rows = _window(row[k], reach[k] / scale[0], shape[0])
+        columns = _window(column[k], reach[k] / scale[1], shape[1])
         if rows.size == 0 or columns.size == 0:
             continue
         dy, dx = (rows + 0.5 - row[k]) * scale[0], (columns + 0.5 - column[k]) * scale[1]
-        window = np.ix_(rows, columns)
-        density[window] += towns.weight[k] * _bump(dy, dx, towns.radius[k])
-        motion = _bump(dy, dx, wide)
-        up[window] += towns.up[k] * motion
-        east[window] += towns.east[k] * motion
-    return Grids(density, up, east)
+        grid[np.ix_(rows, columns)] += towns.weight[k] * _bump(dy, dx, towns.radius[k])
+    return grid
+
+
+def town_motion(towns: Towns, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(east, up) velocity in mm/yr of the towns' bowls at EPSG:3035 points.
+
+    Each bowl is a Gaussian BOWL radii wide, lowered by its value at REACH widths and cut
+    there, so the sum is continuous and the same whatever box `towns` was drawn for.
+    """
+    east, up = np.zeros(x.shape), np.zeros(x.shape)
+    if x.size == 0:
+        return east, up
+    wide = BOWL * towns.radius
+    reach = REACH * wide
+    near = np.flatnonzero(
+        (towns.x + reach > x.min())
+        & (towns.x - reach < x.max())
+        & (towns.y + reach > y.min())
+        & (towns.y - reach < y.max())
+    )
+    floor = math.exp(-0.5 * REACH**2)
+    for k in near:
+        square = ((x - towns.x[k]) ** 2 + (y - towns.y[k]) ** 2) / wide[k] ** 2
+        bowl = np.maximum(np.exp(-0.5 * square) - floor, 0.0)
+        east += towns.east[k] * bowl
+        up += towns.up[k] * bowl
+    return east, up
 
 
 def _window(centre: float, reach: float, size: int) -> np.ndarray:

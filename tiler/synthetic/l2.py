@@ -1,4 +1,10 @@
-"""Rows of an L2a / L2b burst file, block by block (bounded memory whatever the burst size)."""
+"""Rows of an L2a / L2b burst file, block by block (bounded memory whatever the burst size).
+
+A point's series is the ground's motion where it is (`motion`, evaluated at the easting and
+northing written in the file) projected on its line of sight (the los_east/north/up written, so
+"series = LOS · truth + noise" holds with the file's own numbers) + noise of the point's σ.
+L2a series are relative to a reference: minus a LOS velocity per burst (or per cluster).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import numpy as np
 
 from tiler.inputs import pid
 
-from . import field, layout, points, series
+from . import field, layout, motion, points, series
+from .columns import decimals
 from .dates import Acquisition
 from .plan import FileSpec
 from .seeds import rng
@@ -79,16 +86,21 @@ def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Gener
     assert spec.burst is not None
     track = spec.burst.track
     pixel = part["pixel"]
-    x = part["x"] + context.shift[0] + noise.normal(0.0, 0.3, pixel.size)
-    y = part["y"] + context.shift[1] + noise.normal(0.0, 0.3, pixel.size)
+    digits = decimals(spec.level, "easting")
+    x = np.round(part["x"] + context.shift[0] + noise.normal(0.0, 0.3, pixel.size), digits)
+    y = np.round(part["y"] + context.shift[1] + noise.normal(0.0, 0.3, pixel.size), digits)
     incidence = track.incidence(pixel + noise.uniform(-40.0, 40.0, pixel.size))
-    los_east, los_north, los_up = layout.line_of_sight(track.heading, incidence)
+    digits = decimals(spec.level, "los_east")
+    los = np.round(np.column_stack(layout.line_of_sight(track.heading, incidence)), digits)
+    los_east, los_north, los_up = los.T
     north, east, up = field.gnss(spec.seed, x, y)
     gnss = east * los_east + north * los_north + up * los_up
-    velocity = gnss + part["east"] * los_east + part["north"] * los_north + part["up"] * los_up
+    ground = motion.motion_at(spec.seed, spec.changes, context.towns, x, y)
+    years = context.model.years
+    signal = motion.along(ground, los, years)
     label = (pixel * context.clusters // track.pixels + 1) if context.clusters else 0 * pixel
-    velocity -= context.reference[label]
-    displacement = series.simulate(context.model, noise, velocity, part)
+    signal -= np.multiply.outer(context.reference[label], years - years[0])
+    displacement = series.simulate(context.model, noise, signal, part["sigma"])
     fitted = series.fit(context.model, displacement)
     lon, lat = layout.to_lonlat(x, y)
     line = part["line"] - spec.burst.first_line

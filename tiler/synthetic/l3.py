@@ -1,7 +1,8 @@
 """Rows of an L3 tile file (U or E component), block by block.
 
 The U and E files of a tile hold the same cells (same pids, heights and scatterer properties,
-drawn from the tile's streams); only the motion component and the noise differ.
+drawn from the tile's streams); their series are the up and the east of the ground's motion at
+the cell centre (`motion`: the same field the L2 bursts project on their lines of sight) + noise.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import numpy as np
 
 from tiler.inputs import pid
 
-from . import field, points, series
+from . import field, motion, points, series
 from .l2 import BLOCK, Block
 from .layout import TILE
 from .plan import FileSpec
 from .seeds import rng
+
+EAST_NOISE = 1.2  # σ of the E series relative to the U series of the same cell
 
 
 def tile_blocks(spec: FileSpec, days: list[date]) -> Iterator[Block]:
@@ -26,6 +29,7 @@ def tile_blocks(spec: FileSpec, days: list[date]) -> Iterator[Block]:
     west, south = tile.east * TILE, tile.north * TILE
     cells, local = points.tile_cells(spec.seed, spec.period, tile.east, tile.north, spec.points)
     model = series.model(days)
+    towns = field.towns_in(spec.seed, west, south, west + TILE, south + TILE)
     for k, start in enumerate(range(0, cells.size, BLOCK)):
         row, column = np.divmod(cells[start : start + BLOCK], points.L3_SIDE)
         easting = west + column * points.L3_CELL + points.L3_CELL // 2
@@ -33,26 +37,27 @@ def tile_blocks(spec: FileSpec, days: list[date]) -> Iterator[Block]:
         props = rng(spec.seed, *spec.period, "l3-props", tile.name, k)
         here = {name: values[start : start + BLOCK] for name, values in local.items()}
         here.update(x=easting.astype(float), y=northing.astype(float))
-        part = points.scatterers(props, spec.seed, here, points.L3_SIGMA)
+        part = {**here, **points.scatterers(props, spec.seed, here, points.L3_SIGMA)}
         noise = rng(spec.seed, *spec.period, "l3-noise", tile.name, str(spec.component), k)
-        yield _block(spec, model, part, easting, northing, noise)
+        ground = motion.motion_at(spec.seed, spec.changes, towns, here["x"], here["y"])
+        yield _block(spec, model, part, ground, noise)
 
 
 def _block(
     spec: FileSpec,
     model: series.Model,
     part: dict[str, np.ndarray],
-    easting: np.ndarray,
-    northing: np.ndarray,
+    ground: motion.Motion,
     noise: np.random.Generator,
 ) -> Block:
-    north, east, up = field.gnss(spec.seed, easting.astype(float), northing.astype(float))
-    if spec.component == "up":
-        velocity = part["up"] + up
-    else:  # east-west: smaller seasonal signal, a little noisier (less sensitive geometry)
-        velocity = part["east"] + east
-        part = {**part, "amplitude": 0.6 * part["amplitude"], "sigma": 1.2 * part["sigma"]}
-    displacement = series.simulate(model, noise, velocity, part)
+    easting, northing = part["x"], part["y"]
+    north, east, up = field.gnss(spec.seed, easting, northing)
+    sigma = part["sigma"]
+    if spec.component == "east":  # a little noisier: the geometry is less sensitive to east
+        sigma = EAST_NOISE * sigma
+    direction = np.array([0.0, 0.0, 1.0] if spec.component == "up" else [1.0, 0.0, 0.0])
+    signal = motion.along(ground, direction, model.years)
+    displacement = series.simulate(model, noise, signal, sigma)
     columns = {
         "easting": easting,
         "northing": northing,

@@ -9,6 +9,7 @@ from pathlib import Path
 from tiler.inputs import egms
 
 from . import layout
+from .changes import DEFAULT_FRACTION
 from .seeds import rng
 
 LEVELS = ("L2a", "L2b", "L3")
@@ -29,6 +30,7 @@ class SampleOptions:
     orbit: str = "both"
     seed: int = 0
     zip: bool = True
+    changes: float = DEFAULT_FRACTION  # share of the ground (200 m cells) with a step/rate change
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class FileSpec:
     burst: layout.Burst | None = None
     tile: layout.Tile | None = None
     component: str | None = None  # L3: "up" | "east"
+    changes: float = DEFAULT_FRACTION
 
     @property
     def info(self) -> egms.NameInfo:
@@ -82,7 +85,13 @@ def plan(options: SampleOptions) -> list[FileSpec]:
 
 
 def _level_files(options: SampleOptions, level: str, period: tuple[int, int]) -> list[FileSpec]:
-    common = {"level": level, "period": period, "seed": options.seed, "points": options.points}
+    common = {
+        "level": level,
+        "period": period,
+        "seed": options.seed,
+        "points": options.points,
+        "changes": options.changes,
+    }
     if level == "L3":
         return [
             FileSpec(**common, tile=tile, component=component)  # type: ignore[arg-type]

@@ -3,8 +3,9 @@
 L2 points are drawn per strip of STRIP azimuth lines of a track from the strip's own random
 stream, so two overlapping bursts share the points of their common strip. L3 cells are drawn
 from the tile's 100 m grid by weighted sampling without replacement (Gumbel top-k). Both use
-the towns' density on a grid of cells; every point gets its scatterer properties here, its
-displacement series in `series`.
+the towns' density on a grid of cells; every point gets its scatterer properties (height,
+noise level) here, its motion from `motion` (a function of where it is) and its series in
+`series`.
 """
 
 from __future__ import annotations
@@ -40,16 +41,16 @@ def strip_points(
     """The `count` points of one strip of a track, in bands of range cells of at most about
     BAND points (memory stays flat whatever the burst size), each ordered by line then pixel.
 
-    Positions and the local density and town motion; `scatterers` adds the rest per block.
+    Positions and the local density; `scatterers` adds the rest per block.
     """
     draw = rng(seed, *period, "strip", track.number, track.swath, strip)
     shape = (STRIP // CELL_LINES, track.pixels // CELL_PIXELS)
     line, pixel = track.frame(towns.x, towns.y)
     scale = (CELL_LINES * LINE_SPACING, CELL_PIXELS * track.pixel_spacing)
-    grids = field.grids(
+    density = field.density(
         towns, (line - strip * STRIP) / CELL_LINES, pixel / CELL_PIXELS, scale, shape
     )
-    counts = _allocate(draw, count, grids.density.ravel() / grids.density.sum()).reshape(shape)
+    counts = _allocate(draw, count, density.ravel() / density.sum()).reshape(shape)
     for band, (first, last) in enumerate(_bands(counts.sum(axis=0))):
         band_draw = rng(seed, *period, "band", track.number, track.swath, strip, band)
         cells, offset = np.divmod(
@@ -62,8 +63,8 @@ def strip_points(
         lines, pixels, cell = lines[order], pixels[order], (row * shape[1] + first + column)[order]
         jitter = band_draw.uniform(-0.5, 0.5, (2, lines.size))  # not on the pixel centres
         x, y = track.ground(lines + jitter[0], pixels + jitter[1])
-        local = {name: values.ravel()[cell] for name, values in _fields(grids).items()}
-        yield {"line": lines, "pixel": pixels, "x": x, "y": y, **local}
+        local = density.ravel()[cell]
+        yield {"line": lines, "pixel": pixels, "x": x, "y": y, "density": local}
 
 
 def _bands(per_column: np.ndarray) -> list[tuple[int, int]]:
@@ -72,10 +73,6 @@ def _bands(per_column: np.ndarray) -> list[tuple[int, int]]:
     cuts = np.searchsorted(np.cumsum(per_column), np.arange(BAND, total, BAND), side="right")
     edges = sorted({0, per_column.size, *(int(c) for c in cuts if 0 < c < per_column.size)})
     return list(zip(edges[:-1], edges[1:], strict=False))
-
-
-def _fields(grids: field.Grids) -> dict[str, np.ndarray]:
-    return {"density": grids.density, "up": grids.up, "east": grids.east}
 
 
 def _allocate(draw: np.random.Generator, count: int, share: np.ndarray) -> np.ndarray:
@@ -104,24 +101,18 @@ def _distinct(draw: np.random.Generator, counts: np.ndarray, size: int) -> np.nd
 def scatterers(
     draw: np.random.Generator, seed: int, local: Points, sigma: tuple[float, float]
 ) -> Points:
-    """Height, motion, seasonality and noise level of points.
+    """Height, noise level (mm, σ of the series' noise: sigma[0] + sigma[1] · Beta(1.6, 1)) and
+    a quality scatter of points. Their motion is the ground's (`motion`), not theirs.
 
-    `local`: their position (x, y) and density and town motion (up, east) from `field.grids`.
+    `local`: their position (x, y) and density from `field.density`.
     """
     x, y = local["x"], local["y"]
     n = x.size
     built = local["density"] > 5 * field.BACKGROUND
-    outlier = draw.random(n) < 0.01
     return {
         "height": field.terrain(seed, x, y)
         + built * draw.lognormal(math.log(8.0), 0.6, n)
         + draw.normal(0.0, 4.0, n),
-        "up": local["up"] + draw.normal(0.0, 0.45, n) + outlier * draw.normal(0.0, 4.0, n),
-        "east": local["east"] + draw.normal(0.0, 0.3, n),
-        "north": draw.normal(0.0, 0.2, n),
-        "accel": draw.normal(0.0, 0.3, n) + 0.1 * local["up"],
-        "amplitude": np.clip(draw.lognormal(math.log(0.8), 0.6, n), 0.0, 6.0),
-        "phase": draw.normal(-1.9, 0.9, n),
         "sigma": sigma[0] + sigma[1] * draw.beta(1.6, 1.0, n),
         "quality": draw.normal(0.0, 1.0, n),
     }
@@ -131,7 +122,7 @@ def tile_cells(
     seed: int, period: tuple[int, int], east: int, north: int, count: int
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The tile's `count` cells (sorted row · 1000 + column from the south-west) and their
-    density and town motion. Weighted sampling without replacement (Gumbel top-k)."""
+    density. Weighted sampling without replacement (Gumbel top-k)."""
     cells, local = _tile_cells(seed, period, east, north, count)
     return cells.copy(), {name: values.copy() for name, values in local.items()}
 
@@ -142,16 +133,16 @@ def _tile_cells(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     west, south = east * TILE, north * TILE
     towns = field.towns_in(seed, west, south, west + TILE, south + TILE)
-    grids = field.grids(
+    density = field.density(
         towns,
         (towns.y - south) / L3_CELL,
         (towns.x - west) / L3_CELL,
         (L3_CELL, L3_CELL),
         (L3_SIDE, L3_SIDE),
-    )
+    ).ravel()
     draw = rng(seed, *period, "cells", east, north)
-    keys = np.log(grids.density.ravel()) - np.log(-np.log(draw.random(grids.density.size)))
+    keys = np.log(density) - np.log(-np.log(draw.random(density.size)))
     cells = np.arange(keys.size)
     if count < keys.size:
         cells = np.sort(np.argpartition(-keys, count)[:count])
-    return cells, {name: values.ravel()[cells] for name, values in _fields(grids).items()}
+    return cells, {"density": density[cells]}

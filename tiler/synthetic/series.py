@@ -1,8 +1,8 @@
-"""Displacement series = trend + acceleration + annual cycle + noise, and the model fitted back.
+"""Displacement series = the ground's motion (`motion`) + noise, and the model fitted back.
 
-The noise is white plus AR(1) (real residuals have lag-1 autocorrelation ≈ 0.35). Each series is
-shifted so the true model is 0 at the first date (so the fitted one is ≈ 0, see
-docs/egms-format.md#products) and rounded to 0.1 mm. The static columns come from least-squares
+The noise is white plus AR(1) (real residuals have lag-1 autocorrelation ≈ 0.35) of unit
+variance, times the point's σ. The motion is 0 at the first date (so the fitted model is ≈ 0,
+see docs/egms-format.md#products); the sum is rounded to 0.1 mm. The static columns come from least-squares
 fits of the rounded series, like EGMS: mean velocity from trend + annual cycle; acceleration
 (2 × quadratic term), seasonality (annual amplitude) and rmse from trend + quadratic + annual
 cycle; formal σ from the fits' covariance. Checked against the real samples in
@@ -17,7 +17,7 @@ from datetime import date
 
 import numpy as np
 
-AR_STEP, AR_WEIGHT = 0.85, 0.73  # AR(1) correlation and weight: lag-1 correlation ≈ 0.35
+AR_STEP, AR_WEIGHT = 0.7, 1.0  # AR(1) correlation and weight: lag-1 correlation 0.35
 AR_NORM = math.sqrt(1 + AR_WEIGHT**2 + 2 * AR_WEIGHT * math.sqrt(1 - AR_STEP**2))
 COHERENCE_SCALE = 4 * math.pi / 55.465 * 1.05  # rad per mm of residual (C-band, 2-way)
 
@@ -27,7 +27,6 @@ class Model:
     """Everything about one file's dates that simulation and fits need, computed once."""
 
     years: np.ndarray  # decimal years of the dates
-    basis: np.ndarray  # (4, dates): t, t²/2, sin, cos, each minus its value at the first date
     design: np.ndarray  # (dates, 5): [1, t, t², sin, cos], t centred on the window
     full_inverse: np.ndarray  # (XᵀX)⁻¹ of the design
     linear_inverse: np.ndarray  # (XᵀX)⁻¹ of [1, t, sin, cos]
@@ -41,11 +40,9 @@ def model(days: list[date]) -> Model:
     t = years - (years[0] + years[-1]) / 2
     angle = 2 * math.pi * years
     design = np.column_stack([np.ones_like(t), t, t * t, np.sin(angle), np.cos(angle)])
-    basis = np.vstack([t, t * t / 2, np.sin(angle), np.cos(angle)])
     linear = design[:, LINEAR]
     return Model(
         years,
-        basis - basis[:, :1],
         design,
         np.linalg.inv(design.T @ design),
         np.linalg.inv(linear.T @ linear),
@@ -53,20 +50,13 @@ def model(days: list[date]) -> Model:
 
 
 def simulate(
-    m: Model, draw: np.random.Generator, velocity: np.ndarray, points: dict[str, np.ndarray]
+    m: Model, draw: np.random.Generator, signal: np.ndarray, sigma: np.ndarray
 ) -> np.ndarray:
-    """Displacement (rows, dates) in mm, rounded to 0.1 mm (`-0.0` where it rounds so).
-
-    The annual term A·sin(2πt + φ) is written A·cos φ·sin 2πt + A·sin φ·cos 2πt, so the whole
-    signal is one matrix product of per-point coefficients with the per-date basis.
-    """
-    amplitude, phase = points["amplitude"], points["phase"]
-    coefficients = np.column_stack(
-        [velocity, points["accel"], amplitude * np.cos(phase), amplitude * np.sin(phase)]
-    )
-    series = _noise(draw, velocity.size, m.years.size)
-    series *= points["sigma"][:, None]
-    series += coefficients @ m.basis
+    """signal (rows, dates) + noise of σ `sigma` (rows,) in mm, rounded to 0.1 mm (`-0.0` where
+    it rounds so)."""
+    series = _noise(draw, signal.shape[0], m.years.size)
+    series *= sigma[:, None]
+    series += signal
     return np.round(series, 1, out=series)
 
 
