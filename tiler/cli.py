@@ -231,19 +231,25 @@ PERIOD_CHOICES = ("2018-2022", "2019-2023", "2020-2024")
               show_default=True, help="Orbit pass(es) of the L2 bursts.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed: the same seed gives the same files, byte for byte.")  # fmt: skip
+@click.option("--changes", type=click.FloatRange(0.0, 1.0), default=0.1, show_default=True,
+              help="Fraction of the ground (200 m cells) with a step and/or a change of "
+                   "rate on a day from 2021-07-01 to 2022-06-30 (tiler.synthetic.truth "
+                   "says which).")  # fmt: skip
 @click.option("--zip/--no-zip", "zipped", default=True, show_default=True,
               help="ZIP with CSV + XML like the downloads, or plain CSV + XML.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
 def sample(
     output: Path, levels: tuple[str, ...], periods: tuple[str, ...], points: int, bursts: int,
-    orbit: str, seed: int, zipped: bool, quiet: bool,
+    orbit: str, seed: int, changes: float, zipped: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Write synthetic EGMS files, in the exact format of the real products.
 
     Files are named by the EGMS grammar, hold the header of their level and release and
-    realistic values (Sentinel-1 dates, clustered points, overlapping bursts, trend + seasonal
-    + noise series). Existing files are replaced only if egms-tiler generated them.
+    realistic values (Sentinel-1 dates, clustered points, overlapping bursts). One 3D ground
+    motion (east, north, up: trend, acceleration, annual cycle, steps and changes of rate)
+    makes every file: L2 series are it along each point's line of sight, L3 its up and east,
+    plus noise. Existing files are replaced only if egms-tiler generated them.
 
     \b
     Example:
@@ -255,7 +261,7 @@ def sample(
     options = SampleOptions(
         output=output, levels=levels or ("L2b",), points=points, bursts=bursts, orbit=orbit,
         periods=tuple(period_of(text) for text in periods or ("2020-2024",)), seed=seed,
-        zip=zipped,
+        zip=zipped, changes=changes,
     )  # fmt: skip
     write_sample(options, quiet)
 

@@ -59,7 +59,7 @@ class Smooth:
 @lru_cache(maxsize=64)
 def smooth(seed: int, name: str) -> Smooth:
     draw = rng(seed, "motion", name)
-    wavelength = np.exp(draw.uniform(*np.log(WAVELENGTHS), MODES))
+    wavelength = np.exp(draw.uniform(math.log(WAVELENGTHS[0]), math.log(WAVELENGTHS[1]), MODES))
     direction = draw.uniform(0, 2 * math.pi, MODES)
     k = 2 * math.pi / wavelength
     return Smooth(k * np.cos(direction), k * np.sin(direction), draw.uniform(0, 2 * math.pi, MODES))
@@ -83,10 +83,15 @@ def motion_at(
     (`field.towns_in` of a box around the points)."""
     north, east, up = field.gnss(seed, x, y)
     bowl_east, bowl_up = field.town_motion(towns, x, y)
-    local = [smooth(seed, f"velocity-{c}")(x, y) * s for c, s in zip("enu", LOCAL_VELOCITY)]
+    local = [
+        smooth(seed, f"velocity-{c}")(x, y) * s for c, s in zip("enu", LOCAL_VELOCITY, strict=True)
+    ]
     velocity = np.column_stack([east + bowl_east, north, up + bowl_up]) + np.column_stack(local)
     acceleration = np.column_stack(
-        [smooth(seed, f"acceleration-{c}")(x, y) * s for c, s in zip("enu", LOCAL_ACCELERATION)]
+        [
+            smooth(seed, f"acceleration-{c}")(x, y) * s
+            for c, s in zip("enu", LOCAL_ACCELERATION, strict=True)
+        ]
     )
     acceleration[:, 2] += 0.1 * bowl_up
     amplitude = SEASONAL_UP * np.exp(SEASONAL_SPREAD * smooth(seed, "seasonal")(x, y))

@@ -55,7 +55,9 @@ class Truth:
         """Velocity, acceleration, annual cycle and events (east, north, up) at the points."""
         x, y = np.atleast_1d(np.asarray(easting, float)), np.atleast_1d(np.asarray(northing, float))
         box = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
-        return motion.motion_at(self.seed, self.changes_fraction, field.towns_in(self.seed, *box), x, y)
+        return motion.motion_at(
+            self.seed, self.changes_fraction, field.towns_in(self.seed, *box), x, y
+        )
 
     def displacement(
         self, easting: np.ndarray, northing: np.ndarray, days: Sequence[date] | Sequence[str]
