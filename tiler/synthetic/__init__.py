@@ -4,8 +4,10 @@
     generate(SampleOptions(Path("data"), levels=("L2a", "L3"), points=50_000, bursts=3))
 
 Modules, each with one job: `plan` (which files), `layout` (bursts along tracks, L3 tiles),
-`dates` (Sentinel-1 cadence), `field` (towns, terrain, motion), `points` (where the points are),
-`series` (displacement model and fits), `l2` / `l3` (rows per level), `columns` (headers),
+`dates` (Sentinel-1 cadence), `field` (towns, terrain, GNSS, bowls), `motion` (the 3D ground
+motion every file is made from), `changes` (its steps and changes of rate), `truth` (that motion
+for tests), `points` (where the points are), `series` (motion + noise, and fits), `l2` / `l3`
+(rows per level: LOS projection, up/east), `columns` (headers),
 `csvtext` (vectorised number formatting), `metadata` (XML), `writer` (ZIP/CSV files), `seeds`
 (reproducible random streams), `report` (progress and summary on stderr). `write_sample` is
 what `egms-tiler sample` runs.
