@@ -7,10 +7,13 @@ ascending, descending or L3, shares it, and a larger fraction keeps the events o
 An event happens on one day, uniformly in [EARLIEST, EARLIEST + 365 days), inside every
 release window and after the latest first date of any file, and is one of (⅓ each):
 
-- a step s = (s_E, 0, s_U): |s_U| in 4-20 mm, downwards in 80 % of events, s_E = s_U · U(-½, ½);
-- a change of rate r = (r_E, 0, r_U) from that day on: |r_U| in 3-12 mm/yr, slowing down
-  (negative) in 70 %, r_E = r_U · U(-½, ½);
+- a step s = (s_E, 0, s_U): |s_U| in 3-10 mm, downwards in 60 % of events, s_E = s_U · U(-½, ½);
+- a change of rate r = (r_E, 0, r_U) from that day on: |r_U| in 2-5 mm/yr, either sign,
+  r_E = r_U · (the same U(-½, ½): one process, one direction);
 - both.
+
+Sizes are moderate so the files stay like the real samples (a 10 mm step mid-release moves the
+fitted mean velocity by ~3 mm/yr); the smallest are below the noise, as in real data.
 
 Displacement from an event at decimal year τ: s · H(t - τ) + r · max(t - τ, 0), H(t) = 1 for
 t ≥ 0 (the step is in every date on or after the event's day). No north component, so the
