@@ -7,9 +7,12 @@
 //   sel=<layer>:<id>,<id>  ref=<layer>:<id> | poly  poly=lon,lat,lon,lat,...  t0= t1=
 //   fit=lin,seas  band=minmax  embed=1
 //                              the chart's points, reference, area and date window (workbench.js)
+//   prof=lon,lat,lon,lat,...  buf=<m>  pbin=<m>
+//                              the profile line, its buffer and bin width (profilework.js)
 //   title= caption=            the figure's words (frame.js)
 // Keys this version does not know are dropped from the address; urlnotice.js says so once.
 import { palettes } from './palettes.js';
+import { BUFFER } from './profile.js';
 import { ATTRIBUTES } from './style.js';
 
 const VIEW_DECIMALS = { zoom: 2, coord: 6 };
@@ -18,13 +21,13 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FITS = ['lin', 'seas'];
 
 export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'cmp', 'units'];
-export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed'];
+export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin'];
 export const WORDS_KEYS = ['title', 'caption'];
 export const KNOWN_KEYS = new Set(['layer', 'pt', 'cmap', 'bm', ...LOOK_KEYS, ...ANALYSIS_KEYS, ...WORDS_KEYS]);
 // values the address leaves out, being the default (formatLook)
 export const LOOK_DEFAULTS = { color: 'velocity', size: 1, opacity: 1, cmin: 0, units: 0 };
 // what a person did, as opposed to where they looked: a change of these is a history entry
-const WORK_KEYS = ['layer', 'pt', 'sel', 'ref', 'poly'];
+const WORK_KEYS = ['layer', 'pt', 'sel', 'ref', 'poly', 'prof'];
 
 // --- the parts --------------------------------------------------------------------------------
 
@@ -107,6 +110,18 @@ export function parsePolygon(text) {
   return ring;
 }
 
+/** "lon,lat,lon,lat,..." → [[lon, lat], ...] with ≥ 2 distinct vertices (a profile line), or null. */
+export function parseLine(text) {
+  if (!text) return null;
+  const numbers = text.split(',').map(Number);
+  if (numbers.length < 4 || numbers.length % 2 || numbers.some((n) => !Number.isFinite(n))) return null;
+  const line = [];
+  for (let i = 0; i < numbers.length; i += 2) line.push([numbers[i], numbers[i + 1]]);
+  if (line.some(([lon, lat]) => Math.abs(lon) > 180 || Math.abs(lat) > 90)) return null;
+  if (line.every(([lon, lat]) => lon === line[0][0] && lat === line[0][1])) return null;
+  return line;
+}
+
 export function formatPolygon(ring) {
   return ring.flatMap(([lon, lat]) => [lon.toFixed(POLY_DECIMALS), lat.toFixed(POLY_DECIMALS)]).join(',');
 }
@@ -133,6 +148,9 @@ export function parseAnalysis(pairs, layer) {
     fit: (params.get('fit') || '').split(',').filter((f) => FITS.includes(f)),
     band: params.get('band') === 'minmax' ? 'minmax' : 'sd',
     embed: params.get('embed') === '1',
+    prof: parseLine(params.get('prof')),
+    buf: number(params.get('buf'), BUFFER.min, BUFFER.max) ?? BUFFER.default,
+    pbin: number(params.get('pbin'), 0.1, 1e6), // null: the line's default (profile.js)
   };
 }
 
@@ -147,6 +165,11 @@ export function formatAnalysis(analysis) {
   if (analysis.fit.length) pairs.push(['fit', analysis.fit.join(',')]);
   if (analysis.band === 'minmax') pairs.push(['band', 'minmax']);
   if (analysis.embed) pairs.push(['embed', '1']);
+  if (analysis.prof) {
+    pairs.push(['prof', formatPolygon(analysis.prof)]);
+    if (analysis.buf !== BUFFER.default) pairs.push(['buf', String(analysis.buf)]);
+    if (analysis.pbin) pairs.push(['pbin', String(analysis.pbin)]);
+  }
   return pairs;
 }
 

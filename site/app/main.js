@@ -94,7 +94,7 @@ const frame = createFrame({
 // the panel folds instead of closing; Clear and Undo; "Add points" for touch: work.js
 const work = createWork({
   store,
-  hasWork: () => state.featureId !== null || state.analysis.sel.length > 0 || Boolean(state.analysis.poly || state.analysis.ref),
+  hasWork: () => state.featureId !== null || state.analysis.sel.length > 0 || Boolean(state.analysis.poly || state.analysis.ref || state.analysis.prof),
   clear: () => dropSelection({ keepHash: true, all: true }),
   resized: () => app.map && app.map.resize(),
 });

@@ -1,5 +1,6 @@
 // A chart figure (figure.js) drawn as plain SVG 1.1 for one size: title block, plot with round
-// value ticks, calendar date ticks and grid, the series, the legend and the credit line. Plain
+// value ticks, calendar date ticks (or, with `figure.xAxis`, round distance ticks and the axis
+// title: a profile, profilefigure.js) and grid, the series, the legend and the credit line. Plain
 // attributes only (no CSS, no foreignObject, generic font family) so Inkscape, LibreOffice and
 // XML parsers read it. Text is measured on a canvas in the same font to wrap, never cut.
 import { dateTicks, formatTick, niceStep, paddedRange, valueTicks } from './ticks.js';
@@ -127,8 +128,10 @@ function valueAxisRange(values, maxIntervals) {
   return { min, max, step: niceStep(max - min, maxIntervals) };
 }
 
-/** The dates shown: the chart's window; all dates get a margin so no point sits on the frame. */
+/** The dates shown: the chart's window; all dates get a margin so no point sits on the frame.
+ * A distance axis: the data, padded. */
 function dateWindow(figure) {
+  if (figure.xAxis) return paddedRange(...(figure.xAxis.range || [Math.min(...figure.xs), Math.max(...figure.xs)]), 0.02);
   const first = Math.min(...figure.xs);
   const last = Math.max(...figure.xs);
   const lo = figure.window.min ?? first;
@@ -147,7 +150,7 @@ function textBlocks(figure, t, width, height) {
   const headerBottom = t.margin + header.reduce((sum, line) => sum + line.size * t.lineHeight, 0);
   const creditTop = height - t.margin - credit.length * t.credit * t.lineHeight;
   const legendTop = creditTop - 8 * t.s - legend.rows * t.body * 1.6;
-  const dateLabels = t.tickLength + t.tickGap + t.tick * 1.2;
+  const dateLabels = t.tickLength + t.tickGap + t.tick * 1.2 + (figure.xAxis ? t.body * t.lineHeight + 4 * t.s : 0);
   return { header, credit, legend, creditTop, legendTop, top: headerBottom + 12 * t.s, bottom: legendTop - 10 * t.s - dateLabels };
 } // prettier-ignore
 
@@ -159,6 +162,13 @@ function valueScale(figure, [lo, hi], height, t) {
   return { ...y, ticks, labelWidth: Math.max(0, ...ticks.map((tick) => textWidth(tick.label, t.tick))) };
 }
 
+/** Round ticks of a distance axis from `lo` to `hi` over `width` px, labels 3 widths apart. */
+function distanceTicks(lo, hi, width, t) {
+  const widest = Math.max(textWidth(formatTick(lo, 1), t.tick), textWidth(formatTick(hi, 1), t.tick));
+  const step = niceStep(hi - lo, Math.max(2, Math.floor(width / (widest * 3))));
+  return valueTicks(lo, hi, step).map((value) => ({ value, label: formatTick(value, step) }));
+}
+
 /** Where everything goes at text scale `s`: text blocks, plot rectangle, scales and ticks. */
 function layoutAt(figure, width, height, s) {
   const t = typography(s);
@@ -167,10 +177,10 @@ function layoutAt(figure, width, height, s) {
   const [lo, hi] = dateWindow(figure);
   const y = valueScale(figure, [lo, hi], bottom - top, t);
   const left = t.margin + t.body * t.lineHeight + 8 * t.s + y.labelWidth + t.tickGap + t.tickLength;
-  const right = width - t.margin - textWidth('0000-00', t.tick) / 2;
+  const right = width - t.margin - textWidth(figure.xAxis ? '00000' : '0000-00', t.tick) / 2;
   return {
     ...blocks, t, width, height, plot: { left, right, top, bottom }, yTicks: y.ticks,
-    xTicks: dateTicks(lo, hi, right - left, textWidth('0', t.tick)).ticks,
+    xTicks: figure.xAxis ? distanceTicks(lo, hi, right - left, t) : dateTicks(lo, hi, right - left, textWidth('0', t.tick)).ticks,
     xOf: (v) => left + ((v - lo) / (hi - lo)) * (right - left),
     yOf: (v) => bottom - ((v - y.min) / (y.max - y.min)) * (bottom - top),
   }; // prettier-ignore
@@ -247,6 +257,13 @@ function dateAxis(L) {
   return group;
 }
 
+function distanceTitle(L, figure) {
+  if (!figure.xAxis) return el('g');
+  const { plot, t } = L;
+  const y = plot.bottom + t.tickLength + t.tickGap + t.tick * 1.2 + t.body;
+  return textNode((plot.left + plot.right) / 2, y, figure.xAxis.title, t.body, { id: 'distance-title', 'text-anchor': 'middle' });
+}
+
 function valueTitle(L, figure) {
   const cx = L.t.margin + L.t.body;
   const cy = (L.plot.top + L.plot.bottom) / 2;
@@ -296,6 +313,10 @@ function plotClip(L) {
 function seriesLines(L, figure) {
   const group = el('g', { id: 'series', 'clip-path': 'url(#plot-area)' });
   for (const series of figure.series) {
+    if (series.kind === 'dots') {
+      group.append(markers(figure, series, L));
+      continue;
+    }
     const d = pathData(figure.xs, series.values, L.xOf, L.yOf);
     if (!d) continue;
     const style = seriesStyle(series.kind, series.colour, L.t.s);
@@ -314,8 +335,8 @@ function legend(L) {
   for (const { entry, x, row } of L.legend.placed) {
     const left = t.margin + x;
     const middle = L.legendTop + row * t.body * 1.6 + t.body * 0.8;
-    group.append(line(left, middle, left + sample, middle, entry.colour, 0, seriesStyle(entry.kind, entry.colour, t.s)));
-    if (entry.kind === 'series') group.append(el('circle', { cx: left + sample / 2, cy: middle, r: 2.2 * t.s, fill: entry.colour }));
+    if (entry.kind !== 'dots') group.append(line(left, middle, left + sample, middle, entry.colour, 0, seriesStyle(entry.kind, entry.colour, t.s)));
+    if (entry.kind === 'series' || entry.kind === 'dots') group.append(el('circle', { cx: left + sample / 2, cy: middle, r: 2.2 * t.s, fill: entry.colour }));
     group.append(textNode(left + sample + 6 * t.s, middle + t.body * 0.35, entry.label, t.body));
   }
   return group;
@@ -333,7 +354,7 @@ export function figureSvg(figure, { width, height, ratio = 1 }) {
   svg.append(
     textBlock('heading', L.header, L.t),
     gridLines(L), plotClip(L), seriesLines(L, figure), frame(L),
-    valueAxis(L), dateAxis(L), valueTitle(L, figure), legend(L),
+    valueAxis(L), dateAxis(L), distanceTitle(L, figure), valueTitle(L, figure), legend(L),
     textBlock('credit', L.credit, L.t, L.creditTop),
   );
   return new XMLSerializer().serializeToString(svg);

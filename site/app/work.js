@@ -41,6 +41,7 @@ export function createWork(ctx) {
     const parts = [];
     if (points) parts.push(points === 1 ? '1 point' : `${points} points`);
     if (a.poly) parts.push('the area');
+    if (a.prof) parts.push('the profile');
     if (a.ref) parts.push('the reference');
     return parts.join(', ').replace(/, ([^,]*)$/, ' and $1');
   }

@@ -1,16 +1,19 @@
 // The analysis workbench: what the chart shows (the primary point, Shift+clicked points, the
 // mean of a drawn area), the reference, the date window and its fits, the table of series, the
-// exports and the embed code. State lives in `state.analysis` (address.js writes it).
+// exports and the embed code; and the profile (profilework.js). State lives in
+// `state.analysis` (address.js writes it).
 import { createAreaWork } from './areawork.js';
 import { createChart } from './chart.js';
 import { createChartModel, unitLabel } from './chartmodel.js';
 import { createDrawTool } from './draw.js';
 import { createDownloads } from './downloads.js';
 import { setEmbed } from './embed.js';
+import { createProfileWork } from './profilework.js';
 import { createMapReference } from './refmap.js';
 import { createSelection, pointKey } from './selection.js';
 
 const $ = (id) => document.getElementById(id);
+const DRAW_KINDS = ['polygon', 'box', 'line'];
 
 /** ctx: {state, app, panel, layerById, currentLayer, writeHash, undoable(words, drop) (a removal
  * with Undo: work.js), selectFeature, closePoint,
@@ -23,6 +26,7 @@ export function createWorkbench(ctx) {
   const { properties, primaryKey, load, remember } = selection;
   const chart = createChart($('chart'), { onWindow });
   const area = createAreaWork(ctx, { changed: () => render(), onBand: setBand }); // areawork.js
+  const profile = createProfileWork(ctx, { changed: () => render(), set: setProfileSetting }); // profilework.js
   const { model, tableRows } = createChartModel(ctx, { selection, area }); // chartmodel.js
   const downloads = createDownloads(ctx, { selection, area, chart, settle, model: () => model(), last: () => last });
   let draw = null;
@@ -37,9 +41,11 @@ export function createWorkbench(ctx) {
   }
 
   function showPanel(list) {
+    const profileOnly = Boolean(a.prof) && ctx.state.featureId === null && !list.length && !a.sel.length && !a.poly;
+    document.getElementById('panel').classList.toggle('profile-only', profileOnly);
     if (ctx.state.featureId !== null) return;
-    if (list.length || a.sel.length || a.poly) {
-      ctx.panel.showSeriesOnly(a.poly && !a.sel.length ? 'Area' : 'Selected points');
+    if (list.length || a.sel.length || a.poly || a.prof) {
+      ctx.panel.showSeriesOnly(profileOnly ? 'Profile' : a.poly && !a.sel.length ? 'Area' : 'Selected points');
     } else {
       ctx.panel.hide();
     }
@@ -72,12 +78,15 @@ export function createWorkbench(ctx) {
     if (area.busy) ctx.panel.setStatus('Reading the points inside the area…');
     else if (area.error) ctx.panel.setStatus(`Area unavailable: ${area.error}`);
     area.showPanel(a.poly, a.band);
+    profile.showPanel();
+    $('profile-clear').hidden = !a.prof;
     $('ref-line').hidden = !a.ref;
     $('ref-text').textContent = describeRef(m.ref);
     $('area-clear').hidden = !a.poly;
     $('panel-use-ref').disabled = ctx.state.featureId === null;
     $('fit-lin').checked = a.fit.includes('lin');
     $('fit-seas').checked = a.fit.includes('seas');
+    if (draw) draw.showProfile(a.prof, a.buf);
     if (draw) draw.show(a.poly, m.list.filter((s) => s.kind === 'point').map((s) => ({ lon: s.lon, lat: s.lat, colour: s.colour })));
     applyMapReference(m.ref);
     ctx.changed();
@@ -168,8 +177,48 @@ export function createWorkbench(ctx) {
 
   /** The map's look changed (mapui.js): recompute the area if its quality filters did. */
   function lookChanged() {
-    if (area.lookChanged()) render();
+    const profileChanged = profile.lookChanged();
+    if (area.lookChanged() || profileChanged) render();
     else area.showPanel(a.poly, a.band); // the histogram takes the map's colours
+  }
+
+  function computeProfile() {
+    const done = profile.compute();
+    render();
+    return done;
+  }
+
+  function setProfile(line) {
+    a.prof = line;
+    ctx.writeHash();
+    return computeProfile();
+  }
+
+  /** The panel's buffer or bin width changed. */
+  function setProfileSetting({ buf, pbin }) {
+    if (buf !== undefined && buf !== a.buf) {
+      a.buf = buf;
+      ctx.writeHash();
+      return computeProfile();
+    }
+    if (pbin !== undefined) {
+      a.pbin = pbin;
+      ctx.writeHash();
+      profile.rebin();
+      render();
+    }
+    return null;
+  }
+
+  function dropProfile() {
+    a.prof = null;
+    profile.drop();
+    render();
+  }
+
+  function clearProfile() {
+    dropProfile();
+    ctx.writeHash();
   }
 
   function setArea(ring) {
@@ -211,7 +260,9 @@ export function createWorkbench(ctx) {
 
   /** Resolves when every series and the area are loaded. */
   async function settle() {
-    while (selection.pending.size || area.busy) await Promise.allSettled([selection.settle(), area.busy]);
+    while (selection.pending.size || area.busy || profile.busy) {
+      await Promise.allSettled([selection.settle(), area.busy, profile.busy]);
+    }
   }
 
   // --- wiring --------------------------------------------------------------------------------
@@ -223,22 +274,19 @@ export function createWorkbench(ctx) {
     $('panel-use-ref').addEventListener('click', () => primaryKey() && setReference(primaryKey()));
     $('ref-clear').addEventListener('click', clearReference);
     $('area-clear').addEventListener('click', () => ctx.undoable('the area', dropArea));
-    for (const kind of ['polygon', 'box']) {
+    $('profile-clear').addEventListener('click', () => ctx.undoable('the profile', dropProfile));
+    for (const kind of DRAW_KINDS) {
       $(`draw-${kind}`).addEventListener('click', () => {
         if (draw.mode === kind) draw.cancel();
         else draw.start(kind);
-        $('draw-polygon').setAttribute('aria-pressed', String(draw.mode === 'polygon'));
-        $('draw-box').setAttribute('aria-pressed', String(draw.mode === 'box'));
+        for (const other of DRAW_KINDS) $(`draw-${other}`).setAttribute('aria-pressed', String(draw.mode === other));
       });
     }
   }
 
   function onHint(text) {
     $('draw-hint').textContent = text;
-    if (!text) {
-      $('draw-polygon').setAttribute('aria-pressed', 'false');
-      $('draw-box').setAttribute('aria-pressed', 'false');
-    }
+    if (!text) for (const kind of DRAW_KINDS) $(`draw-${kind}`).setAttribute('aria-pressed', 'false');
   }
 
   wireControls();
@@ -250,19 +298,24 @@ export function createWorkbench(ctx) {
     },
     /** Once the map and data are there (main.js start). */
     attach(map) {
-      draw = createDrawTool(map, { onDone: setArea, onHint });
+      draw = createDrawTool(map, { onDone: setArea, onLine: setProfile, onHint });
       mapRef = createMapReference(map, ctx.circleLayer);
       area.attach();
+      profile.attach(map);
     },
     /** Apply a parsed permalink (see permalink.parseAnalysis). */
     restore(parsed) {
       const polyChanged = JSON.stringify(parsed.poly) !== JSON.stringify(a.poly) || !area.result;
+      const profChanged = JSON.stringify([parsed.prof, parsed.buf]) !== JSON.stringify([a.prof, a.buf]) || !profile.result;
+      const binChanged = parsed.pbin !== a.pbin;
       Object.assign(a, parsed);
       if (a.ref?.kind === 'poly' && !a.poly) ctx.viewProblem('ref=poly: the view has no drawn area (poly=lon,lat,...)');
       setEmbed(a.embed);
       for (const s of a.sel) load(s.layerId, s.featureId);
       if (a.ref?.kind === 'point') load(a.ref.layerId, a.ref.featureId);
       if (polyChanged) computeArea();
+      if (profChanged) profile.compute();
+      else if (binChanged) profile.rebin();
       render();
     },
     /** The primary point's series arrived (main.js loadSeries). */
@@ -281,14 +334,17 @@ export function createWorkbench(ctx) {
       if (all) {
         a.sel = [];
         a.poly = null;
+        a.prof = null;
         if (a.ref?.kind === 'poly') a.ref = null;
         area.drop();
+        profile.drop();
       }
       render();
     },
     lookChanged,
     layerChanged() {
       if (draw) draw.raise();
+      if (a.prof) profile.compute();
       if (a.poly) computeArea();
       else render();
     },
@@ -309,6 +365,14 @@ export function createWorkbench(ctx) {
       clearReference,
       setArea,
       clearArea,
+      setProfile,
+      clearProfile,
+      setProfileSetting,
+      /** Resolves when the profile is computed: its points and bins (profilework summary). */
+      async profile() {
+        await settle();
+        return profile.summary();
+      },
       setFit,
       setWindow,
       setBand,
