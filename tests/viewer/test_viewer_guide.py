@@ -33,8 +33,8 @@ VIEWPORT = {"width": 1024, "height": 640}
 EMBED_SIZE = (800, 500)
 # Every picture this module writes, in the order of the guide.
 PICTURES = [
-    "layers", "colours", "click", "overlay", "area", "reference", "window", "fits", "filters",
-    "exports", "exports-chart", "search", "compare", "outlines", "embed", "snapshot",
+    "layers", "colours", "click", "overlay", "area", "profile", "reference", "window", "fits",
+    "filters", "exports", "exports-chart", "search", "compare", "outlines", "embed", "snapshot",
 ]  # fmt: skip
 MAX_PICTURE_BYTES = 400_000
 
@@ -262,6 +262,32 @@ def test_area(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     assert "LOS velocity, mean ± σ" in text(guide, "#area-velocity")
     assert guide.page.locator("#area-histogram svg rect").count() >= 3
     shoot(guide, "area")
+
+
+# a profile across the south of the island: 2.4 km, a bend, a gap without points in the middle
+PROFILE_LINE = "13.160000,38.700000,13.172000,38.706000,13.185000,38.704500"
+
+
+def test_profile(guide: Viewer) -> None:
+    guide.open(f"#13.6/38.702500/13.183300&layer={DESC}&cmin=0.7&prof={PROFILE_LINE}")
+    shown = guide.js("() => egms.analysis.profile()")
+    assert shown["total"] > shown["count"] >= 30 and shown["binWidth"] == 200
+    assert text(guide, "#panel-kind") == "Profile"
+    assert text(guide, "#profile-count") == (
+        f"{shown['total']} points within 50 m of the 2381 m line; {shown['count']} pass the "
+        "filters (coherence ≥ 0.70)."
+    )
+    assert "distance error < 0.14 m" in text(guide, "#profile-assumptions")
+    # hover the chart over the first point: its pid, distance, offset and value ± σ, and its bin
+    first = shown["points"][0]
+    box = guide.page.locator("#profile-chart .u-over").bounding_box()
+    x = box["x"] + box["width"] * (first["distance"] + 0.02 * shown["length"]) / (
+        1.04 * shown["length"]
+    )
+    guide.page.mouse.move(x, box["y"] + box["height"] / 2)
+    readout = text(guide, "#profile-readout")
+    assert readout.startswith(f"{first['pid']}: ") and "bin 200–400 m: n = " in readout
+    shoot(guide, "profile")
 
 
 def test_reference(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
