@@ -94,6 +94,7 @@ export function createProfileChart(container, { onHover = () => {} } = {}) {
     },
     clear() {
       if (plot) plot.destroy();
+      if (shown) onHover(null, null); // no ring left on the map for a point no longer shown
       plot = null;
       shown = null;
     },

@@ -407,3 +407,28 @@ def test_profile_js_against_numpy_shapely_and_geodesics(tmp_path: Path) -> None:
         assert "2 L2a processing units" in got["warning"]
     # the bound is no blanket: lines of 0.1-20 km at 35-70° N, it stays under 1 %, mostly ≤ 0.1 %
     assert max(bounds) < 1e-2 and float(np.median(bounds)) < 1e-3
+
+
+def test_profile_drawn_with_taps(
+    browser: Any, site_url: str, desc_rows: dict[str, dict[str, str]]
+) -> None:
+    """On a touch screen: a tap adds a vertex, a tap on the last vertex finishes the line."""
+    context = browser.new_context(viewport={"width": 960, "height": 640}, has_touch=True)
+    page = context.new_page()
+    viewer = Viewer(page, site_url)
+    page.on("pageerror", lambda e: viewer.errors.append(f"uncaught: {e}"))
+    try:
+        viewer.open(f"#14.4/38.7028/13.1725&layer={CLICK_LAYER}")
+        page.tap("#draw-line")
+        taps = [map_xy(viewer, lon, lat) for lon, lat in LINE[:2]]
+        for x, y in taps:
+            page.touchscreen.tap(x, y)
+            page.wait_for_timeout(400)  # apart: not a double tap
+        page.touchscreen.tap(*taps[-1])
+        shown = viewer.js(PROFILE)
+        drawn = viewer.js("() => egms.state.analysis.prof")
+        assert len(drawn) == 2 and viewer.js("() => egms.map.getZoom()") == pytest.approx(14.4)
+        assert_profile(shown, expected_profile(drawn, 50, desc_rows))
+        viewer.assert_no_errors()
+    finally:
+        context.close()
