@@ -90,8 +90,8 @@ export function createDrawTool(map, { onDone, onLine = () => {}, onHint = () => 
   function features() {
     const list = profile ? lineFeatures(profile.line, profile.buffer) : [];
     const sketch = mode === 'polygon' || mode === 'line' ? [...corners, ...(cursor ? [cursor] : [])] : corners;
-    if (mode === 'line') {
-      if (sketch.length >= 2) list.push({ type: 'Feature', properties: { role: 'sketch' }, geometry: { type: 'LineString', coordinates: sketch } });
+    if (mode === 'line' && sketch.length >= 2) {
+      list.push({ type: 'Feature', properties: { role: 'sketch' }, geometry: { type: 'LineString', coordinates: sketch } });
     }
     const ring = mode === 'line' ? area : mode ? sketch : area;
     if (ring && ring.length >= 2) {
