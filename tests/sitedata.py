@@ -102,6 +102,17 @@ def decoded_layers(path: Path, zoom: int) -> Iterator[tuple[tuple[int, int, int]
                 yield (x, y, z), layer_data
 
 
+def every_tile(path: Path) -> dict[tuple[int, int, int], dict[str, Any]]:
+    """Every tile of an archive, at every zoom, decoded: (z, x, y) -> its layers."""
+    with open(path, "rb") as stream:
+        return {
+            zxy: mapbox_vector_tile.decode(
+                gzip.decompress(data), default_options={"y_coord_down": True}
+            )
+            for zxy, data in all_tiles(MmapSource(stream))
+        }
+
+
 def ids_at_zoom(path: Path, zoom: int) -> set[int]:
     """The ids of the features the tiles at `zoom` place, each in some tile or on its edge.
 

@@ -132,9 +132,6 @@ def main() -> None:
 @click.option("--shared-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Scratch directory every Dask worker sees at the same path [default: "
               "beside OUTPUT].")  # fmt: skip
-@click.option("--partition-zoom", type=click.IntRange(1, 14), default=None, metavar="Z",
-              help="Dask builds: tile the layer in partitions of one tile at zoom Z each "
-              "[default: 8, finer for small layers: 4 partitions a worker].")  # fmt: skip
 @limit_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors

@@ -1,28 +1,31 @@
 """The build on Dask distributed equals the single-machine build of the same inputs.
 
-Same manifest, the same chunk, index, pid and outline files byte for byte, and tiles holding
-exactly the same features at the maximum zoom (buffer copies removed; lower zooms are thinned
-differently). A worker killed mid-build is replaced and the build still equals it; a task that
-kills every worker it runs on stops the build with a clear error and leaves the previous site.
+Same manifest, the same chunk, index, pid and outline files byte for byte, and the same tiles
+at every zoom (decoded): the Dask build tiles the same feature files with the same runs. A
+worker killed mid-build is replaced and the build still equals it; a task that kills every
+worker it runs on stops the build with a clear error and leaves the previous site. The kills
+come from tests/daskfaults.py, preloaded into the workers.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dask
 import numpy as np
 import pytest
 import sitedata as sd
 from click.testing import CliRunner
+from daskfaults import FAULT_ENV, PRELOAD
 
 from tiler import build
 from tiler.cli import main
 from tiler.distributed import client
-from tiler.distributed.tasks import FAULT_ENV
+from tiler.tiles import zoomchoice
 from tiler.errors import BuildError
 from tiler.tiles import partition, zoomchoice
 
@@ -70,21 +73,21 @@ def data_files(site: Path) -> dict[str, str]:
     }
 
 
-def max_zoom_features(site: Path, entry: dict[str, Any]) -> list[tuple[Any, ...]]:
-    features = sd.features_at_zoom(site / "data" / entry["tiles"], entry["maxzoom"])
-    return sorted(
-        (f["id"], json.dumps(f["properties"], sort_keys=True), f["lonlat"].lng, f["lonlat"].lat)
-        for f in features
-    )
-
-
 def assert_same_site(expected: Path, actual: Path) -> None:
+    """The same manifest and data files, and every tile of every zoom decoded the same."""
     assert sd.manifest(actual) == sd.manifest(expected)
     assert data_files(actual) == data_files(expected)
     for entry in sd.manifest(expected)["layers"]:
-        found = max_zoom_features(actual, entry)
-        assert len(found) == entry["points"], entry["id"]
-        assert found == max_zoom_features(expected, entry), entry["id"]
+        tiles = sd.every_tile(actual / "data" / entry["tiles"])
+        assert {z for z, _, _ in tiles} == set(range(entry["maxzoom"] + 1)), entry["id"]
+        assert tiles == sd.every_tile(expected / "data" / entry["tiles"]), entry["id"]
+
+
+@pytest.fixture
+def faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Workers of the clusters started here preload tests/daskfaults.py: set FAULT_ENV."""
+    with dask.config.set({"distributed.worker.preload": [PRELOAD]}):
+        yield monkeypatch
 
 
 def every_point_from(site: Path, entry: dict[str, Any]) -> int:
@@ -102,13 +105,12 @@ def every_point_from(site: Path, entry: dict[str, Any]) -> int:
 def test_local_cluster_build_equals_the_single_machine_build(
     inputs: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At partition zoom 9 the L2b layer (max zoom 10) and the L3 layers (their points' zoom 6,
-    their cells' 13: zoomchoice.CELL_TILE_ZOOM) are tiled in partitions plus an overview, every L3
-    point at every zoom from 6 up as in the single-machine build; the pid index is written one
-    bucket a task."""
+    """The L2b layer (max zoom 10) and the L3 layers (their points' zoom 6, their cells' 13:
+    zoomchoice.CELL_TILE_ZOOM) have the same tiles at every zoom, every L3 point at every zoom
+    from 6 up as in the single-machine build; the pid index is written one bucket a task."""
     monkeypatch.setattr(client, "PID_GROUP", 1)
     out = tmp_path / "site"
-    build([inputs], out, partition_zoom=9, **LOCAL)
+    build([inputs], out, **LOCAL)
     assert_same_site(single, out)
     layers = {entry["id"]: entry for entry in sd.manifest(out)["layers"]}
     assert 9 < layers["l2b-2020-2024-asc"]["maxzoom"] < zoomchoice.CELL_TILE_ZOOM
@@ -118,37 +120,55 @@ def test_local_cluster_build_equals_the_single_machine_build(
         assert every_point_from(single, layers[layer_id]) == 6
 
 
+def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_dask(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The bundled EGMS samples, and six bursts big enough (~30 MB of features) that the maximum
+    zoom's run is cut into regions (tiler/tiles/grid.py) and the lower zooms thinned: every tile at
+    every zoom equals the single-machine build's."""
+    bursts = tmp_path / "bursts"
+    args = ["sample", "-o", str(bursts), "-q", "--points", "20000", "--bursts", "6", "--orbit",
+            "asc"]  # fmt: skip
+    assert CliRunner().invoke(main, args).exit_code == 0
+    inputs = [Path(__file__).parent / "data" / "egms", bursts]
+    build(inputs, tmp_path / "single", **QUICK)
+    capfd.readouterr()
+    build(inputs, tmp_path / "dask", dask_local=2, basemap="none")  # not quiet: the phases
+    printed = "".join(capfd.readouterr())
+    assert_same_site(tmp_path / "single", tmp_path / "dask")
+    bursts_layer = next(line for line in printed.splitlines() if "l2b-2020-2024-asc on" in line)
+    assert "tiles (7 runs)" in bursts_layer  # 3 regions at its maximum zoom, 4 lower-zoom runs
+
+
 def test_dedupe_on_dask_equals_the_single_machine_dedupe(
     bursts: list[Path], tmp_path: Path
 ) -> None:
-    """At partition zoom 12 the layer (max zoom 10) is tiled in one run over every point."""
     build(bursts, tmp_path / "single", dedupe=True, **QUICK)
-    build(bursts, tmp_path / "dask", dedupe=True, partition_zoom=12, **LOCAL)
+    build(bursts, tmp_path / "dask", dedupe=True, **LOCAL)
     assert_same_site(tmp_path / "single", tmp_path / "dask")
 
 
 def test_a_worker_killed_mid_build_is_replaced_and_the_site_is_the_same(
-    bursts: list[Path], single_bursts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bursts: list[Path], single_bursts: Path, tmp_path: Path, faults: pytest.MonkeyPatch
 ) -> None:
     marker = tmp_path / "killed-once"
-    monkeypatch.setenv(FAULT_ENV, f"kill-once:write_unit:{marker}")
-    build(bursts, tmp_path / "site", partition_zoom=9, **LOCAL)
+    faults.setenv(FAULT_ENV, f"kill-once:write_unit:{marker}")
+    build(bursts, tmp_path / "site", **LOCAL)
     assert marker.exists(), "no worker was killed"
     assert_same_site(single_bursts, tmp_path / "site")
 
 
 def test_a_task_killing_every_worker_fails_clearly_and_keeps_the_previous_site(
-    bursts: list[Path], single_bursts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bursts: list[Path], single_bursts: Path, tmp_path: Path, faults: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
     shutil.copytree(single_bursts, out)
     before = data_files(out)
-    monkeypatch.setenv(FAULT_ENV, "kill-always:merge_tiles")
+    faults.setenv(FAULT_ENV, "kill-always:merge_runs")
     message = r"^merging the tiles of l2b-2020-2024-asc: the Dask worker running it died"
     with pytest.raises(BuildError, match=message):
-        build(bursts, out, partition_zoom=9, rebuild=True, **LOCAL)
+        build(bursts, out, rebuild=True, **LOCAL)
     assert data_files(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "leftovers beside OUT"
 
 
 def test_cluster_options_are_checked_before_any_work(inputs: Path, tmp_path: Path) -> None:
@@ -163,29 +183,3 @@ def test_cluster_options_are_checked_before_any_work(inputs: Path, tmp_path: Pat
     assert result.exit_code == 1
     assert "--shared-dir is for --scheduler or --dask-local builds" in result.output
     assert not (tmp_path / "s").exists()
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_the_maximum_zoom_from_partition_statistics_is_the_single_machine_one(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    centres = rng.uniform([-10, 35], [30, 60], size=(5, 2))
-    spread = rng.choice([0.01, 0.3, 2.0])
-    points = np.concatenate([c + rng.normal(0, spread, size=(4000, 2)) for c in centres])
-    lon, lat = points[:, 0], points[:, 1]
-    for zoom in (5, 8):
-        keys = partition.own_keys(lon, lat, zoom)
-        stats = [partition.zoom_stats(k, lon[keys == k], lat[keys == k], zoom)
-                 for k in np.unique(keys).tolist()]  # fmt: skip
-        assert partition.max_zoom(stats, zoom) == zoomchoice.point_max_zoom(lon, lat)
-
-
-def test_neighbours_are_the_points_within_the_margin_of_another_partition() -> None:
-    zoom = 8
-    size = 360 / 2**zoom  # a partition's width in degrees
-    edge = -180 + 100 * size  # a partition boundary
-    lon = np.array([edge - 0.001 * size, edge - 0.5 * size, edge + 0.01 * size])
-    lat = np.zeros(3) + 0.1
-    rows, keys = partition.neighbour_pairs(lon, lat, zoom)
-    own = partition.own_keys(lon, lat, zoom)
-    assert rows.tolist() == [0, 2]
-    assert keys.tolist() == [own[2], own[0]]

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiler.tiles import sampling, zoomchoice
+from tiler.tiles.grid import world_xy
 from tiler.tiles.runs import Pyramid
-from tiler.tiles.zoomchoice import MAX_ZOOM, world_xy
+from tiler.tiles.zoomchoice import MAX_ZOOM
 
 coordinates = st.lists(
     st.tuples(st.floats(-179.9, 179.9), st.floats(-80, 80)), min_size=1, max_size=200

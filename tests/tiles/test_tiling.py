@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, all_tiles
 from pyproj import Transformer
 
-from tiler.tiles import regioninputs, regions, runs, sampling, tippecanoe, zoomchoice
+from tiler.tiles import grid, regioninputs, runs, sampling, tippecanoe, zoomchoice
 from tiler.tiles.features import FeatureFiles
+from tiler.tiles.grid import world_xy
 from tiler.tiles.runs import Pyramid, tile_layer
-from tiler.tiles.zoomchoice import density_zoom, guessed_zoom, point_max_zoom, world_xy
+from tiler.tiles.zoomchoice import density_zoom, guessed_zoom, point_max_zoom
 
 coordinates = st.lists(
     st.tuples(st.floats(-179.9, 179.9), st.floats(-80, 80)), min_size=2, max_size=300
@@ -214,7 +215,7 @@ def test_the_shared_run_shows_each_zoom_the_same_sample(
         monkeypatch.setattr(runs, "SHARED_RUN_BYTES", shared_bytes)
         options = tippecanoe.TileOptions((), tmp_path / f"{shared_bytes}.pmtiles")
         pyramid_files = pyramid_of(source, lon, lat, zoom)
-        ranges = runs._zoom_ranges(pyramid_files)
+        ranges = runs.zoom_ranges(pyramid_files)
         assert len(ranges) == (zoom + 1 if shared_bytes == 0 else 2), ranges
         assert tile_layer(options, pyramid_files, lambda: None) == "fast"
         ids_per_zoom.append(
@@ -284,7 +285,7 @@ def test_regions_write_the_tiles_of_one_run(
         monkeypatch.setattr(runs, "REGION_RUN_BYTES", region_bytes)
         options = tippecanoe.TileOptions((), tmp_path / f"{region_bytes}.pmtiles")
         layer = pyramid_of(source, lon, lat, zoom)
-        assert runs._zoom_ranges(layer) == ranges
+        assert runs.zoom_ranges(layer) == ranges
         assert tile_layer(options, layer, lambda: None) == "fast"
         tiles.append(all_tiles_decoded(options.output))
     alone, by_region, all_by_region = tiles
@@ -296,8 +297,8 @@ def test_regions_write_the_tiles_of_one_run(
     assert {tile: by_region[tile] for tile in deepest} == {tile: alone[tile] for tile in deepest}
     assert len(alone) > 150
     wx, wy = world_xy(lon, lat)
-    keys = regions.memberships(wx, wy, zoom, regions.level_for(zoom))[1]
-    levels = {regions.region_tile(key)[0] for key in keys}
-    top = regions.level_for(zoom)
+    keys = grid.memberships(wx, wy, zoom, grid.level_for(zoom))[1]
+    levels = {grid.region_tile(key)[0] for key in keys}
+    top = grid.level_for(zoom)
     assert top in levels and min(levels) < top, "the deepest regions, coarser along their edges"
     assert not list(tmp_path.rglob("*-regions")), "the regions' inputs are removed"

@@ -4,11 +4,11 @@ as tasks on a cluster's workers, with the same output as the single-machine buil
 Per input file, on workers: read the static columns (`stage_unit`). On the client, in the
 single-machine order of units: first ids and the outlines of earlier units (counts and
 outlines only; with --dedupe a short chain of worker tasks). Per file, on workers: ids, chunks
-and tile features by partition (`write_unit`). Per partition (a tile at the partition zoom,
-tiler/tiles/partition.py): statistics for the maximum zoom, a thinned sample for the overview, and
-tippecanoe from the partition zoom to the maximum zoom. Per layer: the overview's tippecanoe
-run for the zooms above, and the merge of the disjoint tile sets (tiler/tiles/merge.py). The
-client writes the layer's indexes (tiler/layer/passes.py) and the site, and publishes atomically.
+and the unit's tile features (`write_unit`). Per layer: the units' feature files joined in
+unit order (the single-machine build's files, byte for byte) and its zooms chosen from them,
+then the single-machine build's own tippecanoe runs (tiler/tiles/runs.py: the same runs,
+regions, merge and fallback), planned and run as tasks. The client writes the layer's indexes
+(tiler/layer/passes.py) and the site, and publishes atomically.
 
 Workers must run the same egms-tiler version and see the inputs, OUT's parent directory and
 the shared directory at the same paths (a shared filesystem); both are checked first.
@@ -34,31 +34,36 @@ from tiler import __version__
 from tiler.distributed.tasks import (
     Failed,
     Staged,
-    TileJob,
     UnitDone,
     UnitPlan,
     dedupe_unit,
     guarded,
-    merge_tiles,
-    part_file,
-    partition_stats,
+    join_features,
+    layer_pyramid,
     pid_file,
-    sample_partition,
     stage_unit,
-    tile,
     worker_view,
     write_pid_group,
     write_unit,
 )
 from tiler.errors import BuildError, TilerError
 from tiler.inputs.egms import ATTRIBUTION
-from tiler.layer.passes import LayerJob, LayerResult, _LayerState
+from tiler.layer.passes import LayerJob, LayerResult, LayerState, tiling_subject
 from tiler.layer.pidindex import bucket_count, pid_manifest
 from tiler.layer.serieschunks import chunks_needed
 from tiler.model import Source
-from tiler.tiles import partition, tippecanoe
+from tiler.tiles import tippecanoe
 from tiler.tiles.features import SOURCE_LAYER
-from tiler.tiles.zoomchoice import tile_max_zoom
+from tiler.tiles.runs import (
+    Pyramid,
+    Run,
+    merge_runs,
+    plan_runs,
+    pooled,
+    step_size,
+    tile_run,
+    zoom_ranges,
+)
 
 EXTRA = "pip install 'egms-tiler[distributed]'"
 RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
@@ -72,7 +77,6 @@ class ClusterOptions:
     scheduler: str | None = None  # tcp://host:port of a running Dask scheduler
     local_workers: int | None = None  # or a LocalCluster of this many worker processes
     shared_dir: Path | None = None  # scratch every worker sees [default: the build's own]
-    partition_zoom: int | None = None  # None: chosen per layer (partition.auto_zoom)
     log: Callable[[str], None] = print  # one line per layer: the wall time of its phases
 
 
@@ -186,7 +190,7 @@ class Cluster:
         scratch = self.root / job.key.id
         layer_dir = job.data_dir / job.key.id
         (layer_dir / "ts").mkdir(parents=True)
-        state = _LayerState()
+        state = LayerState()
         clock = Clock()
         plans = self.plan_units(job, scratch, layer_dir, state)
         clock.mark("read")
@@ -199,11 +203,12 @@ class Cluster:
             absorb(state, unit.state)
         clock.mark("ids+chunks")
         pid_index = self.pid_index(job, plans, layer_dir / "pid")
-        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles", plans[0].zoom).make(
-            done, clock
-        )
+        tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles")
+        state.recipe = tiles.make(done, clock)
         self.values(pid_index)
-        result = state.finish(job, layer_dir, tiles, pid_manifest(job.key.id, plans[0].buckets))
+        result = state.finish(
+            job, layer_dir, tiles.output, pid_manifest(job.key.id, plans[0].buckets)
+        )
         clock.mark("indexes")
         self.log(f"{job.key.id} on Dask: {clock}")
         return result
@@ -219,7 +224,7 @@ class Cluster:
         ]  # fmt: skip
 
     def plan_units(
-        self, job: LayerJob, scratch: Path, layer_dir: Path, state: _LayerState
+        self, job: LayerJob, scratch: Path, layer_dir: Path, state: LayerState
     ) -> list[UnitPlan]:
         """Stage every file on the workers, then place the units as build_layer would."""
         paths = [scratch / f"staged-{index}.arrow" for index in range(len(job.sources))]
@@ -241,17 +246,11 @@ class Cluster:
             if count == 0:
                 continue
             plans.append(UnitPlan(job.key, source, path, len(plans), next_id, earlier,
-                                  job.dedupe, job.chunk_size, layer_dir, scratch, 0))  # fmt: skip
+                                  job.dedupe, job.chunk_size, layer_dir, scratch))  # fmt: skip
             outlines.append(outline)
             next_id += chunks_needed(count, job.chunk_size) * job.chunk_size
             points += count
-        zoom = self.options.partition_zoom or partition.auto_zoom(
-            [o.bounds for o in outlines if o is not None], self.workers()
-        )
-        return [replace(plan, buckets=bucket_count(points), zoom=zoom) for plan in plans]
-
-    def workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
+        return [replace(plan, buckets=bucket_count(points)) for plan in plans]
 
     def kept(
         self, job: LayerJob, source: Source, path: Path, unit: Staged,
@@ -281,7 +280,7 @@ def nearby(
     )
 
 
-def absorb(total: _LayerState, part: _LayerState) -> None:
+def absorb(total: LayerState, part: LayerState) -> None:
     """Add one unit's state (from a worker) to the layer's, in unit order."""
     total.units += part.units
     total.outlines += part.outlines
@@ -297,98 +296,56 @@ def absorb(total: _LayerState, part: _LayerState) -> None:
 
 
 class LayerTiles:
-    """A layer's tiles: statistics, overview sample and tippecanoe per partition, merge."""
+    """A layer's tiles: the single-machine build's tippecanoe runs, each a task."""
 
-    def __init__(
-        self, cluster: Cluster, job: LayerJob, scratch: Path, output: Path, zoom: int
-    ) -> None:
+    def __init__(self, cluster: Cluster, job: LayerJob, scratch: Path, output: Path) -> None:
         self.cluster = cluster
+        self.job = job
         self.scratch = scratch
         self.output = output
-        self.zoom = zoom
-        self.level = job.key.level
         self.options = tippecanoe.TileOptions(
-            source=Path(), output=output, layer=SOURCE_LAYER, name=f"EGMS {job.key.label}",
+            source=(), output=output, layer=SOURCE_LAYER, name=f"EGMS {job.key.label}",
             attribution=ATTRIBUTION, temp_dir=scratch, cwd=scratch,
+            subject=tiling_subject(job.key.id, job.sources),
         )  # fmt: skip
 
-    def where(self, key: int) -> str:
-        return f"partition {self.zoom}/{key >> self.zoom}/{key & ((1 << self.zoom) - 1)}"
-
-    def files(self, units: dict[int, list[int]], key: int, kind: str) -> list[Path]:
-        return [part_file(self.scratch, key, index, kind) for index in units.get(key, [])]
-
-    def sample_files(self, own: dict[int, list[int]], key: int) -> list[tuple[Path, Path]]:
-        lines, points = self.files(own, key, "own.geojsonl"), self.files(own, key, "own.npz")
-        return list(zip(lines, points, strict=True))
-
-    def make(self, done: list[UnitDone], clock: Clock) -> Path:
-        own: dict[int, list[int]] = {}
-        near: dict[int, list[int]] = {}
-        for index, unit in enumerate(done):
-            for key in unit.partitions:
-                own.setdefault(key, []).append(index)
-            for key in unit.neighbours:
-                near.setdefault(key, []).append(index)
-        stats = self.cluster.values([
-            (self.cluster.submit(partition_stats, key, self.files(own, key, "own.npz"), self.zoom),
-             f"statistics of {self.where(key)}")
-            for key in sorted(own)
-        ])  # fmt: skip
-        base = partition.max_zoom(stats, self.zoom)  # every point from here up
-        top = tile_max_zoom(self.level, base)
+    def make(self, done: list[UnitDone], clock: Clock) -> str:
+        """Tile the units' features; the recipe that made the archive ("fast", "documented")."""
+        name = self.job.key.id
+        cluster = self.cluster
+        parts = [unit.features for unit in done]
+        future = cluster.submit(join_features, parts, self.scratch / "features")
+        files = cluster.value(future, f"joining the tile features of {name}")
+        future = cluster.submit(layer_pyramid, files, self.job.key.level, name)
+        pyramid: Pyramid = cluster.value(future, f"choosing the zooms of {name}")
         clock.mark("zoom")
-        if top < self.zoom:  # a sparse layer: one run over every point
-            sources = [path for key in sorted(own) for path in self.files(own, key, "own.geojsonl")]
-            self.run_tile(self.output, sources, (0, top), base, "tiling the layer")
-            clock.mark("tiles (one run)")
-            return self.output
-        samples = self.samples(stats, own, base)
-        keys = sorted(set(own) | set(near))
-        tiling = self.partitions(keys, own, near, top, base)
-        overview = self.run_tile(
-            self.scratch / "overview.pmtiles", self.cluster.values(samples), (0, self.zoom - 1),
-            base, "tiling the overview",
-        )  # fmt: skip
-        parts = [(overview, None), *zip(self.cluster.values(tiling), keys, strict=True)]
-        clock.mark(f"tiles ({len(keys)} partitions + overview)")
-        future = self.cluster.submit(merge_tiles, parts, self.output, self.zoom, top)
-        self.cluster.value(future, f"merging the tiles of {self.output.parent.name}")
+        runs, ok = self.run(pyramid)
+        clock.mark(f"tiles ({len(runs)} runs)")
+        future = cluster.submit(merge_runs, self.options, pyramid, runs, ok)
+        recipe: str = cluster.value(future, f"merging the tiles of {name}")
         clock.mark("merge")
-        return self.output
+        return recipe
 
-    def run_tile(
-        self, output: Path, sources: list[Path], zooms: tuple[int, int], base: int, what: str
-    ) -> Path:
-        job = TileJob(replace(self.options, output=output), tuple(sources), zooms, base)
-        path: Path = self.cluster.value(self.cluster.submit(tile, job, priority=1), what)
-        return path
+    def run(self, pyramid: Pyramid) -> tuple[list[Run], bool]:
+        """Plan every zoom range's runs and tile each as soon as its plan is made, biggest
+        first; the runs in plan order, and whether all succeeded."""
+        from distributed import as_completed
 
-    def samples(
-        self, stats: list[partition.ZoomStats], own: dict[int, list[int]], base: int
-    ) -> list[tuple[Any, str]]:
-        """The overview's sample of every partition (submitted first: they are quick)."""
-        densest = partition.densest_per_zoom(stats, self.zoom)[self.zoom - 1]
-        share = partition.overview_share(base, self.zoom, densest)
-        return [
-            (self.cluster.submit(sample_partition, self.sample_files(own, key), share,
-                                 self.scratch / "overview" / f"{key}.geojsonl", priority=1),
-             f"sampling {self.where(key)} for the overview")
-            for key in sorted(own)
-        ]  # fmt: skip
-
-    def partitions(
-        self, keys: list[int], own: dict[int, list[int]], near: dict[int, list[int]], top: int,
-        base: int,
-    ) -> list[tuple[Any, str]]:  # fmt: skip
-        """Each partition's run from the partition zoom to `top` (every point from `base` up)."""
-        futures = []
-        for key in keys:
-            sources = self.files(own, key, "own.geojsonl") + self.files(near, key, "near.geojsonl")
-            job = TileJob(replace(self.options, output=self.scratch / f"p{key}.pmtiles"),
-                          tuple(sources), (self.zoom, top), base)  # fmt: skip
-            futures.append((self.cluster.submit(tile, job), f"tiling {self.where(key)}"))
-        return futures
+        cluster, options = self.cluster, pooled(self.options)
+        what = f"tiling {self.job.key.id}"
+        steps = {
+            cluster.submit(plan_runs, options, pyramid, low, high,
+                           priority=step_size(pyramid, high)): order
+            for order, (low, high) in enumerate(zoom_ranges(pyramid))
+        }  # fmt: skip
+        plans: dict[int, list[Run]] = {}
+        tilings = []
+        for step in as_completed(steps):
+            runs = plans[steps[step]] = cluster.value(step, what)
+            tilings += [(cluster.submit(tile_run, run, priority=run.size), what)
+                        for run in runs]  # fmt: skip
+        ok = all(cluster.values(tilings))
+        return [run for order in sorted(plans) for run in plans[order]], ok
 
 
 class Clock:

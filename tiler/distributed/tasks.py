@@ -1,24 +1,24 @@
 """The tasks of a distributed build: what runs on the Dask workers (see distributed/client.py).
 
 Each task is a pure function of its arguments and writes only its own files, under a temporary
-name renamed into place, so a task lost with its worker can run again anywhere. Per unit (input
-file): `stage_unit` reads the static columns, `dedupe_unit` (with --dedupe, one unit after
-another) finds the points earlier units cover, `write_unit` assigns the ids and writes the
-chunks (the single-machine code, layer/passes.py, given the ids it would have assigned) and the
-unit's tile features split by partition. Per partition: `partition_stats`, `sample_partition`
-and `tile_partition`; per layer: `tile_overview` and `merge_tiles`.
+name renamed into place (or a directory named by its process), so a task lost with its worker
+can run again anywhere. Per unit (input file): `stage_unit` reads the static columns,
+`dedupe_unit` (with --dedupe, one unit after another) finds the points earlier units cover,
+`write_unit` assigns the ids, writes the chunks and the unit's tile features by file key (the
+single-machine code, layer/passes.py, given the ids it would have assigned). Per layer:
+`join_features` concatenates the units' feature files in unit order, the files the
+single-machine build holds, and `layer_pyramid` chooses the zooms from them; the tippecanoe
+runs are then the single-machine build's (tiles/runs.py), each one a task.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,18 +26,20 @@ import pyarrow.feather as feather
 import shapely
 
 from tiler import __version__
-from tiler.errors import InputWarning, TilerError
+from tiler.errors import InputError, InputWarning, TilerError
+from tiler.layer import passes
 from tiler.layer.outlines import unit_outline
-from tiler.layer.passes import LayerJob, _add_unit, _LayerState
+from tiler.layer.passes import LayerJob, LayerState, add_unit
 from tiler.layer.pidindex import buckets_of, write_buckets
 from tiler.layer.processing_unit import PointFilter, StagedUnit, StaticArrays, stage
 from tiler.layer.serieschunks import ChunkSpec, write_unit_chunks
 from tiler.model import LayerKey, Source
-from tiler.tiles import partition, sampling, tippecanoe
-from tiler.tiles.features import FeatureFiles, write_lines
-from tiler.tiles.merge import Part, combined_metadata, merge
+from tiler.tiles import sampling
+from tiler.tiles.features import FeatureFiles, join_feature_files
+from tiler.tiles.runs import Pyramid
+from tiler.tiles.sampling import FileKey
+from tiler.tiles.zoomchoice import MAX_POINTS_PER_TILE, MAX_ZOOM
 
-FAULT_ENV = "EGMS_TILER_FAULT"  # tests: "kill-once:TASK:MARKER" or "kill-always:TASK"
 STATIC_PREFIX = "static:"
 
 
@@ -58,24 +60,10 @@ class Failed:
 
 def guarded(task: Callable[..., Any], *args: Any) -> Any:
     """Run `task` on a worker; a TilerError comes back as `Failed`, anything else is raised."""
-    inject_fault(task.__name__)
     try:
         return task(*args)
     except TilerError as exc:
         return Failed(type(exc), str(exc), dict(vars(exc)))
-
-
-def inject_fault(name: str) -> None:
-    """Kill this worker process when $EGMS_TILER_FAULT names the task (failure tests only)."""
-    spec = os.environ.get(FAULT_ENV, "").split(":", 2)
-    if len(spec) < 2 or spec[1] != name:
-        return
-    if spec[0] == "kill-once":
-        try:
-            os.close(os.open(spec[2], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        except FileExistsError:
-            return
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def worker_view(stage: str) -> tuple[str, bool]:
@@ -147,7 +135,7 @@ def dedupe_unit(
 ) -> tuple[int, shapely.Geometry | None]:
     """--dedupe: how many points of a unit no earlier unit covers, and their outline."""
     unit = load_unit(source, path)
-    state = _LayerState()
+    state = LayerState()
     state.outlines = list(earlier)
     kept = ~state.covered(unit.lon, unit.lat)
     if not kept.any():
@@ -169,21 +157,19 @@ class UnitPlan:
     chunk_size: int
     layer_dir: Path
     scratch: Path
-    zoom: int  # partition zoom
     buckets: int = 1  # of the layer's pid index
 
 
 @dataclass(slots=True)
 class UnitDone:
-    state: _LayerState  # the unit's part of the layer's state (one unit, no pending series)
-    partitions: list[int]  # partitions holding points of the unit
-    neighbours: list[int]  # partitions given points of the unit as neighbours
+    state: LayerState  # the unit's part of the layer's state (one unit, no pending series)
+    features: dict[int, Path]  # the unit's feature files by key (FeatureFiles.paths)
 
 
 def write_unit(plan: UnitPlan) -> UnitDone:
-    """Ids, features by partition and chunks of one unit, as the single-machine build makes them."""
+    """Ids, tile features and chunks of one unit, as the single-machine build makes them."""
     unit = load_unit(plan.source, plan.staged)
-    state = _LayerState()
+    state = LayerState()
     state.outlines, state.next_id = list(plan.earlier), plan.first_id
     job = LayerJob(
         key=plan.key,
@@ -193,86 +179,22 @@ def write_unit(plan: UnitPlan) -> UnitDone:
         chunk_size=plan.chunk_size,
         dedupe=plan.dedupe,
     )
-    lines = UnitLines(plan.scratch / f"u{plan.index}.{os.getpid()}.geojsonl")
+    # a directory of this attempt's own: a killed attempt's files are never appended to
+    features = FeatureFiles(plan.scratch / "units" / f"u{plan.index}.{os.getpid()}")
     try:
-        _add_unit(job, state, plan.index, unit, lines)
+        add_unit(job, state, plan.index, unit, features)
         del unit
         chunks = state.pending[0]
-        own, near = split_features(plan, *chunks.lonlat(), state.ids[0], lines.path)
         save_pids(plan, state.pids.pop(), state.ids.pop())
         spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
         series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
         state.index_rows = write_unit_chunks(chunks, spec, series)
     finally:
-        lines.path.unlink(missing_ok=True)
         for unit_chunks in state.pending:
             unit_chunks.points.unlink(missing_ok=True)
         state.pending.clear()
     state.outlines = state.outlines[len(plan.earlier) :]
-    return UnitDone(state, own, near)
-
-
-class UnitLines(FeatureFiles):
-    """Stands in for the layer's feature files in `_add_unit`: one file of the unit's lines in
-    id order, to be split by partition instead."""
-
-    def __init__(self, path: Path) -> None:
-        self.paths = {}
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"")
-
-    def write(self, keys: np.ndarray, lines: pa.Array, lon: np.ndarray, lat: np.ndarray) -> None:
-        with open(self.path, "ab") as out:
-            write_lines(lines, out)
-
-
-def part_file(scratch: Path, key: int, index: int, kind: str) -> Path:
-    """A unit's share of a partition: `own.geojsonl`, `own.npz` (lon, lat, id) or `near...`."""
-    return scratch / "parts" / str(key) / f"u{index}.{kind}"
-
-
-def split_features(
-    plan: UnitPlan, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray, lines: Path
-) -> tuple[list[int], list[int]]:
-    """Write the unit's feature lines by partition: its own points, and neighbours' copies."""
-    owners = partition.own_keys(lon, lat, plan.zoom)
-    near_rows, near_keys = partition.neighbour_pairs(lon, lat, plan.zoom)
-    with Lines(lines) as text:
-        for key in np.unique(owners).tolist():
-            rows = np.flatnonzero(owners == key)
-            text.save(rows, part_file(plan.scratch, key, plan.index, "own.geojsonl"))
-            path = part_file(plan.scratch, key, plan.index, "own.npz")
-            with atomic(path) as temporary, open(temporary, "wb") as out:
-                np.savez(out, lon=lon[rows], lat=lat[rows], id=ids[rows])
-        for key in np.unique(near_keys).tolist():
-            rows = near_rows[near_keys == key]
-            text.save(rows, part_file(plan.scratch, key, plan.index, "near.geojsonl"))
-    return np.unique(owners).tolist(), np.unique(near_keys).tolist()
-
-
-class Lines:
-    """The lines of a feature file, mapped, to copy some of them to another file."""
-
-    def __init__(self, path: Path) -> None:
-        with open(path, "rb") as stream:
-            self.data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-        self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == ord("\n")) + 1
-        self.starts = np.r_[0, self.ends[:-1]]
-
-    def __enter__(self) -> Lines:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.data.close()
-
-    def copy(self, rows: np.ndarray, out: BinaryIO) -> None:
-        pieces = zip(self.starts[rows].tolist(), self.ends[rows].tolist(), strict=True)
-        out.write(b"".join(self.data[start:end] for start, end in pieces))
-
-    def save(self, rows: np.ndarray, path: Path) -> None:
-        with atomic(path) as temporary, open(temporary, "wb") as out:
-            self.copy(rows, out)
+    return UnitDone(state, features.paths)
 
 
 def save_pids(plan: UnitPlan, pids: pa.Array, ids: np.ndarray) -> None:
@@ -300,73 +222,22 @@ def write_pid_group(files: Sequence[Path], which: range, buckets: int, folder: P
     write_buckets(folder, pa.concat_arrays(pids), np.concatenate(ids), which, buckets)
 
 
-# --- per partition ---------------------------------------------------------------------------
-
-
-def load_points(files: Sequence[Path]) -> dict[str, np.ndarray]:
-    parts = [np.load(path) for path in files]
-    return {name: np.concatenate([part[name] for part in parts]) for name in ("lon", "lat", "id")}
-
-
-def partition_stats(key: int, files: Sequence[Path], zoom: int) -> partition.ZoomStats:
-    points = load_points(files)
-    return partition.zoom_stats(key, points["lon"], points["lat"], zoom)
-
-
-def sample_partition(
-    files: Sequence[tuple[Path, Path]], share: float, output: Path
-) -> Path:  # fmt: skip
-    """The overview's share of a partition's points (lines whose id ranks below `share`).
-
-    The partition's lowest-ranked point is always kept, so no occupied tile of the overview's
-    zooms is left empty.
-    """
-    ranks = [sampling.ranks(np.load(points)["id"]) for _, points in files]
-    floor = min(float(rank.min()) for rank in ranks)
-    with atomic(output) as temporary, open(temporary, "wb") as out:
-        for (lines, _), rank in zip(files, ranks, strict=True):
-            with Lines(lines) as text:
-                text.copy(np.flatnonzero((rank < share) | (rank == floor)), out)
-    return output
-
-
-@dataclass(frozen=True, slots=True)
-class TileJob:
-    """One tippecanoe run of a distributed build: these feature files, these zooms."""
-
-    options: tippecanoe.TileOptions  # output, names, temp dir, cwd
-    sources: tuple[Path, ...]
-    zooms: tuple[int, int]
-    base: int  # every point from this zoom up, 1 in 2.5 fewer a zoom out below it (-B)
-
-
-def tile(job: TileJob) -> Path:
-    """Run tippecanoe over the sources at the job's zooms; drop densest points only if needed."""
-    with atomic(job.options.output) as temporary:
-        low, high = job.zooms
-        zooms: tuple[str, ...] = (f"--minimum-zoom={low}", f"--maximum-zoom={high}")
-        if job.base < high:  # tippecanoe's default base zoom is the maximum zoom
-            zooms += (f"--base-zoom={max(job.base, low)}",)
-        options = replace(job.options, source=job.sources, output=temporary)
-        if tippecanoe.Tiling(replace(options, recipe=zooms)).wait() != 0:
-            tippecanoe.run(replace(options, recipe=(*zooms, "--drop-densest-as-needed")))
-    return job.options.output
-
-
 # --- per layer -------------------------------------------------------------------------------
 
 
-def merge_tiles(
-    parts: Sequence[tuple[Path, int | None]], output: Path, zoom: int, top: int
-) -> Path:  # fmt: skip
-    """One archive from the partitions' own tiles (key) and the overview's zooms (None)."""
-    metadata = combined_metadata([path for path, _ in parts], 0, top)
-    metadata["generator_options"] = (
-        "egms-tiler on Dask: tippecanoe per partition (a tile and the zooms below it) and once "
-        "over a thinned overview for the zooms above; archives merged"
-    )
-    cuts = [Part(path, partition.above(zoom) if key is None else partition.owned_by(key, zoom))
-            for path, key in parts]  # fmt: skip
-    with atomic(output) as temporary:
-        merge(cuts, temporary, metadata)
-    return output
+def join_features(parts: Sequence[dict[int, Path]], directory: Path) -> dict[FileKey, Path]:
+    """The layer's feature files by (floor zoom, band), from the units' (in unit order)."""
+    joined = join_feature_files(parts, directory)
+    return {divmod(key, sampling.BANDS): path for key, path in joined.items()}
+
+
+def layer_pyramid(files: dict[FileKey, Path], level: str, layer_id: str) -> Pyramid:
+    """The layer's zooms and samples, chosen as on one machine (layer/passes.py)."""
+
+    def crowded() -> InputError:
+        problem = (f"more than {MAX_POINTS_PER_TILE:,} points in one tile at zoom {MAX_ZOOM}, "
+                   "more than a map tile can hold")  # fmt: skip
+        fix = "check the latitude/longitude columns: EGMS points lie metres apart, never stacked"
+        return InputError(f"layer {layer_id}", problem, fix)
+
+    return passes.layer_pyramid(files, level, crowded)

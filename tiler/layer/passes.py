@@ -35,12 +35,18 @@ from tiler.memory import give_back
 from tiler.model import LayerKey, Source
 from tiler.spatial import Bounds
 from tiler.tiles import runs, sampling, tippecanoe
-from tiler.tiles.features import SOURCE_LAYER, FeatureFiles, geojson_lines, tile_attributes
+from tiler.tiles.features import (
+    SOURCE_LAYER,
+    FeatureFiles,
+    geojson_lines,
+    line_positions,
+    tile_attributes,
+)
 from tiler.tiles.zoomchoice import (
     MAX_POINTS_PER_TILE,
     MAX_ZOOM,
-    densest_per_zoom,
-    guessed_zoom,
+    densest_per_zoom_xy,
+    guessed_zoom_xy,
     in_densest_tile,
     max_zoom_from,
     tile_max_zoom,
@@ -107,14 +113,14 @@ def build_layer(job: LayerJob) -> LayerResult | None:
 
 def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> LayerResult | None:
     features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
-    state = _LayerState()
+    state = LayerState()
     for source in job.sources:
         unit = stage(source, job.scratch_dir / f"{job.key.id}.static", job.on_rows, job.keep)
         try:
             state.warnings += unit.warnings
             give_back()  # the CSV blocks
             if unit.rows:
-                _add_unit(job, state, len(state.units), unit, features)
+                add_unit(job, state, len(state.units), unit, features)
         finally:
             unit.close()
         del unit
@@ -150,16 +156,27 @@ def tiling_subject(layer_id: str, sources: list[Source], named: int = 3) -> str:
     return f"layer {layer_id} (from {files}{more})"
 
 
-def _pyramid(state: _LayerState, features: FeatureFiles, level: str) -> runs.Pyramid:
-    lon, lat = state.all_points()
-    densest = densest_per_zoom(lon, lat, MAX_ZOOM)
+def _pyramid(state: LayerState, features: FeatureFiles, level: str) -> runs.Pyramid:
+    files = {divmod(key, sampling.BANDS): path for key, path in features.paths.items()}
+    return layer_pyramid(files, level, lambda: crowded_tile(state.pending, *state.all_points()))
+
+
+def layer_pyramid(
+    files: dict[sampling.FileKey, Path], level: str, crowded: Callable[[], Exception]
+) -> runs.Pyramid:  # fmt: skip
+    """What to tile: the maximum zoom and each zoom's sample, from the feature files' line
+    indexes (both builds: the zooms come from the same points, whatever their files' order).
+
+    `crowded`: the error to raise when even the deepest zoom has a tile too full.
+    """
+    wx, wy = line_positions(files.values())
+    densest = densest_per_zoom_xy(wx, wy, MAX_ZOOM)
     if densest[MAX_ZOOM] > MAX_POINTS_PER_TILE:
-        raise crowded_tile(state.pending, lon, lat)
-    base = max_zoom_from(guessed_zoom(lon, lat), densest)
+        raise crowded()
+    base = max_zoom_from(guessed_zoom_xy(wx, wy), densest)
     zoom = tile_max_zoom(level, base)
     # band 0 (rank < 0.4^0): every point, at each zoom from the base zoom up
     first_bands = sampling.zoom_bands(densest[: base + 1]) + [0] * (zoom - base)
-    files = {divmod(key, sampling.BANDS): path for key, path in features.paths.items()}
     return runs.Pyramid(files, zoom, first_bands)
 
 
@@ -199,7 +216,7 @@ def _spot(lon: np.ndarray, lat: np.ndarray) -> str:
 
 
 def _write_chunks(
-    job: LayerJob, state: _LayerState, layer_dir: Path, spooler: Spooler | None
+    job: LayerJob, state: LayerState, layer_dir: Path, spooler: Spooler | None
 ) -> None:  # fmt: skip
     """Pass 2: every unit's series into its chunks (runs while tippecanoe tiles).
 
@@ -222,7 +239,7 @@ def _write_chunks(
     state.pids, state.ids = [], []
 
 
-class _LayerState:
+class LayerState:
     def __init__(self) -> None:
         self.next_id = 0
         self.points = 0
@@ -281,8 +298,8 @@ class _LayerState:
         )
 
 
-def _add_unit(
-    job: LayerJob, state: _LayerState, index: int, unit: StagedUnit, features: FeatureFiles
+def add_unit(
+    job: LayerJob, state: LayerState, index: int, unit: StagedUnit, features: FeatureFiles
 ) -> None:
     """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats."""
     covered = state.covered(unit.lon, unit.lat)
@@ -313,7 +330,7 @@ def _add_unit(
 
 
 def _write_features(
-    state: _LayerState, index: int, unit: StagedUnit, order: np.ndarray,
+    state: LayerState, index: int, unit: StagedUnit, order: np.ndarray,
     overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
 ) -> None:  # fmt: skip
     """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):

@@ -28,7 +28,7 @@ from tiler.limits import DEFAULT_LIMITS
 from tiler.model import Source
 from tiler.spatial import hilbert_order
 from tiler.tiles.features import CHUNK_FIELDS, TILE_FIELDS
-from tiler.tiles.zoomchoice import MERCATOR_LATITUDE
+from tiler.tiles.grid import MERCATOR_LATITUDE
 
 SERIES_DTYPE = np.dtype("<i4")
 STATIC_DTYPE = np.dtype("<f8")

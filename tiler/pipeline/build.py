@@ -70,11 +70,10 @@ class BuildOptions:
     description: str | None = None
     single_file: bool = False  # also write OUT/site.html, the whole site in one file
     # the build on Dask distributed (tiler/distributed/client.py): a scheduler's address, or a local
-    # cluster of N worker processes; scratch every worker sees; the partitions' tile zoom
+    # cluster of N worker processes; scratch every worker sees
     scheduler: str | None = None
     dask_local: int | None = None
     shared_dir: str | os.PathLike[str] | None = None
-    partition_zoom: int | None = None  # None: 8, finer for small layers
     # the bounds inputs are read under (tiler/limits.py): `--max-csv-size`, `--max-zip-ratio`
     max_csv_size: int | None = None
     max_zip_ratio: float | None = None
@@ -114,8 +113,6 @@ class BuildOptions:
             raise BuildError("give --scheduler ADDRESS or --dask-local N, not both")
         if self.dask_local is not None and self.dask_local < 1:
             raise BuildError(f"--dask-local must be at least 1, not {self.dask_local}")
-        if self.partition_zoom is not None and not 1 <= self.partition_zoom <= 14:
-            raise BuildError(f"--partition-zoom must be 1 to 14, not {self.partition_zoom}")
         if self.shared_dir is not None and not self.distributed:
             raise BuildError("--shared-dir is for --scheduler or --dask-local builds")
 
@@ -364,9 +361,7 @@ def layer_builder(
     from tiler.distributed.client import ClusterOptions, cluster
 
     shared = None if config.shared_dir is None else Path(config.shared_dir).absolute()
-    options = ClusterOptions(
-        config.scheduler, config.dask_local, shared, config.partition_zoom, reporter.log
-    )
+    options = ClusterOptions(config.scheduler, config.dask_local, shared, reporter.log)
     with cluster(options, scratch) as dask:
         yield dask.build_layer
 

@@ -1,8 +1,9 @@
 """Vector tiles of a point layer: which points each zoom shows, tippecanoe runs, one archive.
 
-`features` (the GeoJSON lines of the points), `zoomchoice` (the maximum zoom, before tiling),
-`sampling` (the nested sample each lower zoom shows), `regions` and `regioninputs` (a big zoom cut
-into regions, each run over its own feature file), `partition` (the Dask build's cut),
-`tippecanoe` (the checked subprocess), `runs` (the plan of runs and its fallback), `merge`
-(disjoint archives into one PMTiles, byte for byte).
+`grid` (the tile math: world coordinates, tile keys, quadkeys, the regions a big zoom is cut
+into and which region owns a tile), `features` (the GeoJSON lines of the points, and the one
+line copier), `zoomchoice` (the maximum zoom, before tiling), `sampling` (the nested sample each
+lower zoom shows), `regioninputs` (each region's own feature file), `tippecanoe` (the checked
+subprocess), `runs` (the plan of runs and its fallback, run by a local pool or by the Dask
+build's tasks), `merge` (disjoint archives into one PMTiles, byte for byte).
 """

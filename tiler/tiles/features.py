@@ -6,6 +6,8 @@ GeoJSON, which it can read in parallel (-P) and where a missing value is simply 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -14,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tiler.tiles.zoomchoice import world_xy
+from tiler.tiles.grid import world_xy
 
 # tile attribute, internal column name, decimals written by EGMS
 TILE_FIELDS = (
@@ -144,7 +146,7 @@ class FeatureFiles:
     """A layer's GeoJSON lines, split into one file per key (see tiler/tiles/sampling.py).
 
     Beside each file, its line index (`LINE_INDEX`: world x, y and byte length of every line)
-    lets a zoom be cut into regions without parsing the text (tiler/tiles/regions.py).
+    lets a zoom be cut into regions without parsing the text (tiler/tiles/grid.py).
     """
 
     def __init__(self, directory: Path) -> None:
@@ -188,3 +190,66 @@ def _line_index(wx: np.ndarray, wy: np.ndarray, lines: pa.Array) -> np.ndarray:
 
 def read_line_index(path: Path) -> np.ndarray:
     return np.fromfile(line_index_path(path), dtype=LINE_INDEX)
+
+
+def line_positions(paths: Iterable[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """tippecanoe's world x, y (uint64) of every line of the feature files, from their indexes."""
+    indexes = [read_line_index(path) for path in paths]
+    index = np.concatenate(indexes) if indexes else np.zeros(0, LINE_INDEX)
+    return index["x"].astype(np.uint64), index["y"].astype(np.uint64)
+
+
+def append_spans(
+    source: int, path: Path, spans: Iterator[tuple[int, int]], tag: int | None = None
+) -> None:  # fmt: skip
+    """Append byte spans of whole lines of `source` (a file descriptor) to `path`, each line
+    tagged with min zoom `tag` if given: the one line copier of both builds.
+
+    Untagged spans are copied in the kernel (`copy_file_range`), without passing through
+    memory; tagged ones pass through memory to be tagged.
+    """
+    out = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.lseek(out, 0, os.SEEK_END)  # copy_file_range refuses O_APPEND
+        for start, end in spans:
+            if tag is None:
+                _copy(source, out, start, end)
+            else:
+                _write(out, with_min_zoom(os.pread(source, end - start, start), tag))
+    finally:
+        os.close(out)
+
+
+def concatenate(sources: Sequence[Path], path: Path) -> None:
+    """`path` made of the sources' bytes, one after the other (feature files or line indexes)."""
+    path.write_bytes(b"")
+    for source in sources:
+        with open(source, "rb") as stream:
+            append_spans(stream.fileno(), path, iter([(0, os.fstat(stream.fileno()).st_size)]))
+
+
+def _write(target: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(target, view) :]
+
+
+def _copy(source: int, target: int, start: int, end: int) -> None:
+    while start < end:
+        copied = os.copy_file_range(source, target, end - start, start)
+        if copied <= 0:
+            raise OSError(f"could not copy feature lines {start}..{end}")
+        start += copied
+
+
+def join_feature_files(parts: Sequence[Mapping[int, Path]], directory: Path) -> dict[int, Path]:
+    """The layer's feature files from its units' own (`FeatureFiles.paths`, in unit order):
+    each key's lines and line index concatenated, the files one FeatureFiles would hold."""
+    directory.mkdir(parents=True, exist_ok=True)
+    joined: dict[int, Path] = {}
+    for key in sorted({key for part in parts for key in part}):
+        sources = [part[key] for part in parts if key in part]
+        path = joined[key] = directory / f"{key}.geojsonl"
+        concatenate(sources, path)
+        concatenate([line_index_path(source) for source in sources], line_index_path(path))
+    return joined

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,10 @@ from pmtiles.tile import (
 from pmtiles.writer import finalize_header
 
 from tiler.errors import ToolError
+from tiler.tiles.grid import TileFilter
 
 HEADER_BYTES = 127
 COPY_BLOCK = 1 << 20
-
-TileFilter = Callable[[int, int, int], bool]  # (z, x, y) -> keep this tile
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,36 +1,33 @@
 """Each region's feature file for a run, copied line by line from the layer's feature files.
 
 The lines a region reads are mostly contiguous (the features are in Hilbert order), so they
-are copied as byte spans, in the kernel (`copy_file_range`), without passing through memory.
-A run that writes several zooms needs each line tagged with the first zoom that shows it:
-those spans pass through memory to be tagged.
+are copied as byte spans (tiler/features.py `append_spans`: in the kernel unless tagged).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
-from tiler.tiles import regions
-from tiler.tiles.features import read_line_index, with_min_zoom
+from tiler.tiles import grid
+from tiler.tiles.features import append_spans, read_line_index
 
-SPAN_BYTES = 1 << 22  # a tagged span passes through memory
+SPAN_BYTES = 1 << 22  # a tagged span passes through memory: at most this, joined
 LINES_AT_ONCE = 1 << 18  # lines placed in regions at a time: bounded memory whatever the layer
 
 
 def write_region_files(
     first_zooms: Mapping[Path, int], top: int, directory: Path, tagged: bool
-) -> dict[regions.Key, Path]:  # fmt: skip
+) -> dict[grid.Key, Path]:  # fmt: skip
     """Write `directory`/r<key>.geojsonl for every region of a run the sources' points reach.
 
     first_zooms: each source file, with the first zoom of the run that shows it; the run
     writes every zoom from there to `top`. tagged: tag each line with that zoom.
     """
-    outputs: dict[regions.Key, Path] = {}
-    level = regions.level_for(top)
+    outputs: dict[grid.Key, Path] = {}
+    level = grid.level_for(top)
     for source, first in first_zooms.items():
         index = read_line_index(source)
         ends = np.cumsum(index["length"], dtype=np.int64)
@@ -42,30 +39,16 @@ def write_region_files(
                 for key, chosen in _groups(keys, rows):
                     path = outputs.setdefault(key, directory / f"r{key}.geojsonl")
                     spans = _spans(starts[lines][chosen], ends[lines][chosen])
-                    _append(text.fileno(), path, spans, first if tagged else None)
+                    append_spans(text.fileno(), path, spans, first if tagged else None)
     return outputs
-
-
-def _append(source: int, path: Path, spans: Iterator[tuple[int, int]], tag: int | None) -> None:
-    """Append the spans of `source` to `path`, each line tagged with min zoom `tag` if given."""
-    out = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        os.lseek(out, 0, os.SEEK_END)  # copy_file_range refuses O_APPEND
-        for start, end in spans:
-            if tag is None:
-                _copy(source, out, start, end)
-            else:
-                _write(out, with_min_zoom(os.pread(source, end - start, start), tag))
-    finally:
-        os.close(out)
 
 
 def _memberships(index: np.ndarray, zooms: range, level: int) -> tuple[np.ndarray, np.ndarray]:
     """(line, region) pairs, sorted by region: every region that shows the line at any zoom."""
     if len(zooms) == 1:
-        return regions.memberships(index["x"], index["y"], zooms[0], level)
-    pairs = [regions.memberships(index["x"], index["y"], zoom, level) for zoom in zooms]
-    return regions.unique_pairs(*(np.concatenate(part) for part in zip(*pairs, strict=True)))
+        return grid.memberships(index["x"], index["y"], zooms[0], level)
+    pairs = [grid.memberships(index["x"], index["y"], zoom, level) for zoom in zooms]
+    return grid.unique_pairs(*(np.concatenate(part) for part in zip(*pairs, strict=True)))
 
 
 def _groups(keys: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
@@ -83,17 +66,3 @@ def _spans(starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[int, int]]:
     first = np.r_[0, breaks]
     last = np.r_[breaks - 1, len(starts) - 1]
     yield from zip(starts[first].tolist(), ends[last].tolist(), strict=True)
-
-
-def _write(target: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(target, view) :]
-
-
-def _copy(source: int, target: int, start: int, end: int) -> None:
-    while start < end:
-        copied = os.copy_file_range(source, target, end - start, start)
-        if copied <= 0:
-            raise OSError(f"could not copy feature lines {start}..{end}")
-        start += copied

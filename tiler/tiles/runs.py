@@ -7,7 +7,7 @@ merged byte for byte (tiler/tiles/merge.py):
 - the maximum zoom and every zoom whose sample is big (or every point: from the base zoom
   up, see zooms.tile_max_zoom) run together over all points, each feature tagged with the
   first zoom that shows it (a separate run would read the sample's points again: 1M points at
-  zooms 13-15 took 97 CPU s in one run, 137 in three), cut into regions (tiler/tiles/regions.py) so
+  zooms 13-15 took 97 CPU s in one run, 137 in three), cut into regions (tiler/tiles/grid.py) so
   that each run starts near the zooms it writes;
 - the lowest zooms, whose samples are small, share one tagged run: a tippecanoe process costs
   ~0.05 s of start-up whatever its input;
@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from tiler.tiles import regions, tippecanoe
+from tiler.tiles import grid, tippecanoe
 from tiler.tiles.features import with_min_zoom
-from tiler.tiles.merge import Part, TileFilter, combined_metadata, merge
+from tiler.tiles.grid import TileFilter
+from tiler.tiles.merge import Part, combined_metadata, merge
 from tiler.tiles.regioninputs import write_region_files
 from tiler.tiles.sampling import FileKey, files_for_zoom
 
@@ -56,6 +57,11 @@ class Pyramid:
         """The first zoom that shows every point (band 0; the maximum zoom at the latest)."""
         return next((z for z, band in enumerate(self.first_bands) if band == 0), self.max_zoom)
 
+    @property
+    def min_zoom(self) -> int:
+        """The first zoom that shows any point."""
+        return next(z for z in range(self.max_zoom + 1) if self.sources(z))
+
     def sources(self, zoom: int) -> list[Path]:
         if zoom == self.max_zoom:
             keys = sorted(self.files)
@@ -78,21 +84,32 @@ def tile_layer(
 
     Returns the recipe that made the archive: "fast", or "documented" after a fallback.
     """
-    scratch = options.temp_dir or options.output.parent
-    ranges = _zoom_ranges(pyramid)
-    pooled = replace(options, parallel_read=False)  # the pool keeps the cores busy
-    steps = [partial(_plan, pooled, pyramid, low, high, scratch) for low, high in ranges]
-    pool = _Pool(steps, [_size(pyramid.sources(high)) for _, high in ranges])
+    ranges = zoom_ranges(pyramid)
+    steps = [partial(plan_runs, pooled(options), pyramid, low, high) for low, high in ranges]
+    pool = _Pool(steps, [step_size(pyramid, high) for _, high in ranges])
     try:
         meanwhile()
     except BaseException:
         pool.stop()
         raise
     ok = pool.wait()
-    runs = pool.planned()
+    return merge_runs(options, pyramid, pool.planned(), ok)
+
+
+def pooled(options: tippecanoe.TileOptions) -> tippecanoe.TileOptions:
+    """The options of the runs: several run at a time, which keeps the cores busy."""
+    return replace(options, parallel_read=False)
+
+
+def merge_runs(
+    options: tippecanoe.TileOptions, pyramid: Pyramid, runs: Sequence[Run], ok: bool
+) -> str:  # fmt: skip
+    """Merge the runs' archives into options.output, or when a run failed (a tile over
+    tippecanoe's limits) tile the layer again with tippecanoe's documented recipe; then remove
+    the runs' files. Returns the recipe: "fast" or "documented"."""
     try:
         if ok:
-            _merge(runs, options.output, min(lowest for lowest, _ in ranges), pyramid)
+            _merge(runs, options.output, pyramid)
             return "fast"
         everything = replace(options, source=tuple(pyramid.sources(pyramid.max_zoom)))
         tippecanoe.run(replace(everything, recipe=_fallback_recipe(pyramid)))
@@ -102,20 +119,40 @@ def tile_layer(
             run.options.output.unlink(missing_ok=True)
             for path in run.made:
                 path.unlink(missing_ok=True)
-        for folder in scratch.glob(f"{options.output.parent.name}-z*{REGIONS_FOLDER}"):
+        for folder in _scratch(options).glob(f"{options.output.parent.name}-z*{REGIONS_FOLDER}"):
             shutil.rmtree(folder, ignore_errors=True)  # with any input a stopped plan left
 
 
+def tile_run(run: Run) -> bool:
+    """One run's tippecanoe; whether it succeeded."""
+    return tippecanoe.Tiling(run.options).wait() == 0
+
+
 @dataclass(frozen=True, slots=True)
-class _Run:
+class Run:
     """One tippecanoe run, the tiles the merge takes from it, and the input files it made."""
 
     options: tippecanoe.TileOptions
     keep: TileFilter | None = None
     made: tuple[Path, ...] = ()
 
+    @property
+    def size(self) -> int:
+        """Bytes of input: the bigger runs go first."""
+        source = self.options.source
+        return _size(source if isinstance(source, tuple) else (source,))
 
-def _zoom_ranges(pyramid: Pyramid) -> list[tuple[int, int]]:
+
+def _scratch(options: tippecanoe.TileOptions) -> Path:
+    return options.temp_dir or options.output.parent
+
+
+def step_size(pyramid: Pyramid, highest: int) -> int:
+    """Bytes a step reads to plan its runs (the input of its deepest zoom)."""
+    return _size(pyramid.sources(highest))
+
+
+def zoom_ranges(pyramid: Pyramid) -> list[tuple[int, int]]:
     """The zooms of each run: the maximum zoom with every zoom big enough to be cut into
     regions, the shared lowest zooms, the others alone."""
     samples = {zoom: pyramid.sources(zoom) for zoom in range(pyramid.max_zoom)}
@@ -141,10 +178,11 @@ def _size(paths: Sequence[Path]) -> int:
     return sum(path.stat().st_size for path in paths)
 
 
-def _plan(
-    options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int, scratch: Path
-) -> list[_Run]:
+def plan_runs(
+    options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int
+) -> list[Run]:
     """The runs for zooms lowest..highest: one, or one per region when the input is big."""
+    scratch = _scratch(options)
     name = f"{options.output.parent.name}-z{lowest}"
     several = lowest != highest
     recipe = (f"--minimum-zoom={lowest}", f"--maximum-zoom={highest}", NO_STATS,
@@ -153,18 +191,18 @@ def _plan(
     if _size(sources) < REGION_RUN_BYTES:
         output = scratch / f"{name}.pmtiles"
         if not several:
-            return [_Run(replace(options, source=sources, output=output, recipe=recipe))]
+            return [Run(replace(options, source=sources, output=output, recipe=recipe))]
         sample = _tagged_sample(pyramid, highest, scratch / f"{name}-{highest}.geojsonl")
         run = replace(options, source=(sample,), output=output, recipe=recipe)
-        return [_Run(run, made=(sample,))]
+        return [Run(run, made=(sample,))]
     folder = scratch / f"{name}{REGIONS_FOLDER}"
     folder.mkdir(exist_ok=True)
     first = {path: max(zoom, lowest) for path, zoom in pyramid.first_zooms(highest).items()}
-    level = regions.level_for(highest)
+    level = grid.level_for(highest)
     return [
-        _Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
+        Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
                      threads=REGION_THREADS),
-             keep=regions.owned_by(key, range(lowest, highest + 1), level), made=(path,))
+             keep=grid.owned_by(key, range(lowest, highest + 1), level), made=(path,))
         for key, path in sorted(write_region_files(first, highest, folder, several).items())
     ]  # fmt: skip
 
@@ -184,13 +222,13 @@ class _Pool:
     own runs, and one worker tiles while the other plans.
     """
 
-    def __init__(self, steps: Sequence[Callable[[], list[_Run]]], sizes: Sequence[int]) -> None:
+    def __init__(self, steps: Sequence[Callable[[], list[Run]]], sizes: Sequence[int]) -> None:
         self.lock = threading.Condition()
         self.queue: list[tuple[int, int]] = []  # (biggest first, order)
-        self.items: list[Callable[[], list[_Run]] | _Run] = list(steps)
+        self.items: list[Callable[[], list[Run]] | Run] = list(steps)
         for order, size in enumerate(sizes):
             heapq.heappush(self.queue, (-size, order))
-        self.plans: dict[int, list[_Run]] = {}  # step -> its runs
+        self.plans: dict[int, list[Run]] = {}  # step -> its runs
         self.busy = 0
         self.failed = False
         self.stopping = threading.Event()
@@ -203,7 +241,7 @@ class _Pool:
         try:
             while (found := self._next()) is not None:
                 order, item = found
-                if isinstance(item, _Run):
+                if isinstance(item, Run):
                     self._tile(item)
                 else:
                     self._add(order, item())
@@ -214,7 +252,7 @@ class _Pool:
             self._fail()
             raise
 
-    def _next(self) -> tuple[int, Callable[[], list[_Run]] | _Run] | None:
+    def _next(self) -> tuple[int, Callable[[], list[Run]] | Run] | None:
         with self.lock:
             while not self.queue and self.busy and not self.stopping.is_set():
                 self.lock.wait()  # a step being planned may still add runs
@@ -224,14 +262,14 @@ class _Pool:
             order = heapq.heappop(self.queue)[1]
             return order, self.items[order]
 
-    def _add(self, step: int, runs: list[_Run]) -> None:
+    def _add(self, step: int, runs: list[Run]) -> None:
         with self.lock:
             self.plans[step] = runs
             for run in runs:
                 self.items.append(run)
-                heapq.heappush(self.queue, (-_size(_inputs(run)), len(self.items) - 1))
+                heapq.heappush(self.queue, (-run.size, len(self.items) - 1))
 
-    def _tile(self, run: _Run) -> None:
+    def _tile(self, run: Run) -> None:
         tiling = tippecanoe.Tiling(run.options)
         with self.lock:
             self.current.add(tiling)
@@ -248,7 +286,7 @@ class _Pool:
         with self.lock:
             self.lock.notify_all()
 
-    def planned(self) -> list[_Run]:
+    def planned(self) -> list[Run]:
         """Every run planned so far, in plan order (the merge's metadata comes from the first)."""
         return [run for step in sorted(self.plans) for run in self.plans[step]]
 
@@ -266,15 +304,10 @@ class _Pool:
         self.wait()
 
 
-def _inputs(run: _Run) -> tuple[Path, ...]:
-    source = run.options.source
-    return source if isinstance(source, tuple) else (source,)
-
-
-def _merge(runs: Sequence[_Run], output: Path, min_zoom: int, pyramid: Pyramid) -> None:
+def _merge(runs: Sequence[Run], output: Path, pyramid: Pyramid) -> None:
     """Merge the runs' archives, the maximum zoom's first; its metadata describes the whole."""
     base, top = pyramid.base_zoom, pyramid.max_zoom
-    metadata = combined_metadata([run.options.output for run in runs], min_zoom, top)
+    metadata = combined_metadata([run.options.output for run in runs], pyramid.min_zoom, top)
     every = f"zoom {top}" if base == top else f"zooms {base}-{top}"
     metadata["generator_options"] = (
         f"egms-tiler: tippecanoe at {every} over every point, and once for each lower "

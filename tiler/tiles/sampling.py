@@ -18,7 +18,8 @@ import math
 import numpy as np
 
 from tiler.spatial import blocks
-from tiler.tiles.zoomchoice import MAX_POINTS_PER_TILE, MAX_ZOOM, tile_keys, world_xy
+from tiler.tiles.grid import tile_keys, world_xy
+from tiler.tiles.zoomchoice import MAX_POINTS_PER_TILE, MAX_ZOOM
 
 DROP_RATE = 2.5  # tippecanoe's default (-r2.5)
 BANDS = 32  # 0.4^32 ≈ 2e-13: nothing below it at any zoom

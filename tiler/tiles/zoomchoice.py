@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from tiler.spatial import blocks
+from tiler.tiles.grid import quadkeys, tile_keys, world_quadkeys, world_xy
 
 MAX_POINTS_PER_TILE = 12_000  # ~15-40 bytes a point in a compressed tile: well under 500 KB
 FULL_DETAIL = 12
@@ -28,32 +29,7 @@ MAX_ZOOM = 18
 # and 19.6 MB), and the viewer would draw cells only from zoom 14 (it waits for the maximum).
 # A finer tile grid (-d) at zoom 9 would not do: MapLibre keeps 8192 units a tile.
 CELL_TILE_ZOOM = 13
-MERCATOR_LATITUDE = 85.0511287798066  # the edge of a Web Mercator map: no tile holds a point beyond
 EQUATOR_M = 40_075_016.686  # the equator's length on the WGS84 ellipsoid
-
-
-def world_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """tippecanoe's 32-bit world coordinates (Web Mercator, y down)."""
-    lat = np.clip(lat, -MERCATOR_LATITUDE, MERCATOR_LATITUDE)
-    x = (lon + 180.0) / 360.0
-    rad = np.radians(lat)
-    y = (1.0 - np.log(np.tan(rad) + 1.0 / np.cos(rad)) / math.pi) / 2.0
-    scale = float(1 << 32)
-    top = (1 << 32) - 1
-    return (
-        np.clip(x * scale, 0, top).astype(np.uint64),
-        np.clip(y * scale, 0, top).astype(np.uint64),
-    )
-
-
-def spread_bits(v: np.ndarray) -> np.ndarray:
-    """Put the 32 bits of v at the even positions of a 64-bit number."""
-    v = v & np.uint64(0xFFFFFFFF)
-    for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF),
-                        (4, 0x0F0F0F0F0F0F0F0F), (2, 0x3333333333333333),
-                        (1, 0x5555555555555555)):  # fmt: skip
-        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
-    return v
 
 
 def guessed_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
@@ -61,6 +37,18 @@ def guessed_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
     index = np.empty(len(lon), dtype=np.uint64)
     for part in blocks(len(lon)):
         index[part] = quadkeys(lon[part], lat[part])
+    return _spacing_of(index)
+
+
+def guessed_zoom_xy(wx: np.ndarray, wy: np.ndarray) -> int:
+    """`guessed_zoom` from tippecanoe's world coordinates (uint64)."""
+    index = np.empty(len(wx), dtype=np.uint64)
+    for part in blocks(len(wx)):
+        index[part] = world_quadkeys(wx[part], wy[part])
+    return _spacing_of(index)
+
+
+def _spacing_of(index: np.ndarray) -> int:
     index.sort()
     logs = np.empty(max(len(index) - 1, 0))
     used = 0
@@ -72,12 +60,6 @@ def guessed_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
     if used == 0:
         return 0
     return spacing_zoom(float(logs[:used].mean()), float(logs[:used].std()))
-
-
-def quadkeys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """tippecanoe's feature index: the bits of x and y interleaved (a tile is a prefix)."""
-    wx, wy = world_xy(lon, lat)
-    return (spread_bits(wx) << np.uint64(1)) | spread_bits(wy)
 
 
 def spacing_zoom(mean: float, std: float) -> int:
@@ -118,11 +100,6 @@ def tile_max_zoom(level: str, points_zoom: int) -> int:
     return min(MAX_ZOOM, max(points_zoom, CELL_TILE_ZOOM)) if level == "L3" else points_zoom
 
 
-def tile_keys(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
-    shift = np.uint64(32 - zoom)
-    return ((wx >> shift) << np.uint64(zoom)) | (wy >> shift)
-
-
 def in_densest_tile(lon: np.ndarray, lat: np.ndarray, zoom: int) -> np.ndarray:
     """Which points the tile at `zoom` that holds the most points holds (a mask)."""
     keys = np.empty(len(lon), dtype=np.uint64)
@@ -142,6 +119,15 @@ def densest_per_zoom(lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> list[in
     keys = np.empty(len(lon), dtype=np.uint64)
     for part in blocks(len(lon)):
         keys[part] = tile_keys(*world_xy(lon[part], lat[part]), max_zoom)
+    return _densest(keys, max_zoom)
+
+
+def densest_per_zoom_xy(wx: np.ndarray, wy: np.ndarray, max_zoom: int) -> list[int]:
+    """`densest_per_zoom` from tippecanoe's world coordinates (uint64)."""
+    return _densest(tile_keys(wx, wy, max_zoom), max_zoom)
+
+
+def _densest(keys: np.ndarray, max_zoom: int) -> list[int]:
     keys.sort()
     first = np.ones(len(keys), dtype=bool)
     np.not_equal(keys[1:], keys[:-1], out=first[1:])

@@ -1,7 +1,12 @@
-"""Cut one zoom of a point layer into regions that tippecanoe tiles in separate runs (pure).
+"""The tile grid of both builds (pure): tippecanoe's world coordinates, tile keys and quadkeys
+of points (numpy, vectorised), and the regions that cut a zoom into separate tippecanoe runs,
+with the one rule of which region owns a tile (the merge's TileFilter).
 
-tippecanoe starts at the deepest zoom whose single tile, widened by its 5-pixel buffer, holds
-the whole input, then hands every feature down one zoom at a time, deflating it into
+World coordinates are tippecanoe's own: 32-bit Web Mercator x and y (y down); the tile of a
+point at zoom z is its coordinates shifted right by 32 - z.
+
+Regions: tippecanoe starts at the deepest zoom whose single tile, widened by its 5-pixel buffer,
+holds the whole input, then hands every feature down one zoom at a time, deflating it into
 temporary files at each: for a burst of 1M points that is ~60 % of the maximum zoom's run.
 A run over a region that fits one tile at zoom `level` starts there instead.
 
@@ -15,10 +20,57 @@ zooms (tiler/tiles/runs.py): its regions then own tiles of each.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+MERCATOR_LATITUDE = 85.0511287798066  # the edge of a Web Mercator map: no tile holds a point beyond
+TileFilter = Callable[[int, int, int], bool]  # (z, x, y) -> keep this tile
+
+
+def world_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tippecanoe's 32-bit world coordinates (Web Mercator, y down)."""
+    lat = np.clip(lat, -MERCATOR_LATITUDE, MERCATOR_LATITUDE)
+    x = (lon + 180.0) / 360.0
+    rad = np.radians(lat)
+    y = (1.0 - np.log(np.tan(rad) + 1.0 / np.cos(rad)) / math.pi) / 2.0
+    scale = float(1 << 32)
+    top = (1 << 32) - 1
+    return (
+        np.clip(x * scale, 0, top).astype(np.uint64),
+        np.clip(y * scale, 0, top).astype(np.uint64),
+    )
+
+
+def spread_bits(v: np.ndarray) -> np.ndarray:
+    """Put the 32 bits of v at the even positions of a 64-bit number."""
+    v = v & np.uint64(0xFFFFFFFF)
+    for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF),
+                        (4, 0x0F0F0F0F0F0F0F0F), (2, 0x3333333333333333),
+                        (1, 0x5555555555555555)):  # fmt: skip
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def quadkeys(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """tippecanoe's feature index: the bits of x and y interleaved (a tile is a prefix)."""
+    return world_quadkeys(*world_xy(lon, lat))
+
+
+def world_quadkeys(wx: np.ndarray, wy: np.ndarray) -> np.ndarray:
+    return (spread_bits(wx) << np.uint64(1)) | spread_bits(wy)
+
+
+def tile_keys(wx: np.ndarray, wy: np.ndarray, zoom: int) -> np.ndarray:
+    """The tile of each point (world coordinates, uint64) at `zoom`, as x << zoom | y."""
+    shift = np.uint64(32 - zoom)
+    return ((wx >> shift) << np.uint64(zoom)) | (wy >> shift)
+
+
+# --- regions ---------------------------------------------------------------------------------
 
 LEVELS_UP = 4  # a region is at most 16 × 16 tiles of the zoom it tiles (1M points: each run
 # holds 77 MB at most, 112 MB with 32 × 32, for the same CPU)
@@ -135,10 +187,18 @@ def _owners_of_points(wx: np.ndarray, wy: np.ndarray, zoom: int, level: int) -> 
     return owners(zoom, tiles >> 32, tiles & 0xFFFFFFFF, level)[inverse]
 
 
-def owned_by(key: Key, zooms: range, level: int) -> Callable[[int, int, int], bool]:
-    """A tile filter for the merge: the tiles of `zooms` that belong to region `key`."""
+@dataclass(frozen=True, slots=True)
+class OwnedBy:
+    """A tile filter for the merge: the tiles of `zooms` that belong to region `key` (a value,
+    not a closure: a Dask build sends it between processes)."""
 
-    def keep(z: int, x: int, y: int) -> bool:
-        return z in zooms and owner(z, x, y, level) == key
+    key: Key
+    zooms: range
+    level: int
 
-    return keep
+    def __call__(self, z: int, x: int, y: int) -> bool:
+        return z in self.zooms and owner(z, x, y, self.level) == self.key
+
+
+def owned_by(key: Key, zooms: range, level: int) -> TileFilter:
+    return OwnedBy(key, zooms, level)
