@@ -21,7 +21,7 @@ class KillOnTask(WorkerPlugin):
         self.marker = Path(marker[0]) if mode == "kill-once" else None
 
     def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
-        # a task's key is its function's name, then tokens (tiler/distributed.py `submit`)
+        # a task's key is its function's name, then tokens (tiler/distributed/client.py `submit`)
         if finish != "executing" or not str(key).startswith(f"{self.task}-"):
             return
         if self.marker is not None:

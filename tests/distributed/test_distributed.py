@@ -25,9 +25,8 @@ from daskfaults import FAULT_ENV, PRELOAD
 from tiler import build
 from tiler.cli import main
 from tiler.distributed import client
-from tiler.tiles import zoomchoice
 from tiler.errors import BuildError
-from tiler.tiles import partition, zoomchoice
+from tiler.tiles import zoomchoice
 
 QUICK = {"quiet": True, "basemap": "none"}  # the basemap is not what these tests are about
 LOCAL = {"dask_local": 2, **QUICK}

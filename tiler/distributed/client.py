@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import shapely
 
 from tiler import __version__
@@ -200,7 +199,7 @@ class Cluster:
         done = self.values([(self.submit(write_unit, plan), f"writing {plan.source.display}")
                             for plan in plans])  # fmt: skip
         for unit in done:
-            absorb(state, unit.state)
+            state.absorb(unit.state)
         clock.mark("ids+chunks")
         pid_index = self.pid_index(job, plans, layer_dir / "pid")
         tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles")
@@ -278,21 +277,6 @@ def nearby(
         for other in outlines
         if other is not None and shapely.intersects(box, shapely.box(*other.bounds))
     )
-
-
-def absorb(total: LayerState, part: LayerState) -> None:
-    """Add one unit's state (from a worker) to the layer's, in unit order."""
-    total.units += part.units
-    total.outlines += part.outlines
-    total.index_rows += part.index_rows
-    total.pids += part.pids
-    total.ids += part.ids
-    total.stats.merge(part.stats)
-    total.columns |= part.columns
-    total.dates |= part.dates
-    total.points += part.points
-    box = part.bounds
-    total.bounds.add(np.array([box.west, box.east]), np.array([box.south, box.north]))
 
 
 class LayerTiles:

@@ -240,6 +240,9 @@ def _write_chunks(
 
 
 class LayerState:
+    """A layer's ids, indexes, statistics and outlines as its units are added (`add_unit`), in
+    unit order. A Dask worker's holds one unit's part, which the client adds to the layer's."""
+
     def __init__(self) -> None:
         self.next_id = 0
         self.points = 0
@@ -264,6 +267,20 @@ class LayerState:
             np.concatenate([lon for lon, _ in positions]),
             np.concatenate([lat for _, lat in positions]),
         )
+
+    def absorb(self, part: LayerState) -> None:
+        """Add the state of the next unit, made apart (a Dask worker's `add_unit`)."""
+        self.units += part.units
+        self.outlines += part.outlines
+        self.index_rows += part.index_rows
+        self.pids += part.pids
+        self.ids += part.ids
+        self.stats.merge(part.stats)
+        self.columns |= part.columns
+        self.dates |= part.dates
+        self.points += part.points
+        box = part.bounds
+        self.bounds.add(np.array([box.west, box.east]), np.array([box.south, box.north]))
 
     def covered(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Points on ground that an earlier unit of the layer already covers (burst overlaps)."""

