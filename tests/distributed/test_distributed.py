@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import sitedata as sd
 from click.testing import CliRunner
+from conftest import SAMPLES
 from daskfaults import FAULT_ENV, PRELOAD
 
 from tiler import build
@@ -129,7 +130,7 @@ def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_da
     args = ["sample", "-o", str(bursts), "-q", "--points", "20000", "--bursts", "6", "--orbit",
             "asc"]  # fmt: skip
     assert CliRunner().invoke(main, args).exit_code == 0
-    inputs = [Path(__file__).parent / "data" / "egms", bursts]
+    inputs = [SAMPLES, bursts]
     build(inputs, tmp_path / "single", **QUICK)
     capfd.readouterr()
     build(inputs, tmp_path / "dask", dask_local=2, basemap="none")  # not quiet: the phases

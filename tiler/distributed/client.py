@@ -41,6 +41,7 @@ from tiler.distributed.tasks import (
     layer_pyramid,
     pid_file,
     stage_unit,
+    unit_features,
     worker_view,
     write_pid_group,
     write_unit,
@@ -300,6 +301,7 @@ class LayerTiles:
         parts = [unit.features for unit in done]
         future = cluster.submit(join_features, parts, self.scratch / "features")
         files = cluster.value(future, f"joining the tile features of {name}")
+        shutil.rmtree(unit_features(self.scratch), ignore_errors=True)
         future = cluster.submit(layer_pyramid, files, self.job.key.level, name)
         pyramid: Pyramid = cluster.value(future, f"choosing the zooms of {name}")
         clock.mark("zoom")

@@ -14,6 +14,7 @@ runs are then the single-machine build's (tiles/runs.py), each one a task.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ def write_unit(plan: UnitPlan) -> UnitDone:
         dedupe=plan.dedupe,
     )
     # a directory of this attempt's own: a killed attempt's files are never appended to
-    features = FeatureFiles(plan.scratch / "units" / f"u{plan.index}.{os.getpid()}")
+    features = FeatureFiles(unit_features(plan.scratch) / f"u{plan.index}.{uuid.uuid4().hex}")
     try:
         add_unit(job, state, plan.index, unit, features)
         del unit
@@ -223,6 +224,11 @@ def write_pid_group(files: Sequence[Path], which: range, buckets: int, folder: P
 
 
 # --- per layer -------------------------------------------------------------------------------
+
+
+def unit_features(scratch: Path) -> Path:
+    """Where the units' feature files are, until `join_features` has joined them."""
+    return scratch / "units"
 
 
 def join_features(parts: Sequence[dict[int, Path]], directory: Path) -> dict[FileKey, Path]:

@@ -199,7 +199,8 @@ def plan_runs(
         run = replace(options, source=(sample,), output=output, recipe=recipe)
         return [Run(run, made=(sample,))]
     folder = scratch / f"{name}{REGIONS_FOLDER}"
-    folder.mkdir(exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # the regions' files are appended to: a plan run
+    folder.mkdir()  # again (a Dask task whose worker died) starts from none
     first = {path: max(zoom, lowest) for path, zoom in pyramid.first_zooms(highest).items()}
     level = grid.level_for(highest)
     return [
