@@ -17,7 +17,7 @@ from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
 
 from tiler import build
 from tiler.errors import BuildError, TilerError
-from tiler.pipeline.atomic import STAGE_MARKER, first_foreign, output_lock
+from tiler.pipeline.atomic import BUILDING_MARKER, first_foreign, output_lock
 
 pytestmark = pytest.mark.usefixtures("reuse_offline_basemap")  # conftest.py
 
@@ -230,7 +230,7 @@ def test_only_our_leftovers_are_removed(tmp_path: Path) -> None:
     for folder in (ours_old, ours_stage, theirs_old, theirs_stage):
         (folder / "data").mkdir(parents=True)
     (ours_old / "index.html").write_text("a site swapped out")
-    (ours_stage / STAGE_MARKER).touch()
+    (ours_stage / BUILDING_MARKER).touch()
     (ours_stage / ".work").mkdir()
     (theirs_old / "thesis.tex").write_text("mine")
     (theirs_stage / "data" / "x.csv").write_text("mine")

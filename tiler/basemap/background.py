@@ -24,10 +24,10 @@ class BasemapAhead:
     """`install` the basemap on a thread from `expect` on; `entry` waits for it."""
 
     def __init__(
-        self, choice: Basemap, stage: Path, previous: dict[str, Any] | None
+        self, choice: Basemap, building: Path, previous: dict[str, Any] | None
     ) -> None:  # fmt: skip
         self.choice = choice
-        self.stage = stage
+        self.building = building
         self.previous = previous  # the replaced site's basemap, reused if the same
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
@@ -51,8 +51,8 @@ class BasemapAhead:
             self.made = None
 
     def install(self, bounds: list[float]) -> dict[str, Any]:
-        with tempfile.TemporaryDirectory(dir=self.stage, prefix=".basemap-") as scratch:
-            data = self.stage / "data"
+        with tempfile.TemporaryDirectory(dir=self.building, prefix=".basemap-") as scratch:
+            data = self.building / "data"
             return install(self.choice, data, bounds, Path(scratch), self.previous)
 
     def entry(self, bounds: list[float]) -> dict[str, Any]:
@@ -73,7 +73,7 @@ class BasemapAhead:
         self, kind: type[BaseException] | None, error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:  # fmt: skip
-        self._join()  # never leave a run writing into a stage being removed
+        self._join()  # never leave a run writing into a building folder being removed
 
 
 def union(corners: Sequence[Sequence[float]]) -> list[float]:

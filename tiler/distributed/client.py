@@ -1,7 +1,7 @@
 """The build on Dask distributed (`--dask-local N`, `--scheduler ADDRESS`): one layer's stages
 as tasks on a cluster's workers, with the same output as the single-machine build.
 
-Per input file, on workers: read the static columns (`stage_unit`). On the client, in the
+Per input file, on workers: read the static columns (`read_unit_points`). On the client, in the
 single-machine order of units: first ids and the outlines of earlier units (counts and
 outlines only; with --dedupe a short chain of worker tasks). Per file, on workers: ids, chunks
 and the unit's tile features (`write_unit`). Per layer: the units' feature files joined in
@@ -32,7 +32,7 @@ import shapely
 from tiler import __version__
 from tiler.distributed.tasks import (
     Failed,
-    Staged,
+    PointsRead,
     UnitDone,
     UnitPlan,
     dedupe_unit,
@@ -40,7 +40,7 @@ from tiler.distributed.tasks import (
     join_features,
     layer_pyramid,
     pid_file,
-    stage_unit,
+    read_unit_points,
     unit_features,
     worker_view,
     write_pid_group,
@@ -227,15 +227,15 @@ class Cluster:
         self, job: LayerJob, scratch: Path, layer_dir: Path, state: LayerState
     ) -> list[UnitPlan]:
         """Stage every file on the workers, then place the units as build_layer would."""
-        paths = [scratch / f"staged-{index}.arrow" for index in range(len(job.sources))]
-        staged: list[Staged] = self.values([
-            (self.submit(stage_unit, source, job.keep, path), f"reading {source.display}")
+        paths = [scratch / f"points-{index}.arrow" for index in range(len(job.sources))]
+        read: list[PointsRead] = self.values([
+            (self.submit(read_unit_points, source, job.keep, path), f"reading {source.display}")
             for source, path in zip(job.sources, paths, strict=True)
         ])  # fmt: skip
         plans: list[UnitPlan] = []
         outlines: list[shapely.Geometry | None] = []
         next_id = points = 0
-        for source, path, unit in zip(job.sources, paths, staged, strict=True):
+        for source, path, unit in zip(job.sources, paths, read, strict=True):
             if job.on_rows:
                 job.on_rows(unit.rows)
             state.warnings += unit.warnings
@@ -253,7 +253,7 @@ class Cluster:
         return [replace(plan, buckets=bucket_count(points)) for plan in plans]
 
     def kept(
-        self, job: LayerJob, source: Source, path: Path, unit: Staged,
+        self, job: LayerJob, source: Source, path: Path, unit: PointsRead,
         earlier: tuple[shapely.Geometry, ...],
     ) -> tuple[int, shapely.Geometry | None]:  # fmt: skip
         """Points the unit keeps and their outline (--dedupe drops those earlier units cover)."""

@@ -2,7 +2,7 @@
 
 Each task is a pure function of its arguments and writes only its own files, under a temporary
 name renamed into place (or a directory named by its process), so a task lost with its worker
-can run again anywhere. Per unit (input file): `stage_unit` reads the static columns,
+can run again anywhere. Per unit (input file): `read_unit_points` reads the static columns,
 `dedupe_unit` (with --dedupe, one unit after another) finds the points earlier units cover,
 `write_unit` assigns the ids, writes the chunks and the unit's tile features by file key (the
 single-machine code, layer/passes.py, given the ids it would have assigned). Per layer:
@@ -32,7 +32,7 @@ from tiler.layer import passes
 from tiler.layer.outlines import unit_outline
 from tiler.layer.passes import LayerJob, LayerState, add_unit
 from tiler.layer.pidindex import buckets_of, write_buckets
-from tiler.layer.processing_unit import PointFilter, StagedUnit, StaticArrays, stage
+from tiler.layer.processing_unit import PointFilter, StaticArrays, UnitPoints, read_points
 from tiler.layer.serieschunks import ChunkSpec, write_unit_chunks
 from tiler.model import LayerKey, Source
 from tiler.tiles import sampling
@@ -67,9 +67,9 @@ def guarded(task: Callable[..., Any], *args: Any) -> Any:
         return Failed(type(exc), str(exc), dict(vars(exc)))
 
 
-def worker_view(stage: str) -> tuple[str, bool]:
+def worker_view(folder: str) -> tuple[str, bool]:
     """What the client checks on every worker: the egms-tiler version, and the shared dir."""
-    return __version__, os.access(stage, os.W_OK)
+    return __version__, os.access(folder, os.W_OK)
 
 
 @contextmanager
@@ -88,38 +88,38 @@ def atomic(path: Path) -> Iterator[Path]:
 
 
 @dataclass(frozen=True, slots=True)
-class Staged:
+class PointsRead:
     rows: int
-    outline: shapely.Geometry | None  # of every staged point
+    outline: shapely.Geometry | None  # of every point read
     warnings: list[InputWarning]
 
 
-def stage_unit(source: Source, keep: PointFilter | None, path: Path) -> Staged:
+def read_unit_points(source: Source, keep: PointFilter | None, path: Path) -> PointsRead:
     """Pass 1's reading: the static columns of one file, saved to `path` (file order)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    unit = stage(source, path.with_name(f"{path.name}.{os.getpid()}.static"), None, keep)
+    unit = read_points(source, path.with_name(f"{path.name}.{os.getpid()}.static"), None, keep)
     try:
         if not unit.rows:
-            return Staged(0, None, unit.warnings)
+            return PointsRead(0, None, unit.warnings)
         columns: dict[str, Any] = {"pid": unit.pid, "lon": unit.lon, "lat": unit.lat,
                                    "file_rows": unit.file_rows}  # fmt: skip
         static = unit.static.rows(np.arange(unit.rows))
         columns.update({STATIC_PREFIX + name: values for name, values in static.items()})
         with atomic(path) as temporary:
             feather.write_feather(pa.table(columns), temporary, compression="uncompressed")
-        return Staged(unit.rows, unit_outline(unit.lon, unit.lat), unit.warnings)
+        return PointsRead(unit.rows, unit_outline(unit.lon, unit.lat), unit.warnings)
     finally:
         unit.close()
 
 
-def load_unit(source: Source, path: Path) -> StagedUnit:
+def load_unit(source: Source, path: Path) -> UnitPoints:
     table = feather.read_table(path, memory_map=True)
     names = table.column_names
 
     def column(name: str) -> np.ndarray:
         return np.asarray(table.column(name).to_numpy())
 
-    return StagedUnit(
+    return UnitPoints(
         source=source,
         pid=table.column("pid").combine_chunks(),
         static=StaticArrays(
@@ -150,7 +150,7 @@ class UnitPlan:
 
     key: LayerKey
     source: Source
-    staged: Path
+    points_table: Path
     index: int
     first_id: int
     earlier: tuple[shapely.Geometry, ...]  # outlines of the layer's earlier units
@@ -169,7 +169,7 @@ class UnitDone:
 
 def write_unit(plan: UnitPlan) -> UnitDone:
     """Ids, tile features and chunks of one unit, as the single-machine build makes them."""
-    unit = load_unit(plan.source, plan.staged)
+    unit = load_unit(plan.source, plan.points_table)
     state = LayerState()
     state.outlines, state.next_id = list(plan.earlier), plan.first_id
     job = LayerJob(

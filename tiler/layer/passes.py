@@ -20,7 +20,7 @@ from tiler.inputs.egms import ATTRIBUTION, iso_date
 from tiler.layer.attributestats import AttributeStats, sample_step
 from tiler.layer.outlines import unit_outline, write_outlines
 from tiler.layer.pidindex import write_pid_index
-from tiler.layer.processing_unit import PointFilter, StagedUnit, stage
+from tiler.layer.processing_unit import PointFilter, UnitPoints, read_points
 from tiler.layer.serieschunks import (
     ChunkSpec,
     PointsWriter,
@@ -115,7 +115,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
     state = LayerState()
     for source in job.sources:
-        unit = stage(source, job.scratch_dir / f"{job.key.id}.static", job.on_rows, job.keep)
+        unit = read_points(source, job.scratch_dir / f"{job.key.id}.static", job.on_rows, job.keep)
         try:
             state.warnings += unit.warnings
             give_back()  # the CSV blocks
@@ -261,7 +261,7 @@ class LayerState:
         self.recipe = ""
 
     def all_points(self) -> tuple[np.ndarray, np.ndarray]:
-        """Longitudes and latitudes of every point staged so far."""
+        """Longitudes and latitudes of every point read so far."""
         positions = [unit.lonlat() for unit in self.pending]
         return (
             np.concatenate([lon for lon, _ in positions]),
@@ -316,7 +316,7 @@ class LayerState:
 
 
 def add_unit(
-    job: LayerJob, state: LayerState, index: int, unit: StagedUnit, features: FeatureFiles
+    job: LayerJob, state: LayerState, index: int, unit: UnitPoints, features: FeatureFiles
 ) -> None:
     """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats."""
     covered = state.covered(unit.lon, unit.lat)
@@ -347,7 +347,7 @@ def add_unit(
 
 
 def _write_features(
-    state: LayerState, index: int, unit: StagedUnit, order: np.ndarray,
+    state: LayerState, index: int, unit: UnitPoints, order: np.ndarray,
     overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
 ) -> None:  # fmt: skip
     """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
@@ -373,7 +373,7 @@ def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:
     return [slice(start, start + size) for start in range(0, count, size)]
 
 
-def unit_entry(index: int, unit: StagedUnit, first_id: int, points: int) -> dict[str, Any]:
+def unit_entry(index: int, unit: UnitPoints, first_id: int, points: int) -> dict[str, Any]:
     source = unit.source
     entry: dict[str, Any] = {
         "index": index, "name": source.stem, "first_id": first_id, "points": points,

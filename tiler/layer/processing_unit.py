@@ -1,7 +1,7 @@
 """One processing unit (a burst or an L3 tile), read in two passes.
 
-Pass 1 (`stage`) reads only the small per-point columns (pid, coordinates, velocity, ...): fast,
-and enough to assign ids and start tiling. It keeps pids and positions in memory and spools
+Pass 1 (`read_points`) reads only the small per-point columns (pid, coordinates, velocity, ...):
+fast, and enough to assign ids and start tiling. It keeps pids and positions in memory and spools
 the tile and chunk columns to a scratch file, read back a slice of features at a time. Pass 2
 (`spool_series`) reads the displacement series, the bulk of the file, while tippecanoe runs,
 row by row into a scratch file of int32 so chunks can be written in space-filling-curve order
@@ -35,7 +35,7 @@ STATIC_DTYPE = np.dtype("<f8")
 
 
 class StaticColumns(Protocol):
-    """A staged unit's tile and chunk columns, read a set of rows at a time."""
+    """A unit's tile and chunk columns, read a set of rows at a time."""
 
     names: tuple[str, ...]
 
@@ -45,7 +45,7 @@ class StaticColumns(Protocol):
 
 
 class StaticArrays:
-    """Tile columns held in memory (a Dask worker's unit, loaded from its staged table)."""
+    """Tile columns held in memory (a Dask worker's unit, loaded from its points table)."""
 
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self.columns = columns
@@ -59,7 +59,7 @@ class StaticArrays:
 
 
 class SpooledStatic:
-    """Tile columns spooled to a scratch file in staged order (float64 rows): a burst's
+    """Tile columns spooled to a scratch file in read order (float64 rows): a burst's
     columns are never all in memory, only the rows a slice of features needs."""
 
     def __init__(self, path: Path, names: tuple[str, ...]) -> None:
@@ -76,13 +76,13 @@ class SpooledStatic:
 
 
 @dataclass(slots=True)
-class StagedUnit:
+class UnitPoints:
     source: Source
     pid: pa.Array
-    static: StaticColumns  # by staged row; `reorder` leaves them where they are
+    static: StaticColumns  # by row as read; `reorder` leaves them where they are
     lon: np.ndarray
     lat: np.ndarray
-    file_rows: np.ndarray  # the file's data-row number (0-based) of each staged point
+    file_rows: np.ndarray  # the file's data-row number (0-based) of each point read
     warnings: list[InputWarning] = field(default_factory=list)
 
     @property
@@ -106,30 +106,30 @@ class StagedUnit:
 
 
 # what pass 1 keeps of a unit: the columns of its tiles and chunks
-STAGED_COLUMNS = tuple(dict.fromkeys(column for _, column, _ in (*TILE_FIELDS, *CHUNK_FIELDS)))
+POINT_COLUMNS = tuple(dict.fromkeys(column for _, column, _ in (*TILE_FIELDS, *CHUNK_FIELDS)))
 PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> keep mask
 
 
-def stage(
+def read_points(
     source: Source,
     scratch: Path,
     on_rows: Callable[[int], None] | None = None,
     keep: PointFilter | None = None,
-) -> StagedUnit:
+) -> UnitPoints:
     """Pass 1: positions and pids of `source` in memory, its tile and chunk columns spooled to
     `scratch` (no series).
 
     `keep` drops the points it returns false for (the --clip area).
     """
     position = position_fields(source)
-    names = tuple(name for name in static_columns(source, STAGED_COLUMNS) if name not in position)
+    names = tuple(name for name in static_columns(source, POINT_COLUMNS) if name not in position)
     parts: dict[str, list[np.ndarray]] = {"lon": [], "lat": [], "file_rows": []}
     pids: list[pa.Array] = []
     bad_places = BadCoordinates(source)
     seen = 0
     writer = RowWriter(scratch, len(names), STATIC_DTYPE)
     try:
-        for read in iter_batches(source, series=False, fields=(*position, *STAGED_COLUMNS)):
+        for read in iter_batches(source, series=False, fields=(*position, *POINT_COLUMNS)):
             check_pids(source, read)
             mask = bad_places.keep(read)
             if keep is not None:
@@ -146,7 +146,7 @@ def stage(
                 on_rows(read.rows)
     finally:
         writer.close()
-    unit = StagedUnit(
+    unit = UnitPoints(
         source=source,
         pid=pa.concat_arrays(pids) if pids else pa.array([], pa.string()),
         static=SpooledStatic(scratch, names),
@@ -268,7 +268,7 @@ def pid_problem(pid: str) -> tuple[str, str]:
             "column")  # fmt: skip
 
 
-def duplicate_pids(unit: StagedUnit) -> list[InputWarning]:
+def duplicate_pids(unit: UnitPoints) -> list[InputWarning]:
     unique = pc.count_distinct(unit.pid).as_py()
     if unique == unit.rows:
         return []

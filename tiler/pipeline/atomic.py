@@ -7,7 +7,7 @@
   instant; elsewhere two renames, and a build killed between them is repaired by the next one.
 - Leftovers of killed builds (`.OUT.building-*`, `.OUT.old-*`) are removed by the next build,
   which holds the lock, so they never belong to a running build; only directories that are
-  ours (a stage's marker, or nothing but site files) are removed.
+  ours (a building folder's marker, or nothing but site files) are removed.
 - The build only ever deletes a previous site's own files: an OUT holding anything else (a
   user's notes, an input file) is replaced only with --force, and an input inside OUT never.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 from tiler.errors import BuildError
 
 SITE_MARKER = Path("data") / "manifest.json"
-STAGE_MARKER = ".egms-tiler-stage"  # in a stage until its swap: the leftover of a killed build
+BUILDING_MARKER = ".egms-tiler-stage"  # in a building folder until its swap: a killed build's
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 MKDTEMP_RANDOM = 8  # characters tempfile.mkdtemp appends to its prefix
@@ -57,17 +57,17 @@ def staging(output: Path, force: bool = False) -> Iterator[Path]:
     with output_lock(output):
         recover(output)
         check_output(output, force)
-        stage = make_stage(output)
+        building = make_building(output)
         try:
-            yield stage
-            os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
-            (stage / STAGE_MARKER).unlink()
+            yield building
+            os.chmod(building, 0o755)  # mkdtemp makes it private; a site is world-readable
+            (building / BUILDING_MARKER).unlink()
             check_output(output, force)  # a file put into OUT while the build ran stays there
-            swap_into_place(stage, output)
+            swap_into_place(building, output)
         except OSError as exc:
             raise os_failure(exc, output) from exc
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            shutil.rmtree(building, ignore_errors=True)
 
 
 def output_path(output: Path) -> Path:
@@ -218,10 +218,10 @@ def same_file(path: Path, fd: int) -> bool:
 # --- leftovers, and what may be replaced ---------------------------------------------------
 
 
-def make_stage(output: Path) -> Path:
-    stage = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
-    (stage / STAGE_MARKER).touch()
-    return stage
+def make_building(output: Path) -> Path:
+    building = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+    (building / BUILDING_MARKER).touch()
+    return building
 
 
 def recover(output: Path) -> None:
@@ -246,8 +246,8 @@ def leftovers(output: Path, kind: str) -> list[Path]:
 
 
 def ours(leftover: Path) -> bool:
-    """A stage of a killed build, or a previous site swapped out: nothing a user put there."""
-    if (leftover / STAGE_MARKER).is_file():
+    """A killed build's building folder, or a previous site swapped out: nothing a user put."""
+    if (leftover / BUILDING_MARKER).is_file():
         return True
     try:
         return first_foreign(leftover) is None
@@ -322,17 +322,17 @@ def first_foreign(root: Path) -> Path | None:
 # --- the swap -----------------------------------------------------------------------------------
 
 
-def swap_into_place(stage: Path, output: Path) -> None:
+def swap_into_place(building: Path, output: Path) -> None:
     if not output.exists():
-        stage.rename(output)
+        building.rename(output)
         return
-    if exchange(stage, output):
-        shutil.rmtree(stage, ignore_errors=True)  # now holds the previous site
+    if exchange(building, output):
+        shutil.rmtree(building, ignore_errors=True)  # now holds the previous site
         return
     old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
     old.rmdir()
     output.rename(old)
-    stage.rename(output)
+    building.rename(output)
     shutil.rmtree(old, ignore_errors=True)
 
 

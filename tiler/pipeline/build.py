@@ -156,17 +156,17 @@ def build(
     refuse_inputs_inside(out, files, config, backdrop)
     if config.force and not config.rebuild and not own_site(out):
         config = replace(config, rebuild=True)  # nothing is taken from a directory not all ours
-    with Reporter(config.quiet) as reporter, staging(out, config.force) as stage, BasemapAhead(
-        backdrop, stage, None if config.rebuild else previous_basemap(out)
+    with Reporter(config.quiet) as reporter, staging(out, config.force) as building, BasemapAhead(
+        backdrop, building, None if config.rebuild else previous_basemap(out)
     ) as ahead:  # fmt: skip
         sources, digests, warnings = read_inputs(files, config.limits)
         groups = group_layers(sources)
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
-        layers, built_warnings = build_layers(plan, stage, config, reporter, ahead)
+        layers, built_warnings = build_layers(plan, building, config, reporter, ahead)
         check_unchanged(sources)
         check_warnings([*found_warnings, *warnings, *built_warnings], config.strict, reporter)
-        document = write_outputs(stage, as_text(layers), config, ahead)
+        document = write_outputs(building, as_text(layers), config, ahead)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
@@ -290,10 +290,10 @@ def clip_digest(clip: str | os.PathLike[str] | None) -> str | None:
 
 
 def build_layers(
-    plan: LayerPlan, stage: Path, config: BuildOptions, reporter: Reporter, ahead: BasemapAhead
+    plan: LayerPlan, building: Path, config: BuildOptions, reporter: Reporter, ahead: BasemapAhead
 ) -> tuple[list[dict[str, Any]], list[InputWarning]]:
     """Manifest entries of every layer (built, or reused unchanged) and the inputs' warnings."""
-    data = stage / "data"
+    data = building / "data"
     data.mkdir()
     entries: dict[LayerKey, dict[str, Any]] = {}
     for key in plan.groups:
@@ -302,7 +302,7 @@ def build_layers(
             entries[key] = entry
     todo = {key: sources for key, sources in plan.groups.items() if key not in entries}
     ahead.expect(set(todo), [entry["bounds"] for entry in entries.values()])
-    results = run_layer_jobs(todo, stage, config, reporter, ahead.reported)
+    results = run_layer_jobs(todo, building, config, reporter, ahead.reported)
     for result in results:
         entry = manifest.layer_entry(result, tile_zooms(result.tiles))
         entries[result.key] = {**entry, "build_key": plan.keys[result.key]}
@@ -313,12 +313,12 @@ def build_layers(
 
 
 def run_layer_jobs(
-    groups: dict[LayerKey, list[Source]], stage: Path, config: BuildOptions, reporter: Reporter,
+    groups: dict[LayerKey, list[Source]], building: Path, config: BuildOptions, reporter: Reporter,
     on_bounds: Callable[[LayerKey, list[float]], None] | None = None,
 ) -> list[LayerResult]:  # fmt: skip
     if not groups:
         return []
-    scratch = stage / ".work"
+    scratch = building / ".work"
     scratch.mkdir()
     keep = point_filter(config.clip)
 
@@ -329,7 +329,7 @@ def run_layer_jobs(
         job = LayerJob(
             key=key,
             sources=sources,
-            data_dir=stage / "data",
+            data_dir=building / "data",
             scratch_dir=scratch,
             chunk_size=config.chunk_size,
             on_rows=progress,
@@ -374,7 +374,7 @@ def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
 
 
 def write_outputs(
-    stage: Path, layers: list[dict[str, Any]], config: BuildOptions, ahead: BasemapAhead
+    building: Path, layers: list[dict[str, Any]], config: BuildOptions, ahead: BasemapAhead
 ) -> dict[str, Any]:  # fmt: skip
     title = config.title or DEFAULT_TITLE
     bounds = union([layer["bounds"] for layer in layers])
@@ -383,10 +383,10 @@ def write_outputs(
     viewer = {"description": config.description or "", "basemap": local,
               "basemaps": basemap.entries(choices, local)}  # fmt: skip
     document = manifest.manifest(title, layers, viewer)
-    manifest.write(stage / "data" / "manifest.json", document)
-    render_site(stage, title, online=basemap.origins(choices))
-    if config.single_file:  # inside the stage: a refusal leaves the previous site as it was
-        singlefile.write(stage, stage / singlefile.NAME)
+    manifest.write(building / "data" / "manifest.json", document)
+    render_site(building, title, online=basemap.origins(choices))
+    if config.single_file:  # inside the building folder: a refusal leaves the site as it was
+        singlefile.write(building, building / singlefile.NAME)
     return document
 
 
