@@ -27,8 +27,9 @@ def first_bad_line_in(
     path: Path, member: str | None, header: list[str], numeric_columns: list[str],
     limits: InputLimits = DEFAULT_LIMITS, header_line: int = 1,
 ) -> tuple[int, str, str] | None:  # fmt: skip
-    """`first_bad_line` before a `Source` exists: checks field counts and `numeric_columns`.
-    `header_line`: the header's line number (after any comment lines)."""
+    """(line number, problem, fix) of the first malformed row, or None when all rows parse:
+    field counts and the `numeric_columns` checked as pyarrow parses them. `header_line`: the
+    header's line number (after any comment lines)."""
     numeric = sorted(header.index(c) for c in numeric_columns)
     with open_csv_bytes(path, member) as raw:
         raw.readline(limits.header_bytes + 1)
