@@ -10,6 +10,7 @@
 //   prof=lon,lat,lon,lat,...  buf=<m>  pbin=<m>
 //                              the profile line, its buffer and bin width (profilework.js)
 //   title= caption=            the figure's words (frame.js)
+//   dec=lon,lat  r=<m>         vertical and east motion at a spot, within r m (decomppanel.js)
 // Keys this version does not know are dropped from the address; urlnotice.js says so once.
 import { palettes } from './palettes.js';
 import { BUFFER } from './profile.js';
@@ -23,11 +24,13 @@ const FITS = ['lin', 'seas'];
 export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'cmp', 'units'];
 export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin'];
 export const WORDS_KEYS = ['title', 'caption'];
-export const KNOWN_KEYS = new Set(['layer', 'pt', 'cmap', 'bm', ...LOOK_KEYS, ...ANALYSIS_KEYS, ...WORDS_KEYS]);
+export const DECOMP_KEYS = ['dec', 'r'];
+export const KNOWN_KEYS = new Set(['layer', 'pt', 'cmap', 'bm', ...LOOK_KEYS, ...ANALYSIS_KEYS, ...WORDS_KEYS, ...DECOMP_KEYS]);
+export const DECOMP_RADIUS = { default: 50, min: 10, max: 500 }; // metres
 // values the address leaves out, being the default (formatLook)
 export const LOOK_DEFAULTS = { color: 'velocity', size: 1, opacity: 1, cmin: 0, units: 0 };
 // what a person did, as opposed to where they looked: a change of these is a history entry
-const WORK_KEYS = ['layer', 'pt', 'sel', 'ref', 'poly', 'prof'];
+const WORK_KEYS = ['layer', 'pt', 'sel', 'ref', 'poly', 'prof', 'dec', 'r'];
 
 // --- the parts --------------------------------------------------------------------------------
 
@@ -173,6 +176,21 @@ export function formatAnalysis(analysis) {
   return pairs;
 }
 
+/** The decomposition spot from `dec=lon,lat` and `r=` (metres): {lon, lat, r}, or null. */
+export function parseDecomp(decText, radiusText) {
+  const numbers = (decText || '').split(',').map((part) => number(part));
+  if (numbers.length !== 2 || numbers.some((n) => n === null)) return null;
+  const [lon, lat] = numbers;
+  if (Math.abs(lon) > 180 || Math.abs(lat) > 90) return null;
+  const r = radiusText === null || radiusText === undefined ? DECOMP_RADIUS.default
+    : number(radiusText, DECOMP_RADIUS.min, DECOMP_RADIUS.max); // prettier-ignore
+  return r === null ? null : { lon, lat, r };
+}
+
+function formatDecomp({ lon, lat, r }) {
+  return [['dec', `${lon.toFixed(POLY_DECIMALS)},${lat.toFixed(POLY_DECIMALS)}`], ['r', String(r)]];
+}
+
 // --- the whole address ------------------------------------------------------------------------
 
 function split(hash) {
@@ -196,6 +214,7 @@ export function readAddress(hash) {
     look: parseLook(pairs, get('cmap')),
     bm: get('bm'),
     words: { title: get('title') || '', caption: get('caption') || '' },
+    decomp: parseDecomp(get('dec'), get('r')),
     pairs,
   };
 }
@@ -205,7 +224,7 @@ export function analysisOf(address, layerId) {
 }
 
 /** The page's state as a location hash (with its "#"), or "" for none. state: {view, layerId,
- * featureId, palette, look, bm, words, analysis}, each optional. */
+ * featureId, palette, look, bm, words, analysis, decomp}, each optional. */
 export function writeAddress(state) {
   const params = new URLSearchParams();
   const add = (pairs) => pairs.forEach(([key, value]) => params.append(key, value));
@@ -214,6 +233,7 @@ export function writeAddress(state) {
   if (state.palette) params.set('cmap', state.palette);
   for (const key of WORDS_KEYS) if (state.words?.[key]) params.set(key, state.words[key]);
   if (state.analysis) add(formatAnalysis(state.analysis));
+  if (state.decomp) add(formatDecomp(state.decomp));
   if (state.look) add(formatLook(state.look));
   if (state.bm) params.set('bm', state.bm);
   // ':' and ',' are legal in a fragment: keep `sel=layer:12,layer:90` readable

@@ -34,7 +34,7 @@ function seriesOption(line) {
     width: fit || bound ? 1 : 1.5,
     dash: fit ? [6, 4] : undefined,
     spanGaps: fit,
-    points: { show: line.kind === 'series', size: 4, stroke: line.colour, fill: line.colour },
+    points: { show: line.kind === 'series' && line.markers !== false, size: 4, stroke: line.colour, fill: line.colour },
     value: formatMm,
   };
 }
@@ -134,7 +134,7 @@ function zoomPanPlugin() {
  * A chart slot in `container`. `draw(model)` replaces the plot; `onWindow(t0, t1)` hears the
  * date window the user zoomed to (nulls = everything). `plot` is the uPlot.
  */
-export function createChart(container, { onWindow = () => {} } = {}) {
+export function createChart(container, { onWindow = () => {}, announce = true } = {}) {
   let plot = null;
   let model = null;
   let current = [null, null]; // the date window shown: [t0, t1] ISO dates, nulls = all
@@ -174,7 +174,12 @@ export function createChart(container, { onWindow = () => {} } = {}) {
 
   function options(lines, valueTitle) {
     const series = [{ label: 'Date', value: '{YYYY}-{MM}-{DD}' }, ...lines.map(seriesOption)];
-    const bandAt = lines.findIndex((l) => l.kind === 'band');
+    const bands = [];
+    for (let i = 0; i < lines.length - 1; i += 1) {
+      if (lines[i].kind !== 'band' || lines[i + 1].kind !== 'band') continue;
+      bands.push({ series: [i + 1, i + 2], fill: lines[i].fill || 'rgba(0, 0, 0, 0.10)' });
+      i += 1; // a band is two consecutive lines (max then min)
+    }
     return {
       width: width(),
       height: height(),
@@ -184,7 +189,7 @@ export function createChart(container, { onWindow = () => {} } = {}) {
       scales: { x: { time: true }, y: { range: valueRange } },
       axes: axes(valueTitle),
       series,
-      bands: bandAt >= 0 ? [{ series: [bandAt + 1, bandAt + 2], fill: 'rgba(0, 0, 0, 0.10)' }] : [],
+      bands,
       plugins: [zoomPanPlugin()],
       hooks: {
         setScale: [
@@ -216,8 +221,9 @@ export function createChart(container, { onWindow = () => {} } = {}) {
       return model;
     },
     /**
-     * model: {dates, lines: [{label, colour, values, kind: series|fit|band}], t0, t1}; a band
-     * is two consecutive lines (max then min).
+     * model: {dates, lines: [{label, colour, values, kind: series|fit|band, fill, inLegend,
+     * markers (false: none)}],
+     * t0, t1, valueTitle}; a band is two consecutive lines (max then min, `fill` its colour).
      */
     draw(next) {
       this.clear();
@@ -225,17 +231,19 @@ export function createChart(container, { onWindow = () => {} } = {}) {
       const data = [next.dates.map(toSeconds), ...next.lines.map((l) => l.values)];
       current = [null, null];
       const layers = (next.list || []).map((s) => ({ id: s.layerId })); // ids end in the geometry
-      plot = new uPlot(options(next.lines, displacementTitle(layers)), data, container);
+      plot = new uPlot(options(next.lines, next.valueTitle || displacementTitle(layers)), data, container);
       if (next.t0 || next.t1) setWindow(next.t0, next.t1);
       const rows = plot.root.querySelectorAll('.u-legend .u-series');
       next.lines.forEach((line, i) => {
-        if (line.kind !== 'series' && rows[i + 1]) rows[i + 1].hidden = true; // fits, band edges
+        if (line.kind !== 'series' && !line.inLegend && rows[i + 1]) rows[i + 1].hidden = true; // fits, band edges
       });
       const drawn = next.lines
         .filter((l) => l.kind === 'series')
         .reduce((sum, l) => sum + l.values.filter((v) => v !== null && v !== undefined).length, 0);
-      document.body.dataset.chartPoints = String(drawn);
-      document.body.dataset.chartSeries = String(next.lines.filter((l) => l.kind === 'series').length);
+      if (announce) {
+        document.body.dataset.chartPoints = String(drawn);
+        document.body.dataset.chartSeries = String(next.lines.filter((l) => l.kind === 'series').length);
+      }
       fitLegend();
       return drawn;
     },
@@ -260,6 +268,7 @@ export function createChart(container, { onWindow = () => {} } = {}) {
       if (plot) plot.destroy();
       plot = null;
       model = null;
+      if (!announce) return;
       delete document.body.dataset.chartPoints;
       delete document.body.dataset.chartSeries;
     },

@@ -2,6 +2,7 @@
 import { KNOWN_KEYS, LOOK_DEFAULTS, analysisOf, parseAnalysis, parseLook, readAddress } from './address.js';
 import { createBasemaps } from './basemaps.js';
 import { createChunkStore } from './chunks.js';
+import { createDecomp } from './decomppanel.js';
 import { queryEmbed, setEmbed } from './embed.js';
 import { createFrame } from './frame.js';
 import { CIRCLE_LAYER_ID, POINT_LAYER_IDS, featureNear, highlight, loadedFeatureProperties } from './layers.js';
@@ -10,6 +11,7 @@ import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
 import { createMapUi, fillLayerSelect } from './mapui.js';
+import { createNearby } from './nearby.js';
 import { createStore } from './store.js';
 import { attachTooltip } from './tooltip.js';
 import { createNotice, hashPairs, ignoredParts } from './urlnotice.js';
@@ -36,8 +38,10 @@ const state = {
   bm: null, // the basemap, null for the first (basemaps.js)
   words: { title: '', caption: '' }, // the figure's (frame.js)
   analysis: parseAnalysis([], null), // the chart's points, reference, area, window (workbench.js)
+  decomp: null, // {lon, lat, r}: vertical and east at a spot (decomppanel.js)
 };
-const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0 };
+// pointAt: [lon, lat] of the selected point once its series is known
+const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0, pointAt: null };
 const store = createStore(state, { view: () => mapView() });
 const panel = createPanel(document.getElementById('panel'), () => work.fold());
 const notice = createNotice(document.getElementById('url-notice'));
@@ -78,6 +82,17 @@ const mapui = createMapUi({
 
 // the basemap picker, `bm=` and the fall back from an online basemap: basemaps.js
 const basemaps = createBasemaps({ state, app, writeHash: () => writeHash() });
+
+// vertical and east motion at a spot, from the ascending and descending points: decomppanel.js
+const decomp = createDecomp({
+  state,
+  app,
+  nearby: createNearby(app),
+  currentLayer: () => currentLayer(),
+  writeHash: () => writeHash(),
+  attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
+  pointAt: () => app.pointAt,
+});
 
 // the figure frame of embeds, snapshots and the Map PNG: frame.js
 const frame = createFrame({
@@ -122,6 +137,7 @@ window.egms = {
     return bench.chart.plot;
   },
   analysis: bench.api,
+  decomp,
   view: mapui.api,
   frame,
   notice,
@@ -174,6 +190,7 @@ function switchLayer(layerId, { keepSelection = false } = {}) {
   showStatus(layerStatus(layer));
   if (keepSelection && previous) reselect(...previous, layer);
   bench.layerChanged();
+  decomp.layerChanged();
   writeHash();
 }
 
@@ -201,6 +218,7 @@ function setPalette(name) {
 function dropSelection({ keepHash = false, all = !keepHash } = {}) {
   app.selection += 1; // any time series still in flight is now stale
   state.featureId = null;
+  app.pointAt = null;
   if (app.map) highlight(app.map, null);
   panel.hide();
   mapui.pointClosed();
@@ -253,6 +271,7 @@ async function loadSeries(layer, request, properties, token) {
     bench.setPrimary(layer, series, properties);
     panel.showMeasurement(layer, series);
     if (app.map) highlight(app.map, [series.lon, series.lat]); // after the chart, like below
+    app.pointAt = typeof series.lon === 'number' ? [series.lon, series.lat] : null;
     frame.keepInView(series.lon, series.lat);
     if (app.map) mapui.pointShown(layer, series);
     showPidCheck(properties, series);
@@ -308,7 +327,8 @@ function pick(point, { add = false, reach = CLICK_REACH_PX } = {}) {
 }
 
 function onMapClick(event) {
-  pick(event.point, { add: event.originalEvent.shiftKey || work.adding });
+  if (!bench.drawing && decomp.picking) return decomp.pickAt(event.lngLat);
+  return pick(event.point, { add: event.originalEvent.shiftKey || work.adding });
 }
 
 /** Enter on the map: the point nearest its centre (Shift+Enter adds it to the chart). */
@@ -317,7 +337,8 @@ function onMapKey(event) {
   const canvas = app.map.getCanvas();
   event.preventDefault();
   const centre = { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 };
-  pick(centre, { add: event.shiftKey || work.adding, reach: KEYBOARD_REACH_PX });
+  if (decomp.picking) return decomp.pickAt(app.map.unproject([centre.x, centre.y]));
+  return pick(centre, { add: event.shiftKey || work.adding, reach: KEYBOARD_REACH_PX });
 }
 
 /** The address changed (Back, Forward, an edited or followed link): show what it names, as
@@ -337,6 +358,7 @@ function applyHash() {
     if (parsed.pt === null && state.featureId !== null) dropSelection({ all: false });
     if (parsed.pt !== null && parsed.pt !== state.featureId) selectFeature(state.layerId, parsed.pt);
     bench.restore(analysisOf(parsed, state.layerId));
+    decomp.restore(parsed.decomp);
     work.refresh();
   });
 }
@@ -356,7 +378,7 @@ function wireEvents(map) {
   map.getCanvas().addEventListener('keydown', onMapKey);
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
-    if (bench.escape() || mapui.escape()) return;
+    if (bench.escape() || decomp.escape() || mapui.escape()) return;
     if (panel.isOpen && work.fold()) return;
   });
 }
@@ -388,6 +410,7 @@ async function start() {
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
+  state.decomp = parsed.decomp; // kept in the hash; computed once the map is up
   setUpPickers(app.manifest);
   const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
   const missing = webglMissing();
@@ -413,6 +436,7 @@ async function start() {
   writeHash();
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
   bench.restore(analysis);
+  if (parsed.decomp) decomp.restore(parsed.decomp);
   writeHash(); // its subscribers (the frame, the work bar) see the opened state
   store.record();
   const options = { reasons, known: KNOWN_KEYS, defaults: LOOK_DEFAULTS };
@@ -430,6 +454,7 @@ async function startWithoutMap(reason, parsed) {
   ui.layerSelect.addEventListener('change', () => switchLayer(ui.layerSelect.value));
   showStatus(`${layerStatus(currentLayer())}; no map (WebGL is missing)`);
   if (parsed.pt !== null) await selectFeature(state.layerId, parsed.pt);
+  if (parsed.decomp) decomp.restore(parsed.decomp); // the numbers need no map
 }
 
 /** Why the address's layer or point cannot be shown (the point is then left out). */

@@ -88,7 +88,7 @@ export function createNearby(app) {
     return others.map((layer, i) => ({ layerId: layer.id, label: layer.label || layer.id, point: found[i] }));
   }
 
-  return { nearestIn, around };
+  return { nearestIn, around, pointsNear };
 }
 
 /** The panel section listing `results`; `onAdd(layerId, featureId)` adds a series to the chart. */

@@ -7,8 +7,9 @@ const overlays = new WeakMap(); // map -> its overlay
 const GROUP_ORDER = ['selected', 'marks']; // the chart's coloured rings above the selection's
 
 /**
- * A ring is {lon, lat, colour, width, radius}: stroke width and inner radius in CSS pixels,
- * `radius` a number or a function of the zoom (as a MapLibre circle-radius with its stroke).
+ * A ring is {lon, lat, colour, width, radius, dash}: stroke width and inner radius in CSS pixels,
+ * `radius` a number or a function of the zoom (as a MapLibre circle-radius with its stroke),
+ * `dash` an optional canvas line dash.
  */
 function drawRing(ctx, map, ring) {
   const at = map.project([ring.lon, ring.lat]);
@@ -17,6 +18,7 @@ function drawRing(ctx, map, ring) {
   ctx.arc(at.x, at.y, radius + ring.width / 2, 0, 2 * Math.PI);
   ctx.strokeStyle = ring.colour;
   ctx.lineWidth = ring.width;
+  ctx.setLineDash(ring.dash || []);
   ctx.stroke();
 }
 

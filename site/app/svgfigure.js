@@ -310,20 +310,51 @@ function plotClip(L) {
   return defs;
 }
 
+/** Runs of indices where both bounds have a value (null breaks a run, undefined is skipped). */
+function bandRuns(upper, lower) {
+  const runs = [];
+  let run = [];
+  for (let i = 0; i < upper.length; i += 1) {
+    if (upper[i] === undefined || lower[i] === undefined) continue;
+    if (typeof upper[i] === 'number' && typeof lower[i] === 'number') run.push(i);
+    else if (run.length) runs.push(run.splice(0));
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}
+
+/** A filled band between two consecutive band lines (upper then lower) that have a `fill`. */
+function bandArea(L, figure, upper, lower) {
+  const { xs } = figure;
+  const d = bandRuns(upper.values, lower.values).map((run) => {
+    const top = run.map((i, k) => `${k ? 'L' : 'M'}${L.xOf(xs[i]).toFixed(2)},${L.yOf(upper.values[i]).toFixed(2)}`);
+    const bottom = [...run].reverse().map((i) => `L${L.xOf(xs[i]).toFixed(2)},${L.yOf(lower.values[i]).toFixed(2)}`);
+    return `${top.join('')}${bottom.join('')}Z`;
+  }).join(''); // prettier-ignore
+  const path = el('path', { d, fill: upper.fill, stroke: 'none' });
+  path.append(el('title', {}, upper.label));
+  return path;
+}
+
 function seriesLines(L, figure) {
   const group = el('g', { id: 'series', 'clip-path': 'url(#plot-area)' });
+  figure.series.forEach((series, i) => {
+    const next = figure.series[i + 1];
+    if (series.fill && series.kind === 'band' && next?.kind === 'band') group.append(bandArea(L, figure, series, next));
+  });
   for (const series of figure.series) {
     if (series.kind === 'dots') {
       group.append(markers(figure, series, L));
       continue;
     }
+    if (series.kind === 'band' && series.fill) continue; // drawn as its area
     const d = pathData(figure.xs, series.values, L.xOf, L.yOf);
     if (!d) continue;
     const style = seriesStyle(series.kind, series.colour, L.t.s);
     const path = el('path', { d, fill: 'none', ...style });
     path.append(el('title', {}, series.label)); // the line's name in Inkscape's object list
     group.append(path);
-    if (series.kind === 'series') group.append(markers(figure, series, L));
+    if (series.kind === 'series' && series.markers !== false) group.append(markers(figure, series, L));
   }
   return group;
 }
@@ -335,8 +366,13 @@ function legend(L) {
   for (const { entry, x, row } of L.legend.placed) {
     const left = t.margin + x;
     const middle = L.legendTop + row * t.body * 1.6 + t.body * 0.8;
-    if (entry.kind !== 'dots') group.append(line(left, middle, left + sample, middle, entry.colour, 0, seriesStyle(entry.kind, entry.colour, t.s)));
-    if (entry.kind === 'series' || entry.kind === 'dots') group.append(el('circle', { cx: left + sample / 2, cy: middle, r: 2.2 * t.s, fill: entry.colour }));
+    if (entry.fill) {
+      group.append(el('rect', { x: left, y: middle - t.body * 0.45, width: sample, height: t.body * 0.9, fill: entry.fill }));
+    } else if (entry.kind !== 'dots') {
+      group.append(line(left, middle, left + sample, middle, entry.colour, 0, seriesStyle(entry.kind, entry.colour, t.s)));
+    }
+    const marked = entry.kind === 'dots' || (entry.kind === 'series' && entry.markers !== false);
+    if (marked) group.append(el('circle', { cx: left + sample / 2, cy: middle, r: 2.2 * t.s, fill: entry.colour }));
     group.append(textNode(left + sample + 6 * t.s, middle + t.body * 0.35, entry.label, t.body));
   }
   return group;

@@ -34,7 +34,8 @@ EMBED_SIZE = (800, 500)
 # Every picture this module writes, in the order of the guide.
 PICTURES = [
     "layers", "colours", "click", "overlay", "area", "profile", "reference", "window", "fits",
-    "filters", "exports", "exports-chart", "search", "compare", "outlines", "embed", "snapshot",
+    "filters", "exports", "exports-chart", "search", "compare", "decompose", "outlines", "embed",
+    "snapshot",
 ]  # fmt: skip
 MAX_PICTURE_BYTES = 400_000
 
@@ -417,6 +418,18 @@ def test_compare(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     )
     assert drawn > 100
     shoot(guide, "compare")
+
+
+def test_decompose(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
+    main = spot[MAIN]
+    lon = main["lon"] + PANEL_SHIFT_PX * 360 / (512 * 2**ZOOM)
+    guide.open(f"#{ZOOM}/{main['lat']}/{lon:.6f}&dec={main['lon']},{main['lat']}&r=50")
+    guide.page.wait_for_function("() => (egms.decomp.result?.velocities || []).length > 0")
+    shown = guide.js("() => egms.decomp.result")
+    assert shown["refusal"] == "" and len(shown["used"]["asc"]) == 34
+    assert shown["velocities"][0].endswith("mm/yr (up positive)")
+    assert "North motion assumed zero" in text(guide, "#decomp-assumptions")
+    shoot(guide, "decompose")
 
 
 def test_outlines(guide: Viewer, built_site: Path) -> None:
