@@ -25,17 +25,25 @@ function formatMm(u, v) {
   return v === null || v === undefined ? '–' : `${v.toFixed(1)} mm`;
 }
 
+/** The hover value "v ± σ mm" of a line with a σ per date (`sigma`, on the chart's dates). */
+function withSigma(sigma) {
+  return (u, v, seriesIndex, index) => {
+    const s = index === null || index === undefined ? null : sigma[index];
+    return typeof s === 'number' && typeof v === 'number' ? `${v.toFixed(1)} ± ${s.toFixed(1)} mm` : formatMm(u, v);
+  };
+}
+
 function seriesOption(line) {
   const fit = line.kind === 'fit';
   const bound = line.kind === 'band';
   return {
     label: line.label,
-    stroke: bound ? 'rgba(0, 0, 0, 0.25)' : line.colour,
+    stroke: bound ? (line.fill ? 'rgba(0, 0, 0, 0)' : 'rgba(0, 0, 0, 0.25)') : line.colour, // a filled band has no edges
     width: fit || bound ? 1 : 1.5,
     dash: fit ? [6, 4] : undefined,
     spanGaps: fit,
     points: { show: line.kind === 'series' && line.markers !== false, size: 4, stroke: line.colour, fill: line.colour },
-    value: formatMm,
+    value: line.sigma ? withSigma(line.sigma) : formatMm,
   };
 }
 
@@ -222,7 +230,7 @@ export function createChart(container, { onWindow = () => {}, announce = true } 
     },
     /**
      * model: {dates, lines: [{label, colour, values, kind: series|fit|band, fill, inLegend,
-     * markers (false: none)}],
+     * markers (false: none), sigma (per date: the hover value says ± σ)}],
      * t0, t1, valueTitle}; a band is two consecutive lines (max then min, `fill` its colour).
      */
     draw(next) {

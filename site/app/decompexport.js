@@ -45,7 +45,8 @@ export function decompChartModel(result, l3 = {}) {
   const lines = [];
   for (const key of ['up', 'east']) {
     const sigma = result[`${key}Sigma`];
-    lines.push({ kind: 'series', label: LABELS[key], colour: DECOMP_COLOURS[key], markers: false, values: on(result[key]) });
+    lines.push({ kind: 'series', label: LABELS[key], colour: DECOMP_COLOURS[key], markers: false, values: on(result[key]),
+      sigma: on(sigma) }); // prettier-ignore
     lines.push({ kind: 'band', label: `${LABELS[key]} +1σ`, legend: '±1σ', colour: DECOMP_COLOURS[key],
       fill: BAND_FILLS[key], values: on(plusMinus(result[key], sigma, 1)) }); // prettier-ignore
     lines.push({ kind: 'band', label: `${LABELS[key]} −1σ`, colour: DECOMP_COLOURS[key], fill: BAND_FILLS[key],

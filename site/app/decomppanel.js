@@ -213,10 +213,6 @@ export function createDecomp(ctx) {
     }
   }
 
-  function exportSize() {
-    return chosenFigureSize();
-  }
-
   function about() {
     const { spot, layers, result } = shown;
     return { spot, radius: spot.r, layers, velocityText: velocityText(result), attribution: ctx.attribution(),
@@ -228,7 +224,7 @@ export function createDecomp(ctx) {
     if (kind === 'csv') {
       return download(new Blob(decompCsv(shown.result, about()), { type: 'text/csv' }), 'egms-vertical-east.csv');
     }
-    const size = exportSize();
+    const size = chosenFigureSize();
     const svg = figureSvg(decompFigure(shown.model, about()), size);
     if (kind === 'svg') return download(new Blob([svg], { type: 'image/svg+xml' }), 'egms-vertical-east.svg');
     return download(await svgPng(svg, size.width * size.ratio, size.height * size.ratio), 'egms-vertical-east.png');

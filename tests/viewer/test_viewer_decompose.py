@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -420,6 +421,15 @@ def test_parallel_lines_of_sight_and_gaps(viewer: Viewer) -> None:
         viewer, {"asc": [point(39, -9, [0, 1, 2, 3, 4])], "desc": []}, radius=80
     )
     assert none == {"ok": False, "reason": "No descending point within 80 m: widen the radius."}
+    # the 2×2 system without noise: east 3 mm and up −5 mm on every date, recovered exactly
+    los = {"asc": (38.97, -8.94), "desc": (37.31, 191.42)}
+    exact = {}
+    for key, (incidence, heading) in los.items():
+        e, _, u = angle_los(np.array([incidence]), np.array([heading]))[0]
+        exact[key] = [point(incidence, heading, [e * 3 + u * -5] * 5)]
+    got = viewer_decompose(viewer, exact)
+    assert np.allclose(got["east"], 3, atol=1e-9) and np.allclose(got["up"], -5, atol=1e-9)
+    assert abs(got["velocity"]["up"]["value"]) < 1e-9
     # L2a: one processing unit per geometry, or refused
     units = viewer.js(
         f"""async () => {{ {IMPORT}
@@ -477,6 +487,13 @@ def test_exports_and_screenshots(viewer: Viewer) -> None:
         assert words in svg, words
     with viewer.page.expect_download() as download:
         viewer.page.click("#decomp-png")
+    # the chart's hover value has its σ
+    over = viewer.page.locator("#decomp-chart .u-over")
+    over.scroll_into_view_if_needed()
+    box = over.bounding_box()
+    over.hover(position={"x": box["width"] * 0.6, "y": box["height"] / 2})
+    legend = viewer.page.locator("#decomp-chart .u-legend").inner_text()
+    assert re.search(r"vertical \(up \+\)\s*[−-]?\d+\.\d ± \d+\.\d mm", legend), legend
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     download.value.save_as(ARTIFACTS / "decompose-chart.png")
     assert (ARTIFACTS / "decompose-chart.png").read_bytes()[:4] == b"\x89PNG"
