@@ -62,7 +62,8 @@ function asPoint(series) {
     values: series.values, los: pointLos(series.attributes), incidence, heading }; // prettier-ignore
 }
 
-/** ctx: {state, app, nearby, currentLayer(), writeHash(), attribution(), opened()}. */
+/** ctx: {state, app, nearby, currentLayer(), writeHash(), attribution(), pointAt() ([lon, lat] of the
+ * selected point, or null)}. */
 export function createDecomp(ctx) {
   const root = $('decomp');
   const chart = createChart($('decomp-chart'), { announce: false });
