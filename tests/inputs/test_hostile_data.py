@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from badcorpus import L2_NAME, column, l2_rows
 from bounded import run_bounded
 from click.testing import CliRunner
 from conftest import REPO
+from node_support import run_with_app
 
 from tiler.cli import main
 
@@ -167,22 +166,13 @@ def test_a_pid_the_site_cannot_carry_is_refused_with_its_line(tmp_path: Path, ca
 
 def test_the_viewer_search_finds_every_pid(tmp_path: Path) -> None:
     """The viewer's own search and pid index code (site/app, run by Node), against the site."""
-    node = shutil.which("node")
-    assert node, "node is missing: make test installs it (tools/system-deps.sh)"
     source = edited_sample(tmp_path / "in", with_pids(CARRIED_PIDS))
     code, stderr = run("build", source, "-o", tmp_path / "site", "-q")
     assert code == 0, stderr
-    shutil.copytree(REPO / "site" / "app", tmp_path / "js" / "app")
-    (tmp_path / "js" / "package.json").write_text('{"type": "module"}')
-    script = tmp_path / "js" / "search.mjs"
-    script.write_text(SEARCH_SCRIPT)
     queries = [*CARRIED_PIDS, "  a,b\t", "no such point"]
-    done = subprocess.run(
-        [node, str(script), str(tmp_path / "site" / "data"), json.dumps(queries)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    found = dict(zip(queries, json.loads(done.stdout), strict=True))
+    answers = run_with_app(tmp_path, "search", SEARCH_SCRIPT, str(tmp_path / "site" / "data"),
+                           json.dumps(queries))  # fmt: skip
+    found = dict(zip(queries, answers, strict=True))
     series = sd.series_by_pid(tmp_path / "site", sd.layer(tmp_path / "site", LAYER))
     for pid in CARRIED_PIDS:
         assert found[pid] == {"id": series[pid][0], "pid": pid}, pid

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,13 +19,13 @@ import pytest
 from browser_support import (
     CELL_LAYER,
     CIRCLE_LAYER,
-    REPO,
     SAMPLES,
     Viewer,
     manifest_layer,
     read_chunk,
     source_rows,
 )
+from node_support import run_with_app
 from pyproj import Transformer
 
 UP, EAST, DESC = "l3-2020-2024-up", "l3-2020-2024-east", "l2b-2020-2024-desc"
@@ -314,16 +312,7 @@ console.log(JSON.stringify({
 
 
 def run_cells_js(tmp_path: Path, payload: dict[str, Any]) -> dict[str, Any]:
-    node = shutil.which("node")
-    assert node, "node is missing: make test installs it (tools/system-deps.sh)"
-    shutil.copytree(REPO / "site" / "app", tmp_path / "js" / "app")
-    (tmp_path / "js" / "package.json").write_text('{"type": "module"}')
-    script = tmp_path / "js" / "cells.mjs"
-    script.write_text(CELLS_SCRIPT)
-    done = subprocess.run([node, str(script), json.dumps(payload)], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = run_with_app(tmp_path, "cells", CELLS_SCRIPT, json.dumps(payload))
     return result
 
 

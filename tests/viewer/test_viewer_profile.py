@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from browser_support import CLICK_LAYER, CLICK_SAMPLE, REPO, Viewer, source_rows
+from browser_support import CLICK_LAYER, CLICK_SAMPLE, Viewer, source_rows
+from node_support import run_with_app
 from pyproj import Geod
 from shapely.geometry import LineString, Point
 from test_viewer_analysis import commented_csv, export, map_xy, png_pixels, screenshot
@@ -355,18 +354,9 @@ def random_cases(seed: int, count: int) -> list[dict[str, Any]]:
 
 
 def test_profile_js_against_numpy_shapely_and_geodesics(tmp_path: Path) -> None:
-    node = shutil.which("node")
-    assert node, "node is missing: make test installs it (tools/system-deps.sh)"
-    shutil.copytree(REPO / "site" / "app", tmp_path / "js" / "app")
-    (tmp_path / "js" / "package.json").write_text('{"type": "module"}')
-    script = tmp_path / "js" / "profile.mjs"
-    script.write_text(PROFILE_SCRIPT)
     cases = random_cases(23, 40)
     (tmp_path / "cases.json").write_text(json.dumps(cases))
-    done = subprocess.run([node, str(script), str(tmp_path / "cases.json")], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    results = json.loads(done.stdout)
+    results = run_with_app(tmp_path, "profile", PROFILE_SCRIPT, str(tmp_path / "cases.json"))
     bounds = []
     for case, got in zip(cases, results, strict=True):
         line, buffer = case["line"], case["buffer"]
