@@ -654,13 +654,14 @@ def laea_lonlat(row: dict[str, str]) -> tuple[float, float]:
 
 
 def draw_box(viewer: Viewer, width: float, height: float) -> None:
-    """Drag a box of width × height pixels around the map's centre with the Draw box tool."""
+    """Drag a box of width × height pixels around the map's centre with the Draw box tool, from
+    its lower right corner (the upper left may lie under the tools box in a small window)."""
     viewer.page.get_by_role("button", name="Draw box").click()
     box = viewer.page.locator("#map").bounding_box()
     cx, cy = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5
-    viewer.page.mouse.move(cx - width / 2, cy - height / 2)
+    viewer.page.mouse.move(cx + width / 2, cy + height / 2)
     viewer.page.mouse.down()
-    viewer.page.mouse.move(cx + width / 2, cy + height / 2, steps=6)
+    viewer.page.mouse.move(cx - width / 2, cy - height / 2, steps=6)
     viewer.page.mouse.up()
 
 
