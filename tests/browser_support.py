@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,17 @@ def option_text(layer: dict[str, Any]) -> str:
         named = f"tracks {', '.join(map(str, tracks[:-1]))} and {tracks[-1]}"
     name = f"{product_period(layer).removeprefix('EGMS ')} {ORBITS[layer['geometry']]}"
     return f"{name}, {named}" if named else name
+
+
+def assert_chart_is_the_row(xs: list[float], ys: list[float | None], row: dict[str, str]) -> None:
+    """The chart's data (uPlot's [dates, values]) equals a source CSV row, date by date."""
+    dates = [name for name in row if DATE_COLUMN.match(name)]
+    assert [datetime.fromtimestamp(x, UTC).strftime("%Y%m%d") for x in xs] == dates
+    for date, shown in zip(dates, ys, strict=True):
+        if row[date] == "":
+            assert shown is None, date
+        else:
+            assert shown == pytest.approx(float(row[date]), abs=1e-9), date
 
 
 def product_period(layer: dict[str, Any]) -> str:

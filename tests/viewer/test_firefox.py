@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from browser_support import (
     CIRCLE_LAYER,
     CLICK_LAYER,
     CLICK_SAMPLE,
-    DATE_COLUMN,
+    assert_chart_is_the_row,
     free_port,
     isolated_point,
     manifest_layer,
@@ -54,11 +53,7 @@ def point(built_site: Path) -> dict[str, Any]:
 
 
 def assert_exact_series(browser: Firefox, row: dict[str, str]) -> None:
-    xs, ys = browser.js("return egms.chart.data")
-    dates = [name for name in row if DATE_COLUMN.match(name)]
-    assert [datetime.fromtimestamp(x, UTC).strftime("%Y%m%d") for x in xs] == dates
-    for date, shown in zip(dates, ys, strict=True):
-        assert shown == (None if row[date] == "" else pytest.approx(float(row[date]), abs=1e-9))
+    assert_chart_is_the_row(*browser.js("return egms.chart.data"), row)
 
 
 def test_firefox_draws_the_points_and_a_click_opens_the_exact_series(
