@@ -21,7 +21,7 @@ const POLY_DECIMALS = 6;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FITS = ['lin', 'seas'];
 
-export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'cmp', 'units'];
+export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'tsince', 'talpha', 'cmp', 'units'];
 export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin'];
 export const WORDS_KEYS = ['title', 'caption'];
 export const DECOMP_KEYS = ['dec', 'r'];
@@ -70,6 +70,8 @@ export function parseLook(pairs, cmap = null) {
     opacity: number(get('opacity'), 0.05, 1),
     cmin: number(get('cmin'), 0, 1),
     smax: number(get('smax'), 0),
+    tsince: number(get('tsince'), 1900, 2200),
+    talpha: number(get('talpha'), 0, 1),
     cmp: get('cmp'),
     units: get('units') === '1',
   };
@@ -86,6 +88,10 @@ export function formatLook(look) {
   if (look.opacity !== null && look.opacity !== 1) pairs.push(['opacity', String(look.opacity)]);
   if (look.cmin !== null && look.cmin > 0) pairs.push(['cmin', String(look.cmin)]);
   if (look.smax !== null) pairs.push(['smax', String(look.smax)]);
+  if (look.tsince !== null && look.tsince !== undefined) {
+    pairs.push(['tsince', String(look.tsince)]);
+    if (look.talpha !== null && look.talpha !== undefined) pairs.push(['talpha', String(look.talpha)]);
+  }
   if (look.cmp) pairs.push(['cmp', look.cmp]);
   if (look.units) pairs.push(['units', '1']);
   return pairs;

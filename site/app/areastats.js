@@ -3,6 +3,7 @@
 // its ±1σ and min–max bands. Pure: no DOM, no map. A member is {featureId, unit, velocity,
 // attributes: {coherence, velocity_std, ...}, dates, values} (region.js chunkMembers).
 import { niceStep, stepDecimals } from './ticks.js';
+import { passesTrend, trendFilter, trendFilterWords } from './trendchange.js';
 
 const MINUS = '\u2212';
 /** Bins a histogram aims at (at most); the step is 1, 2 or 5 × 10^n. */
@@ -17,19 +18,20 @@ function isNumber(value) {
 }
 
 /**
- * The quality filters the map applies to `layer` (layers.qualityFilter): {cmin, smax}, each null
- * when it is off or the layer lacks the attribute (L3 has no coherence).
+ * The quality filters the map applies to `layer` (layers.qualityFilter): {cmin, smax, trend},
+ * each null when it is off or the layer lacks the attribute (L3 has no coherence).
  */
 export function activeFilters(layer, look) {
   const attributes = layer?.attributes || [];
   const cmin = isNumber(look?.cmin) && look.cmin > 0 && attributes.includes('coherence') ? look.cmin : null;
   const smax = isNumber(look?.smax) && attributes.includes('velocity_std') ? look.smax : null;
-  return { cmin, smax };
+  const trend = trendFilter(layer, look);
+  return trend ? { cmin, smax, trend } : { cmin, smax };
 }
 
 /** Whether any filter is on. */
 export function filtering(filters) {
-  return Boolean(filters) && (filters.cmin !== null || filters.smax !== null);
+  return Boolean(filters) && (filters.cmin !== null || filters.smax !== null || Boolean(filters.trend));
 }
 
 /** Whether a point's attributes pass the filters: as on the map, a missing value fails. */
@@ -38,7 +40,7 @@ export function passes(attributes, filters) {
   const { coherence, velocity_std: sigma } = attributes || {};
   if (filters.cmin !== null && !(isNumber(coherence) && coherence >= filters.cmin)) return false;
   if (filters.smax !== null && !(isNumber(sigma) && sigma <= filters.smax)) return false;
-  return true;
+  return passesTrend(attributes, filters.trend);
 }
 
 /** The filters in words: "coherence ≥ 0.70, velocity σ ≤ 0.3 mm/yr" ('' when none is on). */
@@ -46,6 +48,7 @@ export function filterWords(filters) {
   const parts = [];
   if (filters?.cmin !== null && filters?.cmin !== undefined) parts.push(`coherence ≥ ${filters.cmin.toFixed(2)}`);
   if (filters?.smax !== null && filters?.smax !== undefined) parts.push(`velocity σ ≤ ${filters.smax.toFixed(1)} mm/yr`);
+  if (filters?.trend) parts.push(trendFilterWords(filters.trend));
   return parts.join(', ');
 }
 

@@ -39,8 +39,8 @@ function seriesOption(line) {
   return {
     label: line.label,
     stroke: bound ? (line.fill ? 'rgba(0, 0, 0, 0)' : 'rgba(0, 0, 0, 0.25)') : line.colour, // a filled band has no edges
-    width: fit || bound ? 1 : 1.5,
-    dash: fit ? [6, 4] : undefined,
+    width: line.trend ? 2 : fit || bound ? 1 : 1.5,
+    dash: line.trend ? [2, 3] : fit ? [6, 4] : undefined,
     spanGaps: fit,
     points: { show: line.kind === 'series' && line.markers !== false, size: 4, stroke: line.colour, fill: line.colour },
     value: line.sigma ? withSigma(line.sigma) : formatMm,

@@ -13,6 +13,7 @@ import {
 } from './analysis.js';
 import { formatValue } from './panel.js';
 import { pointKey } from './selection.js';
+import { DEFAULT_ALPHA, accelerationText, segmentValues, significant, trendText } from './trendchange.js';
 
 // Okabe–Ito: distinct for the common colour-vision deficiencies; black is the area mean.
 export const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
@@ -87,7 +88,26 @@ export function createChartModel(ctx, { selection, area }) {
         lines.push({ kind: 'fit', label, colour: s.colour, values: fitLine(fit, kind, dates, s.fits.origin, a.t0, a.t1) });
       }
     }
-    return { dates, lines, list, warnings, ref, t0: a.t0, t1: a.t1 };
+    const trends = list.map((s) => trendOf(s, dates)).filter(Boolean);
+    lines.push(...trends.map((t) => t.line).filter(Boolean));
+    return { dates, lines, list, warnings, ref, t0: a.t0, t1: a.t1, trends };
+  }
+
+  /**
+   * A point's trend-change screening (from its chunk): what it found in words and, when the
+   * change is significant and the series is as the file has it (not re-referenced), the two
+   * segments as a dashed line.
+   */
+  function trendOf(s, dates) {
+    if (s.kind !== 'point') return null;
+    const attributes = s.attributes || {};
+    const text = trendText(attributes, DEFAULT_ALPHA);
+    if (!text) return null;
+    const segments = significant(attributes, DEFAULT_ALPHA) && !s.referenced ? segmentValues(attributes, s.dates) : null;
+    const line = segments && { kind: 'fit', trend: true, label: `two-segment trend ${s.label}`, colour: s.colour,
+      values: alignValues(s.dates, segments, dates) }; // prettier-ignore
+    const note = segments || !significant(attributes, DEFAULT_ALPHA) ? null : 'segments not drawn: the series is re-referenced';
+    return { colour: s.colour, label: s.label, text, acceleration: accelerationText(attributes), note, line };
   }
 
   function windowText(s) {

@@ -10,6 +10,7 @@ import {
   defaultRange,
   paletteByName,
 } from './style.js';
+import { trendExpression, trendFilter } from './trendchange.js';
 
 export const SOURCE_ID = 'egms-points';
 export const CIRCLE_LAYER_ID = 'egms-velocity';
@@ -61,7 +62,10 @@ export function resolveLook(layer, look) {
   };
 }
 
-/** The quality filter of the circles: coherence ≥ cmin, velocity σ ≤ smax (null = none). */
+/**
+ * The filter of the circles: coherence ≥ cmin, velocity σ ≤ smax, a significant trend change
+ * since tsince (trendchange.js) (null = none).
+ */
 export function qualityFilter(layer, look) {
   const attributes = layer.attributes || [];
   const parts = [];
@@ -71,6 +75,8 @@ export function qualityFilter(layer, look) {
   if (look.smax !== null && attributes.includes('velocity_std')) {
     parts.push(['<=', ['coalesce', ['get', 'velocity_std'], 1e9], look.smax]);
   }
+  const trend = trendFilter(layer, look);
+  if (trend) parts.push(trendExpression(trend));
   if (!parts.length) return null;
   return parts.length === 1 ? parts[0] : ['all', ...parts];
 }

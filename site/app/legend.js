@@ -14,8 +14,9 @@ export function legendNote(layer, resolved) {
     ? `colours clipped at ${label(resolved.range.min, resolved.info.decimals, resolved.info.signed)}`
       + ` / ${label(resolved.range.max, resolved.info.decimals, resolved.info.signed)}`
     : 'colours clipped at the 2nd/98th percentile';
-  if (resolved.info.signed) return `${signConvention(layer)}; ${clip}`;
-  return `${clip}; grey = no value`;
+  const grey = `grey = ${resolved.info.grey || 'no value'}`;
+  if (resolved.info.signed) return `${signConvention(layer)}; ${clip}${resolved.info.grey ? `; ${grey}` : ''}`;
+  return `${clip}; ${grey}`;
 }
 
 function fillBar(root, prefix, layer, resolved, heading = '') {

@@ -5,6 +5,7 @@
 // draws it.
 import { layerName } from './layernames.js';
 import { formatTick, niceStep, valueTicks } from './ticks.js';
+import { trendFilter, trendFilterWords } from './trendchange.js';
 
 const EARTH_CIRCUMFERENCE_M = 40_075_016.686;
 const TILE_PX = 512; // MapLibre's zoom 0 world is 512 CSS px wide
@@ -16,7 +17,10 @@ const DIRECTIONS = {
   east: { words: 'East-west', sign: 'positive east' },
 };
 // attributes measured along the layer's direction (the others are properties of the point)
-const DIRECTIONAL = { velocity: 'velocity', acceleration: 'acceleration' };
+const DIRECTIONAL = {
+  velocity: 'velocity',
+  acceleration: 'acceleration',
+};
 
 /**
  * What the colours measure: {title: "LOS velocity (mm/yr)", sign: "positive towards the
@@ -74,6 +78,8 @@ function filtersText(layer, look) {
     parts.push(`temporal coherence ≥ ${look.cmin.toFixed(2)}`);
   }
   if (look.smax !== null && look.smax !== undefined) parts.push(`velocity σ ≤ ${look.smax.toFixed(1)} mm/yr`);
+  const trend = trendFilter(layer, look);
+  if (trend) parts.push(`a ${trendFilterWords(trend)}`);
   return parts.length ? `Only points with ${parts.join(' and ')}.` : null;
 }
 

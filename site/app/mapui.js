@@ -14,6 +14,7 @@ import { createPidIndex } from './pids.js';
 import { runSearch } from './search.js';
 import { showOutlines } from './outlines.js';
 import { ATTRIBUTES, colourAttributes, defaultRange, palettesOfKind } from './style.js';
+import { DEFAULT_ALPHA, hasTrendChange, trendFilter, trendFilterWords } from './trendchange.js';
 
 export const PRESETS = [2, 5, 10, 20];
 const $ = (id) => document.getElementById(id);
@@ -129,8 +130,22 @@ export function createMapUi(ctx) {
     const sigma = $('filter-sigma');
     sigma.value = String(look.smax ?? sigma.max);
     $('filter-sigma-value').textContent = look.smax === null ? 'off' : `≤ ${look.smax.toFixed(1)} mm/yr`;
+    syncTrendFilter(layer);
     $('outlines-toggle').checked = look.units;
     $('compare-select').value = look.cmp && ctx.layerById(look.cmp) ? look.cmp : '';
+  }
+
+  function syncTrendFilter(layer) {
+    const screened = hasTrendChange(layer);
+    $('filter-trend-since').disabled = !screened;
+    $('filter-trend-alpha').disabled = !screened;
+    if (document.activeElement !== $('filter-trend-since')) $('filter-trend-since').value = look.tsince ?? '';
+    $('filter-trend-alpha').value = String(look.talpha ?? DEFAULT_ALPHA);
+    const active = trendFilter(layer, look);
+    $('filter-trend-value').textContent = !screened ? 'n/a' : active ? 'on' : 'off';
+    $('filter-trend-since').title = active
+      ? `Only points with a ${trendFilterWords(active)} (calibrated on white noise: see a point's chart)`
+      : 'A decimal year: 2022 = since 1 January 2022, 2022.5 = since July 2022';
   }
 
   function setRange(min, max) {
@@ -184,6 +199,15 @@ export function createMapUi(ctx) {
     sigma.addEventListener('input', () => {
       const value = number(sigma.value);
       look.smax = value !== null && value < Number(sigma.max) ? value : null;
+      redraw();
+    });
+    $('filter-trend-since').addEventListener('change', () => {
+      look.tsince = number($('filter-trend-since').value, 1900, 2200);
+      redraw();
+    });
+    $('filter-trend-alpha').addEventListener('change', () => {
+      const alpha = number($('filter-trend-alpha').value, 0, 1);
+      look.talpha = alpha === DEFAULT_ALPHA ? null : alpha;
       redraw();
     });
     $('outlines-toggle').addEventListener('change', () => setOutlines($('outlines-toggle').checked));

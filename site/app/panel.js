@@ -3,6 +3,7 @@ import { displacementTitle } from './figure.js';
 import { coordinates, geometryRows } from './geometry.js';
 import { aboutLayer, layerName } from './layernames.js';
 import { pointKind } from './cells.js';
+import { DEFAULT_ALPHA, TILE_LEVEL, formatP, significant, yearMonth } from './trendchange.js';
 
 const MISSING = '–';
 
@@ -38,14 +39,31 @@ function unitName(layer, index) {
   return unit ? unit.name : MISSING;
 }
 
+const TREND_ATTRIBUTES = ['break_date', 'velocity_before', 'velocity_after', 'break_p', 'accel_p'];
+
+/**
+ * The screening in two rows, from the tiles (which carry it where p < 0.05); the velocities,
+ * with their σ, and every p are under the chart.
+ */
+function trendRows(properties) {
+  const p = properties.break_p;
+  let change = `none at p < ${TILE_LEVEL} (see the chart)`;
+  if (isNumber(p) && significant(properties, DEFAULT_ALPHA)) {
+    change = `${properties.break_date.toFixed(2)} (${yearMonth(properties.break_date)}), ${formatP(p)}`;
+  } else if (isNumber(p)) change = `not significant at ${DEFAULT_ALPHA} (${formatP(p)})`;
+  const accel = isNumber(properties.accel_p) ? formatP(properties.accel_p) : `p ≥ ${TILE_LEVEL}`;
+  return [['Trend change', change], ['Quadratic term', accel]];
+}
+
 function attributeRows(layer, properties) {
   const rows = [['Velocity', formatVelocity(properties.velocity, properties.velocity_std)]];
   const attributes = layer.attributes || ROWS.map(([name]) => name);
   for (const [name, label, decimals, unit] of ROWS) {
     if (attributes.includes(name)) rows.push([label, formatValue(properties[name], decimals, unit)]);
   }
+  if (attributes.includes('break_p')) rows.push(...trendRows(properties));
   rows.push(['Processing unit', unitName(layer, properties.unit)]);
-  const known = new Set(['pid', 'velocity', 'unit', ...ROWS.map(([name]) => name)]);
+  const known = new Set(['pid', 'velocity', 'unit', ...ROWS.map(([name]) => name), ...TREND_ATTRIBUTES]);
   for (const [name, value] of Object.entries(properties)) {
     if (!known.has(name) && value !== null && typeof value !== 'object') {
       rows.push([name, String(value)]); // an attribute this viewer has no label for yet
@@ -205,6 +223,25 @@ export function createPanel(root, onClose) {
     setWindow(text) {
       windowLine.textContent = text;
     },
+    /**
+     * The trend-change screening of each point on the chart: [{colour, label, text,
+     * acceleration, note}] (chartmodel.js), and the assumptions under them.
+     */
+    setTrends(trends, about) {
+      const list = root.querySelector('#chart-trend');
+      list.replaceChildren(...trends.map((t) => {
+        const item = document.createElement('li');
+        const swatch = span('', 'swatch');
+        swatch.style.backgroundColor = t.colour;
+        const words = [t.text, t.acceleration, t.note].filter(Boolean).join('; ');
+        item.append(swatch, ' ', span(`${t.label}: `, 'pid'), words);
+        return item;
+      })); // prettier-ignore
+      list.hidden = !trends.length;
+      const note = root.querySelector('#chart-trend-about');
+      note.textContent = trends.length ? about : '';
+      note.hidden = !trends.length;
+    },
     setWarning(text) {
       warning.textContent = text;
       warning.hidden = !text;
@@ -223,6 +260,7 @@ export function createPanel(root, onClose) {
       copy.hidden = true;
       status.textContent = '';
       windowLine.textContent = '';
+      this.setTrends([], '');
       this.setWarning('');
     },
   };

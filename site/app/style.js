@@ -6,6 +6,8 @@ export const DEFAULT_SEQUENTIAL = 'batlow';
 export const DEFAULT_ATTRIBUTE = 'velocity';
 export const MISSING_COLOUR = '#8a8a8a';
 
+// the tiles carry the screening where it found something at p < 0.05 (tiles/features.py)
+const CHANGE_ONLY = 'no trend change at p < 0.05, or not screened';
 // What the map can be coloured by: label, unit, signed (diverging, symmetric around 0), decimals.
 export const ATTRIBUTES = {
   velocity: { label: 'Mean velocity', unit: 'mm/yr', signed: true, decimals: 1 },
@@ -15,7 +17,11 @@ export const ATTRIBUTES = {
   height: { label: 'Height', unit: 'm', signed: false, decimals: 1 },
   velocity_std: { label: 'Velocity σ', unit: 'mm/yr', signed: false, decimals: 1 },
   rmse: { label: 'RMSE', unit: 'mm', signed: false, decimals: 1 },
-};
+  // the trend-change screening (trendchange.js); `grey`: what a point without a value means
+  break_date: { label: 'Trend change date', unit: 'decimal year', signed: false, decimals: 2, grey: CHANGE_ONLY },
+  break_p: { label: 'Trend change p-value', unit: '0–1', signed: false, decimals: 4, grey: CHANGE_ONLY },
+  accel_p: { label: 'Acceleration (quadratic term) p-value', unit: '0–1', signed: false, decimals: 4, grey: 'p ≥ 0.05, or not screened' },
+}; // prettier-ignore
 
 /** The attributes of `layer` the map can be coloured by (velocity first). */
 export function colourAttributes(layer) {

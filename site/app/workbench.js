@@ -11,6 +11,7 @@ import { setEmbed } from './embed.js';
 import { createProfileWork } from './profilework.js';
 import { createMapReference } from './refmap.js';
 import { createSelection, pointKey } from './selection.js';
+import { ASSUMPTIONS as TREND_ASSUMPTIONS } from './trendchange.js';
 
 const $ = (id) => document.getElementById(id);
 const DRAW_KINDS = ['polygon', 'box', 'line'];
@@ -55,6 +56,7 @@ export function createWorkbench(ctx) {
     ctx.panel.setRows(tableRows(m.list), { onRemove: remove, onReference: setReference });
     const span = a.t0 || a.t1 ? `${a.t0 || m.dates[0] || '…'} to ${a.t1 || m.dates[m.dates.length - 1] || '…'}` : 'all dates';
     ctx.panel.setWindow(m.list.length ? `Date window: ${span} (velocity ± σ by least squares, in the table)` : '');
+    ctx.panel.setTrends(m.trends || [], TREND_ASSUMPTIONS);
   }
 
   function warn(m) {

@@ -36,6 +36,9 @@ CHUNK_COLUMNS = {
     "rmse": "rmse_ts", "incidence_angle": "incidence_angle", "track_angle": "track_angle",
 }  # fmt: skip
 L2_ONLY = {"coherence", "incidence_angle", "track_angle"}
+# computed from the series, not read: checked in tests/layer/test_trendchange_build.py
+TREND = {"break_date", "velocity_before", "velocity_before_std", "velocity_after",
+         "velocity_after_std", "break_value", "break_p", "accel_p"}  # fmt: skip
 
 
 def iso(column: str) -> str:
@@ -312,9 +315,10 @@ def test_chunk_coordinates_velocity_attributes_and_index_boxes(
             assert velocity == float(rows[pid]["mean_velocity"])
             assert lon == pytest.approx(lon_of(rows[pid], source), abs=1e-6)
         l3 = layer_id.startswith("l3")
-        assert set(data["attributes"]) == set(CHUNK_COLUMNS) - (L2_ONLY if l3 else set())
-        for name, values in data["attributes"].items():
-            column = CHUNK_COLUMNS[name]
+        expected = set(CHUNK_COLUMNS) - (L2_ONLY if l3 else set())
+        assert set(data["attributes"]) == expected | TREND
+        for name in expected:
+            values, column = data["attributes"][name], CHUNK_COLUMNS[name]
             for pid, value in zip(data["pid"], values, strict=True):
                 assert value == (float(rows[pid][column]) if rows[pid][column] else None), name
 

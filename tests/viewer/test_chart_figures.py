@@ -167,6 +167,7 @@ def open_point(viewer: Viewer, layer_id: str, site: Path, row: int = 0) -> dict[
     chunk = read_chunk(site, layer, 0)
     point = {"id": chunk["first_id"] + row, "pid": chunk["pid"][row]}
     point.update(lat=chunk["lat"][row], lon=chunk["lon"][row])
+    point["break_p"] = chunk["attributes"]["break_p"][row]  # < 0.01: its two segments drawn
     viewer.open(f"#16/{point['lat']:.6f}/{point['lon']:.6f}&layer={layer_id}&pt={point['id']}")
     viewer.wait_for_chart(point["pid"])
     viewer.js("() => egms.analysis.settled()")
@@ -350,7 +351,8 @@ def test_chart_svg_is_a_plain_svg_figure(viewer: Viewer, built_site: Path) -> No
     title = root.find(f".//{SVG}text[@id='value-title']")
     assert title is not None and title.text == "LOS displacement (mm)"
     assert " ".join(group_texts(root, "credit")) == CREDIT
-    assert group_texts(root, "legend") == [point["pid"]]
+    segments = [f"two-segment trend {point['pid']}"] if (point["break_p"] or 1) < 0.01 else []
+    assert group_texts(root, "legend") == [point["pid"], *segments]
     assert_round_value_labels(group_texts(root, "value-ticks"))
     dates = group_texts(root, "date-ticks")
     assert_calendar_labels(dates)

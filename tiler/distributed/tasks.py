@@ -32,8 +32,14 @@ from tiler.layer import passes
 from tiler.layer.outlines import unit_outline
 from tiler.layer.passes import LayerJob, LayerState, add_unit
 from tiler.layer.pidindex import buckets_of, write_buckets
-from tiler.layer.processing_unit import PointFilter, StaticArrays, UnitPoints, read_points
-from tiler.layer.serieschunks import ChunkSpec, write_unit_chunks
+from tiler.layer.processing_unit import (
+    PointFilter,
+    StaticArrays,
+    UnitPoints,
+    read_points,
+    spool_series,
+)
+from tiler.layer.serieschunks import ChunkSpec, write_spooled_chunks
 from tiler.model import LayerKey, Source
 from tiler.tiles import sampling
 from tiler.tiles.features import FeatureFiles, join_feature_files
@@ -182,15 +188,17 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     )
     # a directory of this attempt's own: a killed attempt's files are never appended to
     features = FeatureFiles(unit_features(plan.scratch) / f"u{plan.index}.{uuid.uuid4().hex}")
+    series = plan.scratch / f"u{plan.index}.{uuid.uuid4().hex}.series"
     try:
-        add_unit(job, state, plan.index, unit, features)
+        spool_series(plan.source, series)  # screened for the features, then chunked
+        add_unit(job, state, plan.index, unit, features, series)
         del unit
         chunks = state.pending[0]
         save_pids(plan, state.pids.pop(), state.ids.pop())
         spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
-        series = plan.scratch / f"u{plan.index}.{os.getpid()}.series"
-        state.index_rows = write_unit_chunks(chunks, spec, series)
+        state.index_rows = write_spooled_chunks(chunks, spec, series)
     finally:
+        series.unlink(missing_ok=True)
         for unit_chunks in state.pending:
             unit_chunks.points.unlink(missing_ok=True)
         state.pending.clear()

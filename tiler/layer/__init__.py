@@ -1,9 +1,9 @@
 """One layer (level x period x geometry) built from its processing units, in two passes.
 
-`passes` runs a layer: pass 1 stages each unit (`processing_unit`: static columns, ids, checks)
-and writes its tile features; pass 2 writes the time-series chunks (`serieschunks`) while
-tippecanoe tiles, its reading started early by `seriesprefetch` and kept in `scratchmatrix`
-files. Then the indexes: `pidindex` (pid to feature id), `outlines` (unit hulls) and
-`attributestats` (colour-scale statistics). `LayerState` is what the passes add each unit to; the
-Dask build (tiler/distributed/) uses it too.
+`passes` runs a layer: pass 1 stages each unit (`processing_unit`: static columns, ids, checks),
+screens its series for trend changes (`trendchange`) and writes its tile features; pass 2 writes
+the time-series chunks (`serieschunks`) while tippecanoe tiles, its reading started early by
+`seriesprefetch` and kept in `scratchmatrix` files. Then the indexes: `pidindex` (pid to feature
+id), `outlines` (unit hulls) and `attributestats` (colour-scale statistics). `LayerState` is what
+the passes add each unit to; the Dask build (tiler/distributed/) uses it too.
 """

@@ -20,7 +20,14 @@ from tiler.inputs.egms import ATTRIBUTION, iso_date
 from tiler.layer.attributestats import AttributeStats, sample_step
 from tiler.layer.outlines import unit_outline, write_outlines
 from tiler.layer.pidindex import write_pid_index
-from tiler.layer.processing_unit import PointFilter, UnitPoints, read_points
+from tiler.layer.processing_unit import (
+    SERIES_DTYPE,
+    PointFilter,
+    UnitPoints,
+    read_points,
+    spool_series,
+)
+from tiler.layer.scratchmatrix import RowFile
 from tiler.layer.serieschunks import (
     ChunkSpec,
     PointsWriter,
@@ -28,9 +35,10 @@ from tiler.layer.serieschunks import (
     chunk_path_template,
     chunks_needed,
     write_spooled_chunks,
-    write_unit_chunks,
 )
-from tiler.layer.seriesprefetch import Spooler
+from tiler.layer.seriesprefetch import AHEAD, Spooler
+from tiler.layer.trendchange import RESULTS as TREND_RESULTS
+from tiler.layer.trendchange import TILE_ONLY, screen, tile_columns
 from tiler.memory import give_back
 from tiler.model import LayerKey, Source
 from tiler.spatial import Bounds
@@ -96,9 +104,11 @@ class LayerJob:
 def build_layer(job: LayerJob) -> LayerResult | None:
     """Build one layer in two passes over its files.
 
-    Pass 1 reads the small columns of every unit, assigns ids and writes the tile features;
-    tippecanoe then tiles them in the background while pass 2 writes the chunks from the
-    series, which a background thread has been reading since the start (seriesprefetch.py).
+    Pass 1 reads the small columns of every unit, assigns ids, screens the series for trend
+    changes (trendchange.py) and writes the tile features; tippecanoe then tiles them in the
+    background while pass 2 writes the chunks from the series, which a background thread has
+    been reading since the start (seriesprefetch.py). The tiles need the series screened, so at
+    most AHEAD units' series wait for pass 2: the chunks of earlier units are written in pass 1.
     None when no point is left (all outside the --clip area).
     """
     layer_dir = job.data_dir / job.key.id
@@ -120,7 +130,10 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
             state.warnings += unit.warnings
             give_back()  # the CSV blocks
             if unit.rows:
-                add_unit(job, state, len(state.units), unit, features)
+                series = _series_for_pass1(job, state, layer_dir, spooler, source)
+                add_unit(job, state, len(state.units), unit, features, series)
+                if spooler is None:
+                    _keep_own_series(state, series)
         finally:
             unit.close()
         del unit
@@ -215,22 +228,64 @@ def _spot(lon: np.ndarray, lat: np.ndarray) -> str:
     return f"lie within one {width:.0f} m square around ({lon_mid:.6f}, {lat_mid:.6f})"
 
 
+def _series_for_pass1(
+    job: LayerJob, state: LayerState, layer_dir: Path, spooler: Spooler | None, source: Source
+) -> Path:  # fmt: skip
+    """The unit's series spooled (file order), for pass 1 to screen, once at most AHEAD - 1
+    units' series wait for their chunks.
+
+    Without a --clip area the series were spooled early (seriesprefetch.py): with one, most
+    files may have no point left, and spooling them would be wasted, so a unit with points
+    spools its own here.
+    """
+    if spooler is None:
+        _write_pending(job, state, layer_dir, None, leave=AHEAD - 1)
+        path = job.scratch_dir / f"{job.key.id}-{len(state.units)}.series"
+        spool_series(source, path)
+        return path
+    while not spooler.has_room(source):
+        if state.written < len(state.pending):
+            unwritten = len(state.pending) - state.written
+            _write_pending(job, state, layer_dir, spooler, leave=unwritten - 1)
+        else:
+            spooler.release_before(source)  # units left out whole by --dedupe
+    return spooler.spooled(source)
+
+
+def _keep_own_series(state: LayerState, series: Path) -> None:
+    """Keep a --clip unit's own series for its chunks; drop it if the unit was left out."""
+    index = len(state.pending) - 1
+    if index >= state.written and index not in state.spooled:
+        state.spooled[index] = series
+    else:
+        series.unlink(missing_ok=True)
+
+
+def _write_pending(
+    job: LayerJob, state: LayerState, layer_dir: Path, spooler: Spooler | None, leave: int = 0
+) -> None:  # fmt: skip
+    """Pass 2 of the oldest units whose chunks are not written, until `leave` are left."""
+    while len(state.pending) - state.written > leave:
+        index = state.written
+        unit = state.pending[index]
+        spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
+        if spooler is None:
+            series = state.spooled.pop(index)
+            try:
+                state.index_rows += write_spooled_chunks(unit, spec, series)
+            finally:
+                series.unlink(missing_ok=True)
+        else:
+            state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
+            spooler.done_with(unit.source)
+        state.written += 1
+
+
 def _write_chunks(
     job: LayerJob, state: LayerState, layer_dir: Path, spooler: Spooler | None
 ) -> None:  # fmt: skip
-    """Pass 2: every unit's series into its chunks (runs while tippecanoe tiles).
-
-    Without a --clip area the series were spooled early (seriesprefetch.py): with one, most
-    files may have no point left, and spooling them would be wasted.
-    """
-    for index, unit in enumerate(state.pending):
-        spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
-        if spooler is None:
-            scratch = job.scratch_dir / f"{job.key.id}-{index}.series"
-            state.index_rows += write_unit_chunks(unit, spec, scratch)
-            continue
-        state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
-        spooler.done_with(unit.source)
+    """Pass 2: the chunks of every unit not yet written (runs while tippecanoe tiles)."""
+    _write_pending(job, state, layer_dir, spooler)
     for unit in state.pending:
         unit.points.unlink()
     state.pending.clear()
@@ -257,6 +312,8 @@ class LayerState:
         self.dates: set[str] = set()
         self.warnings: list[InputWarning] = []
         self.pending: list[UnitChunks] = []  # units whose chunks pass 2 writes
+        self.written = 0  # pending units whose chunks are written
+        self.spooled: dict[int, Path] = {}  # --clip: a pending unit's series, by its index
         self.pid_entry: dict[str, object] | None = None  # the pid index, once written
         self.recipe = ""
 
@@ -316,9 +373,13 @@ class LayerState:
 
 
 def add_unit(
-    job: LayerJob, state: LayerState, index: int, unit: UnitPoints, features: FeatureFiles
-) -> None:
-    """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats."""
+    job: LayerJob, state: LayerState, index: int, unit: UnitPoints, features: FeatureFiles,
+    series: Path | None = None,
+) -> None:  # fmt: skip
+    """Pass 1 of a unit: ids along the Hilbert curve, tile features, indexes, stats.
+
+    `series`: the unit's spooled series (file order), screened for trend changes.
+    """
     covered = state.covered(unit.lon, unit.lat)
     order = unit.curve_order()
     if job.dedupe:
@@ -331,8 +392,10 @@ def add_unit(
     unit.reorder(order)
     overlap = covered[order] if covered.any() and not job.dedupe else None
     points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
-    _write_features(state, index, unit, order, overlap, ids, features, points)
-    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, unit.static.names))
+    trend = _screening(series, unit) if series is not None else {}
+    _write_features(state, index, unit, order, overlap, ids, features, points, trend)
+    columns = (*unit.static.names, *trend)
+    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, columns))
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
     state.points += count
     state.bounds.add(unit.lon, unit.lat)
@@ -342,13 +405,14 @@ def add_unit(
     state.outlines.append(unit_outline(unit.lon, unit.lat))
     state.pids.append(unit.pid)
     state.ids.append(ids)
-    state.columns.update(unit.static.names, ["overlap"] if overlap is not None else [])
+    state.columns.update(columns, ["overlap"] if overlap is not None else [])
     state.dates.update(unit.source.dates)
 
 
 def _write_features(
     state: LayerState, index: int, unit: UnitPoints, order: np.ndarray,
     overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
+    trend: dict[str, np.ndarray],
 ) -> None:  # fmt: skip
     """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
     tile features, statistics and the chunk inputs pass 2 reads (`UnitChunks.points`)."""
@@ -360,6 +424,7 @@ def _write_features(
             static = unit.static.rows(order[part])
             if overlap is not None:
                 static["overlap"] = np.where(overlap[part], 1.0, np.nan)
+            static.update((name, values[part].astype(np.float64)) for name, values in trend.items())
             lon, lat = unit.lon[part], unit.lat[part]
             lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index)
             features.write(keys[part], lines, lon, lat)
@@ -367,6 +432,25 @@ def _write_features(
             writer.add(lon, lat, static, unit.file_rows[part])
     finally:
         writer.close()
+
+
+SCREEN_ROWS = 16_384  # series rows screened at a time
+
+
+def _screening(series: Path, unit: UnitPoints) -> dict[str, np.ndarray]:
+    """The trend-change screening of the unit's points (in its order, float32): the series read
+    in file order, a block at a time."""
+    dates = unit.source.dates
+    order = np.argsort(unit.file_rows, kind="stable")
+    names = (*TREND_RESULTS, *(f"tile_{name}" for name in TILE_ONLY))
+    out = {name: np.empty(unit.rows, dtype=np.float32) for name in names}
+    with RowFile(series, len(dates), SERIES_DTYPE) as rows:
+        for part in _slices(unit.rows, SCREEN_ROWS):
+            chosen = order[part]
+            found = screen(rows.rows(unit.file_rows[chosen]), dates)
+            for name, values in (*found.items(), *tile_columns(found).items()):
+                out[name][chosen] = values
+    return out
 
 
 def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:

@@ -27,7 +27,7 @@ from tiler.layer.scratchmatrix import RowFile, RowWriter
 from tiler.limits import DEFAULT_LIMITS
 from tiler.model import Source
 from tiler.spatial import hilbert_order
-from tiler.tiles.features import CHUNK_FIELDS, TILE_FIELDS
+from tiler.tiles.features import CHUNK_FIELDS, TILE_FIELDS, TREND_COLUMNS
 from tiler.tiles.grid import MERCATOR_LATITUDE
 
 SERIES_DTYPE = np.dtype("<i4")
@@ -105,8 +105,10 @@ class UnitPoints:
         self.static.close()
 
 
-# what pass 1 keeps of a unit: the columns of its tiles and chunks
-POINT_COLUMNS = tuple(dict.fromkeys(column for _, column, _ in (*TILE_FIELDS, *CHUNK_FIELDS)))
+# what pass 1 keeps of a unit: the columns of its tiles and chunks (not those of the series)
+POINT_COLUMNS = tuple(dict.fromkeys(
+    column for _, column, _ in (*TILE_FIELDS, *CHUNK_FIELDS) if column not in TREND_COLUMNS
+))  # fmt: skip
 PointFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (lon, lat) -> keep mask
 
 

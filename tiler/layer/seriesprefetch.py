@@ -58,6 +58,25 @@ class Spooler:
             raise error
         return self.paths[index]
 
+    def spooled(self, source: Source) -> Path:
+        """The spooled series of `source`, once it is written, keeping it and the units before
+        it (pass 1 screens it; pass 2's `take` lets them go). Wait only if `has_room(source)`."""
+        index = self.positions[id(source)]
+        self.finished[index].wait()
+        error = self.errors[index]
+        if error is not None:
+            raise error
+        return self.paths[index]
+
+    def has_room(self, source: Source) -> bool:
+        """Whether `source` is spooled without more units let go (at most AHEAD held)."""
+        return self.positions[id(source)] - self.released < AHEAD
+
+    def release_before(self, source: Source) -> None:
+        """Let go every unit before `source` (those with no chunks to write)."""
+        while self.released < self.positions[id(source)]:
+            self._release(self.released)
+
     def done_with(self, source: Source) -> None:
         self._release(self.positions[id(source)])
 

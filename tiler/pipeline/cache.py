@@ -18,8 +18,9 @@ from tiler import __version__
 from tiler.files import link_or_copy
 from tiler.model import Source
 
-CACHE_FORMAT = 4  # 2: chunks carry per-point attributes; 3: and the incidence angle; 4: L3
-# tiles to zoom 13 (zooms.CELL_TILE_ZOOM). Each re-tiles the layers of an older site.
+CACHE_FORMAT = 5  # 2: chunks carry per-point attributes; 3: and the incidence angle; 4: L3
+# tiles to zoom 13 (zooms.CELL_TILE_ZOOM); 5: the trend-change screening (layer/trendchange.py).
+# Each re-tiles the layers of an older site.
 
 
 def file_digest(path: Path) -> str:

@@ -18,6 +18,26 @@ import pyarrow.compute as pc
 
 from tiler.tiles.grid import world_xy
 
+# the trend-change screening (tiler/layer/trendchange.py), computed from the series. The tiles
+# carry what the map colours and filters by, and only where it found something at p < 0.05 (the
+# loosest level the viewer offers): each attribute on every point costs tippecanoe ~12 % more
+# CPU. The chunks carry every value
+TREND_TILE_FIELDS = (
+    ("break_date", "tile_break_date", 2),  # decimal year
+    ("break_p", "tile_break_p", 4),
+    ("accel_p", "tile_accel_p", 4),
+)
+TREND_CHUNK_FIELDS = (
+    ("break_date", "break_date", 2),
+    ("velocity_before", "velocity_before", 2),
+    ("velocity_before_std", "velocity_before_std", 2),
+    ("velocity_after", "velocity_after", 2),
+    ("velocity_after_std", "velocity_after_std", 2),
+    ("break_value", "break_value", 2),  # mm: the two segments meet at (break_date, break_value)
+    ("residual_rho", "residual_rho", 2),  # lag-1 autocorrelation the p-values and σ allow for
+    ("break_p", "break_p", 5),
+    ("accel_p", "accel_p", 5),
+)
 # tile attribute, internal column name, decimals written by EGMS
 TILE_FIELDS = (
     ("velocity", "mean_velocity", 1),
@@ -28,6 +48,7 @@ TILE_FIELDS = (
     ("seasonality", "seasonality", 1),
     ("rmse", "rmse", 1),
     ("overlap", "overlap", 0),  # 1 where an earlier burst of the layer covers the ground
+    *TREND_TILE_FIELDS,
 )
 # Per-point values a time-series chunk carries beside pid, lon, lat and v (the velocity): the
 # tile attributes, and L2's incidence and track angles (the line of sight: its unit vector is
@@ -35,10 +56,14 @@ TILE_FIELDS = (
 # area can be exported with them without its tiles, and a point's panel names its geometry.
 CHUNK_FIELDS = (
     *((attr, column, decimals) for attr, column, decimals in TILE_FIELDS
-      if attr not in ("velocity", "overlap")),
+      if attr not in ("velocity", "overlap") and (attr, column, decimals) not in TREND_TILE_FIELDS),
+    *TREND_CHUNK_FIELDS,
     ("incidence_angle", "incidence_angle", 2),
     ("track_angle", "track_angle", 2),
 )  # fmt: skip
+# the columns computed from the series, not read from the files
+TREND_COLUMNS = tuple(dict.fromkeys(column for _, column, _ in (*TREND_TILE_FIELDS,
+                                                                *TREND_CHUNK_FIELDS)))  # fmt: skip
 COORD_DECIMALS = 7
 TEXT_TABLE_LIMIT = 1 << 17
 SOURCE_LAYER = "points"
