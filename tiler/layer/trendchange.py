@@ -140,8 +140,9 @@ def screen_values(values: np.ndarray, years: np.ndarray) -> dict[str, np.ndarray
 
 
 def tile_columns(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """What the tiles carry of `screen`'s results, as "tile_" + name: the break (date, p) where break_p < TILE_LEVEL, accel_p where it is below TILE_LEVEL; NaN
-    elsewhere (the map colours and filters by what was found)."""
+    """What the tiles carry of `screen`'s results, as "tile_" + name: the break (date, p)
+    where break_p < TILE_LEVEL, accel_p where it is below TILE_LEVEL; NaN elsewhere (the map
+    colours and filters by what was found)."""
     change = found["break_p"] < TILE_LEVEL
     out = {f"tile_{name}": np.where(change, found[name], np.nan) for name in TILE_ONLY[:-1]}
     out["tile_accel_p"] = np.where(found["accel_p"] < TILE_LEVEL, found["accel_p"], np.nan)
