@@ -100,9 +100,15 @@ export function trendText(attributes, alpha = DEFAULT_ALPHA) {
     + `${formatP(a.break_p)}`; // prettier-ignore
 }
 
-/** "Quadratic term (acceleration): p = 0.003", or null. */
+/**
+ * "Quadratic term (acceleration): p = 0.003; residual lag-1 autocorrelation 0.36 (allowed for)",
+ * or null.
+ */
 export function accelerationText(attributes) {
-  return isNumber(attributes?.accel_p) ? `Quadratic term (acceleration): ${formatP(attributes.accel_p)}` : null;
+  const a = attributes || {};
+  if (!isNumber(a.accel_p)) return null;
+  const rho = isNumber(a.residual_rho) ? `; residual lag-1 autocorrelation ${a.residual_rho.toFixed(2)} (allowed for)` : '';
+  return `Quadratic term (acceleration): ${formatP(a.accel_p)}${rho}`;
 }
 
 /**
