@@ -38,7 +38,7 @@ CHUNK_COLUMNS = {
 L2_ONLY = {"coherence", "incidence_angle", "track_angle"}
 # computed from the series, not read: checked in tests/layer/test_trendchange_build.py
 TREND = {"break_date", "velocity_before", "velocity_before_std", "velocity_after",
-         "velocity_after_std", "break_value", "break_p", "accel_p"}  # fmt: skip
+         "velocity_after_std", "break_value", "residual_rho", "break_p", "accel_p"}  # fmt: skip
 
 
 def iso(column: str) -> str:
