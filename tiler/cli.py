@@ -115,6 +115,10 @@ def main() -> None:
 @click.option("--dedupe", is_flag=True,
               help="Drop points of a burst on ground an earlier burst of the same layer covers "
               "(overlap duplicates; kept and marked `overlap` by default).")  # fmt: skip
+@click.option("--epochs", is_flag=True,
+              help="Store each point's displacement about every quarter in its tiles, for the "
+              "viewer's time slider and window velocities (adds ~100 bytes a point to the "
+              "tiles; see docs/viewer.md).")  # fmt: skip
 @click.option("--strict", is_flag=True,
               help="Fail on warnings (rows left out, duplicate ids, unknown columns).")  # fmt: skip
 @click.option("--rebuild", is_flag=True,

@@ -246,7 +246,8 @@ class Cluster:
             if count == 0:
                 continue
             plans.append(UnitPlan(job.key, source, path, len(plans), next_id, earlier,
-                                  job.dedupe, job.chunk_size, layer_dir, scratch))  # fmt: skip
+                                  job.dedupe, job.chunk_size, layer_dir, scratch,
+                                  epochs=job.epochs))  # fmt: skip
             outlines.append(outline)
             next_id += chunks_needed(count, job.chunk_size) * job.chunk_size
             points += count

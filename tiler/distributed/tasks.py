@@ -165,6 +165,7 @@ class UnitPlan:
     layer_dir: Path
     scratch: Path
     buckets: int = 1  # of the layer's pid index
+    epochs: tuple[str, ...] = ()  # the layer's (LayerJob.epochs)
 
 
 @dataclass(slots=True)
@@ -185,6 +186,7 @@ def write_unit(plan: UnitPlan) -> UnitDone:
         scratch_dir=plan.scratch,
         chunk_size=plan.chunk_size,
         dedupe=plan.dedupe,
+        epochs=plan.epochs,
     )
     # a directory of this attempt's own: a killed attempt's files are never appended to
     features = FeatureFiles(unit_features(plan.scratch) / f"u{plan.index}.{uuid.uuid4().hex}")

@@ -18,6 +18,7 @@ import shapely
 from tiler.errors import InputError, InputWarning
 from tiler.inputs.egms import ATTRIBUTION, iso_date
 from tiler.layer.attributestats import AttributeStats, sample_step
+from tiler.layer.epochs import EPOCHS_ATTRIBUTE, epoch_codes, epoch_text
 from tiler.layer.outlines import unit_outline, write_outlines
 from tiler.layer.pidindex import write_pid_index
 from tiler.layer.processing_unit import (
@@ -80,6 +81,7 @@ class LayerResult:
     pids: dict[str, object]
     dates: list[str] = field(default_factory=list)
     warnings: list[InputWarning] = field(default_factory=list)
+    epochs: tuple[str, ...] = ()  # the dates of EPOCHS_ATTRIBUTE in the tiles (none: not there)
 
     @property
     def velocity(self) -> dict[str, float | None]:
@@ -99,6 +101,7 @@ class LayerJob:
     keep: PointFilter | None = None  # --clip
     dedupe: bool = False  # drop points on ground an earlier unit of the layer covers
     on_bounds: Callable[[list[float]], None] | None = None  # the bounds are final (after pass 1)
+    epochs: tuple[str, ...] = ()  # --epochs: the displacement at these dates in the tiles
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
@@ -369,6 +372,7 @@ class LayerState:
             pids=pids or write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
             dates=sorted(self.dates),
             warnings=self.warnings,
+            epochs=job.epochs if EPOCHS_ATTRIBUTE in self.columns else (),
         )
 
 
@@ -392,8 +396,8 @@ def add_unit(
     unit.reorder(order)
     overlap = covered[order] if covered.any() and not job.dedupe else None
     points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
-    trend = _screening(series, unit) if series is not None else {}
-    _write_features(state, index, unit, order, overlap, ids, features, points, trend)
+    trend, epochs = _screening(series, unit, job.epochs) if series is not None else ({}, None)
+    _write_features(state, index, unit, order, overlap, ids, features, points, trend, epochs)
     columns = (*unit.static.names, *trend)
     state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, columns))
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
@@ -405,14 +409,15 @@ def add_unit(
     state.outlines.append(unit_outline(unit.lon, unit.lat))
     state.pids.append(unit.pid)
     state.ids.append(ids)
-    state.columns.update(columns, ["overlap"] if overlap is not None else [])
+    state.columns.update(columns, ["overlap"] if overlap is not None else [],
+                         [EPOCHS_ATTRIBUTE] if epochs is not None else [])  # fmt: skip
     state.dates.update(unit.source.dates)
 
 
 def _write_features(
     state: LayerState, index: int, unit: UnitPoints, order: np.ndarray,
     overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
-    trend: dict[str, np.ndarray],
+    trend: dict[str, np.ndarray], epochs: np.ndarray | None,
 ) -> None:  # fmt: skip
     """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
     tile features, statistics and the chunk inputs pass 2 reads (`UnitChunks.points`)."""
@@ -426,7 +431,8 @@ def _write_features(
                 static["overlap"] = np.where(overlap[part], 1.0, np.nan)
             static.update((name, values[part].astype(np.float64)) for name, values in trend.items())
             lon, lat = unit.lon[part], unit.lat[part]
-            lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index)
+            texts = {EPOCHS_ATTRIBUTE: epochs[part]} if epochs is not None else {}
+            lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index, texts)
             features.write(keys[part], lines, lon, lat)
             state.stats.add(static, part.start, step)
             writer.add(lon, lat, static, unit.file_rows[part])
@@ -437,20 +443,27 @@ def _write_features(
 SCREEN_ROWS = 16_384  # series rows screened at a time
 
 
-def _screening(series: Path, unit: UnitPoints) -> dict[str, np.ndarray]:
-    """The trend-change screening of the unit's points (in its order, float32): the series read
-    in file order, a block at a time."""
+def _screening(
+    series: Path, unit: UnitPoints, epochs: tuple[str, ...]
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """What the unit's series give its points (in its order): the trend-change screening
+    (float32) and, with `epochs`, their displacement there as text (epochs.py). The series are
+    read in file order, a block at a time."""
     dates = unit.source.dates
     order = np.argsort(unit.file_rows, kind="stable")
     names = (*TREND_RESULTS, *(f"tile_{name}" for name in TILE_ONLY))
     out = {name: np.empty(unit.rows, dtype=np.float32) for name in names}
+    texts = np.empty(unit.rows, dtype=f"S{5 * (len(epochs) - 1)}") if len(epochs) > 1 else None
     with RowFile(series, len(dates), SERIES_DTYPE) as rows:
         for part in _slices(unit.rows, SCREEN_ROWS):
             chosen = order[part]
-            found = screen(rows.rows(unit.file_rows[chosen]), dates)
+            block = rows.rows(unit.file_rows[chosen])
+            found = screen(block, dates)
             for name, values in (*found.items(), *tile_columns(found).items()):
                 out[name][chosen] = values
-    return out
+            if texts is not None:
+                texts[chosen] = epoch_text(epoch_codes(block, dates, epochs))
+    return out, texts
 
 
 def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:

@@ -26,6 +26,7 @@ from tiler.inputs.clip import inside, load_area
 from tiler.inputs.discover import discover
 from tiler.inputs.header import scan
 from tiler.inputs.opening import check_stamp, file_stamp
+from tiler.layer.epochs import epoch_dates
 from tiler.layer.passes import LayerJob, LayerResult, build_layer, tile_zooms
 from tiler.layer.processing_unit import PointFilter
 from tiler.layer.serieschunks import CHUNK_SIZE
@@ -77,6 +78,8 @@ class BuildOptions:
     # the bounds inputs are read under (tiler/limits.py): `--max-csv-size`, `--max-zip-ratio`
     max_csv_size: int | None = None
     max_zip_ratio: float | None = None
+    # the displacement about every quarter in the tiles: the viewer's time slider (layer/epochs.py)
+    epochs: bool = False
 
     @property
     def limits(self) -> InputLimits:
@@ -271,7 +274,7 @@ class LayerPlan:
     ) -> None:  # fmt: skip
         options = {
             "chunk_size": config.chunk_size, "clip": clip_digest(config.clip),
-            "dedupe": config.dedupe,
+            "dedupe": config.dedupe, "epochs": config.epochs,
         }  # fmt: skip
         self.groups = groups
         self.output = output
@@ -283,6 +286,11 @@ class LayerPlan:
         if entry is None or not reuse(self.output / "data" / key.id, data / key.id):
             return None
         return entry
+
+
+def layer_epochs(sources: list[Source]) -> tuple[str, ...]:
+    """The epochs of a layer's time slider, from the dates of all its files."""
+    return epoch_dates([date for source in sources for date in source.dates])
 
 
 def clip_digest(clip: str | os.PathLike[str] | None) -> str | None:
@@ -336,6 +344,7 @@ def run_layer_jobs(
             keep=keep,
             dedupe=config.dedupe,
             on_bounds=None if on_bounds is None else partial(on_bounds, key),
+            epochs=layer_epochs(sources) if config.epochs else (),
         )
         return build_one(job)
 

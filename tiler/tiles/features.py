@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import BinaryIO
 
 import numpy as np
@@ -64,15 +65,18 @@ CHUNK_FIELDS = (
 # the columns computed from the series, not read from the files
 TREND_COLUMNS = tuple(dict.fromkeys(column for _, column, _ in (*TREND_TILE_FIELDS,
                                                                 *TREND_CHUNK_FIELDS)))  # fmt: skip
+EPOCHS_ATTRIBUTE = "displacement_epochs"  # the displacement at epochs (tiler/layer/epochs.py)
+STRING_ATTRIBUTES = (EPOCHS_ATTRIBUTE,)  # made from the series
 COORD_DECIMALS = 7
 TEXT_TABLE_LIMIT = 1 << 17
 SOURCE_LAYER = "points"
 
 
 def tile_attributes(available: set[str]) -> list[str]:
-    """Attribute names the tiles of a layer carry, given the internal columns its files have."""
+    """Attribute names the tiles of a layer carry, given the internal columns its files have
+    (and the string attributes made from its series: `texts` of geojson_lines)."""
     names = ["pid"] + [attr for attr, column, _ in TILE_FIELDS if column in available]
-    return [*names, "unit"]
+    return [*names, *(name for name in STRING_ATTRIBUTES if name in available), "unit"]
 
 
 def number_text(values: np.ndarray, decimals: int) -> pa.Array:
@@ -124,13 +128,18 @@ def geojson_lines(
     pid: pa.Array,
     static: dict[str, np.ndarray],
     unit: int,
+    texts: Mapping[str, np.ndarray] = MappingProxyType({}),
 ) -> pa.Array:
-    """One GeoJSON Feature per point (strings ending in a newline), in the order given."""
+    """One GeoJSON Feature per point (strings ending in a newline), in the order given.
+    `texts`: string attributes (numpy bytes arrays, nothing to escape: digits)."""
     count = len(ids)
     members = [_member("pid", json_strings(pid))]
     for attr, column, decimals in TILE_FIELDS:
         if column in static:
             members.append(_member(attr, number_text(static[column], decimals)))
+    for attr, text in texts.items():
+        quoted = pc.binary_join_element_wise('"', pc.cast(pa.array(text), pa.string()), '"', "")
+        members.append(_member(attr, quoted))
     members.append(_member("unit", pa.array(np.full(count, str(unit)))))
     properties = pc.binary_join_element_wise(*members, ",", null_handling="skip")
     coords = pc.binary_join_element_wise(

@@ -8,6 +8,7 @@ from typing import Any
 
 from tiler import __version__
 from tiler.inputs.egms import ATTRIBUTION, iso_date
+from tiler.layer.epochs import EPOCHS_ATTRIBUTE, MISSING_CODE, OFFSET, WIDTH
 from tiler.layer.passes import LayerResult, chunk_manifest
 
 SCHEMA = 1
@@ -38,7 +39,14 @@ def layer_entry(result: LayerResult, zooms: tuple[int, int]) -> dict[str, Any]:
         "stats": result.stats,
         "dates": {"count": len(result.dates), "first": iso_date(result.dates[0]),
                   "last": iso_date(result.dates[-1])},
+        **({"epochs": epochs_entry(result.epochs)} if result.epochs else {}),
     }  # fmt: skip
+
+
+def epochs_entry(dates: tuple[str, ...]) -> dict[str, Any]:
+    """How the tiles' EPOCHS_ATTRIBUTE reads (tiler/layer/epochs.py; site/app/epochs.js)."""
+    return {"attribute": EPOCHS_ATTRIBUTE, "dates": [iso_date(date) for date in dates],
+            "width": WIDTH, "offset": OFFSET, "missing": MISSING_CODE, "scale": 0.1}  # fmt: skip
 
 
 def manifest(
