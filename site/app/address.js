@@ -21,7 +21,7 @@ const POLY_DECIMALS = 6;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FITS = ['lin', 'seas'];
 
-export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'cmin', 'smax', 'tsince', 'talpha', 'cmp', 'units'];
+export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'at', 'win', 'cmin', 'smax', 'tsince', 'talpha', 'cmp', 'units'];
 export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin'];
 export const WORDS_KEYS = ['title', 'caption'];
 export const DECOMP_KEYS = ['dec', 'r'];
@@ -72,6 +72,8 @@ export function parseLook(pairs, cmap = null) {
     smax: number(get('smax'), 0),
     tsince: number(get('tsince'), 1900, 2200),
     talpha: number(get('talpha'), 0, 1),
+    at: ISO_DATE.test(get('at') || '') ? get('at') : null, // the map through time (epochs.js)
+    win: /^\d{4}-\d{2}-\d{2},\d{4}-\d{2}-\d{2}$/.test(get('win') || '') ? get('win') : null,
     cmp: get('cmp'),
     units: get('units') === '1',
   };
@@ -83,6 +85,8 @@ export function parseLook(pairs, cmap = null) {
 export function formatLook(look) {
   const pairs = [];
   if (look.color !== 'velocity') pairs.push(['color', look.color]);
+  if (look.color === 'displacement' && look.at) pairs.push(['at', look.at]);
+  if (look.color === 'window_velocity' && look.win) pairs.push(['win', look.win]);
   if (look.vmin !== null && look.vmax !== null) pairs.push(['vmin', String(look.vmin)], ['vmax', String(look.vmax)]);
   if (look.size !== null && look.size !== 1) pairs.push(['size', String(look.size)]);
   if (look.opacity !== null && look.opacity !== 1) pairs.push(['opacity', String(look.opacity)]);

@@ -6,10 +6,12 @@ import {
   attributeInfo,
   circleRadius,
   circleRadiusAt,
+  colourAttributes,
   colourExpression,
   defaultRange,
   paletteByName,
 } from './style.js';
+import { timedLook } from './epochs.js';
 import { trendExpression, trendFilter } from './trendchange.js';
 
 export const SOURCE_ID = 'egms-points';
@@ -46,19 +48,22 @@ function setRingScale(map, scale) {
  * size factor, opacity and quality limits. `look` holds what the user chose (nulls = default).
  */
 export function resolveLook(layer, look) {
-  const attribute = (layer.attributes || ['velocity']).includes(look.color) ? look.color : 'velocity';
+  const attribute = colourAttributes(layer).includes(look.color) ? look.color : 'velocity';
+  const timed = timedLook(layer, attribute, look);
   const range =
     look.vmin !== null && look.vmax !== null && look.vmax > look.vmin
       ? { min: look.vmin, max: look.vmax }
-      : defaultRange(layer, attribute);
+      : timed?.range || defaultRange(layer, attribute);
   return {
     attribute,
-    info: attributeInfo(attribute),
+    info: timed ? timed.info : attributeInfo(attribute),
     palette: paletteByName(look.cmap, attribute),
     range,
     custom: range.min === look.vmin && range.max === look.vmax,
     size: look.size ?? 1,
     opacity: look.opacity ?? 1,
+    value: timed ? timed.value : null,
+    epochs: timed ? timed.choice : null,
   };
 }
 
@@ -83,7 +88,7 @@ export function qualityFilter(layer, look) {
 
 function circlePaint(resolved) {
   return {
-    'circle-color': colourExpression(resolved.attribute, resolved.palette, resolved.range),
+    'circle-color': colourExpression(resolved.attribute, resolved.palette, resolved.range, resolved.value),
     'circle-radius': circleRadius(0, resolved.size),
     'circle-opacity': resolved.opacity,
     'circle-stroke-opacity': resolved.opacity,

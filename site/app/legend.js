@@ -10,12 +10,13 @@ function label(value, decimals, signed) {
 
 /** The line under the bar: what the sign means and where the colours are clipped. */
 export function legendNote(layer, resolved) {
-  const clip = resolved.custom
-    ? `colours clipped at ${label(resolved.range.min, resolved.info.decimals, resolved.info.signed)}`
-      + ` / ${label(resolved.range.max, resolved.info.decimals, resolved.info.signed)}`
-    : 'colours clipped at the 2nd/98th percentile';
-  const grey = `grey = ${resolved.info.grey || 'no value'}`;
-  if (resolved.info.signed) return `${signConvention(layer)}; ${clip}${resolved.info.grey ? `; ${grey}` : ''}`;
+  const { info, range } = resolved;
+  let clip = info.clip || 'colours clipped at the 2nd/98th percentile'; // info.clip: a default's own words
+  if (resolved.custom) {
+    clip = `colours clipped at ${label(range.min, info.decimals, info.signed)} / ${label(range.max, info.decimals, info.signed)}`;
+  }
+  const grey = `grey = ${info.grey || 'no value'}`;
+  if (info.signed) return `${signConvention(layer)}; ${clip}${info.grey ? `; ${grey}` : ''}`;
   return `${clip}; ${grey}`;
 }
 

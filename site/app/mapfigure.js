@@ -20,6 +20,8 @@ const DIRECTIONS = {
 const DIRECTIONAL = {
   velocity: 'velocity',
   acceleration: 'acceleration',
+  displacement: 'displacement',
+  window_velocity: 'velocity',
 };
 
 /**
@@ -30,7 +32,8 @@ export function quantity(layer, attribute, info) {
   const unit = info.unit ? ` (${info.unit})` : '';
   const direction = DIRECTIONS[layer.geometry] || DIRECTIONS.asc;
   if (!DIRECTIONAL[attribute]) return { title: `${info.label}${unit}`, sign: null };
-  return { title: `${direction.words} ${DIRECTIONAL[attribute]}${unit}`, sign: info.signed ? direction.sign : null };
+  const when = info.when ? ` ${info.when}` : ''; // the map through time: its dates
+  return { title: `${direction.words} ${DIRECTIONAL[attribute]}${when}${unit}`, sign: info.signed ? direction.sign : null };
 }
 
 function decimalsOf(value) {

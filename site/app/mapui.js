@@ -13,6 +13,7 @@ import { palettes } from './palettes.js';
 import { createPidIndex } from './pids.js';
 import { runSearch } from './search.js';
 import { showOutlines } from './outlines.js';
+import { createTimeControls } from './timecontrols.js';
 import { ATTRIBUTES, colourAttributes, defaultRange, palettesOfKind } from './style.js';
 import { DEFAULT_ALPHA, hasTrendChange, trendFilter, trendFilterWords } from './trendchange.js';
 
@@ -65,6 +66,7 @@ export function createMapUi(ctx) {
   let nearbyToken = 0;
 
   const map = () => ctx.app.map;
+  const time = createTimeControls({ look, redraw: () => redraw(), currentLayer: () => ctx.currentLayer() });
 
   /**
    * A compare view whose sides measure the same quantity (say LOS velocity, ascending and
@@ -131,6 +133,7 @@ export function createMapUi(ctx) {
     sigma.value = String(look.smax ?? sigma.max);
     $('filter-sigma-value').textContent = look.smax === null ? 'off' : `≤ ${look.smax.toFixed(1)} mm/yr`;
     syncTrendFilter(layer);
+    time.sync(layer, resolved);
     $('outlines-toggle').checked = look.units;
     $('compare-select').value = look.cmp && ctx.layerById(look.cmp) ? look.cmp : '';
   }
@@ -213,6 +216,7 @@ export function createMapUi(ctx) {
     $('outlines-toggle').addEventListener('change', () => setOutlines($('outlines-toggle').checked));
     $('compare-select').addEventListener('change', () => setCompare($('compare-select').value || null));
     $('legend-settings-toggle').addEventListener('click', () => toggleSettings());
+    time.wire();
     wireSearch();
   }
 

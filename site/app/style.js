@@ -21,12 +21,16 @@ export const ATTRIBUTES = {
   break_date: { label: 'Trend change date', unit: 'decimal year', signed: false, decimals: 2, grey: CHANGE_ONLY },
   break_p: { label: 'Trend change p-value', unit: '0–1', signed: false, decimals: 4, grey: CHANGE_ONLY },
   accel_p: { label: 'Acceleration (quadratic term) p-value', unit: '0–1', signed: false, decimals: 4, grey: 'p ≥ 0.05, or not screened' },
+  // the map through time (epochs.js): from the tiles' displacement at epochs, where the site has them
+  displacement: { label: 'Displacement at a date', unit: 'mm', signed: true, decimals: 1, epochs: true },
+  window_velocity: { label: 'Velocity over a date window', unit: 'mm/yr', signed: true, decimals: 1, epochs: true },
 }; // prettier-ignore
 
 /** The attributes of `layer` the map can be coloured by (velocity first). */
 export function colourAttributes(layer) {
   const present = layer.attributes || [DEFAULT_ATTRIBUTE];
-  return Object.keys(ATTRIBUTES).filter((name) => present.includes(name));
+  const timed = Boolean(layer.epochs && present.includes(layer.epochs.attribute));
+  return Object.keys(ATTRIBUTES).filter((name) => (ATTRIBUTES[name].epochs ? timed : present.includes(name)));
 }
 
 export function attributeInfo(name) {
@@ -85,16 +89,15 @@ export function defaultRange(layer, attribute = DEFAULT_ATTRIBUTE) {
   return max > min ? { min, max } : { min, max: min + 1 };
 }
 
-/** circle-color: `attribute` interpolated over the palette stops; grey where it is missing. */
-export function colourExpression(attribute, palette, range) {
+/**
+ * circle-color: `attribute` interpolated over the palette stops; grey where it is missing.
+ * `value` {has, value}: expressions computing it instead (the map through time, epochs.js).
+ */
+export function colourExpression(attribute, palette, range, value = null) {
   const span = range.max - range.min;
   const stops = palette.stops.flatMap(([t, colour]) => [range.min + t * span, colour]);
-  return [
-    'case',
-    ['has', attribute],
-    ['interpolate', ['linear'], ['get', attribute], ...stops],
-    MISSING_COLOUR,
-  ];
+  const { has, value: get } = value || { has: ['has', attribute], value: ['get', attribute] };
+  return ['case', has, ['interpolate', ['linear'], get, ...stops], MISSING_COLOUR];
 }
 
 export function velocityColour(palette, range) {
