@@ -32,7 +32,14 @@ def runs_for(points: int, runs: int | None) -> int:
     return runs if runs is not None else (3 if points < 1_000_000 else 1)
 
 
-def bench_size(points: int, cache: Path, runs: int, basemap_none: bool) -> dict[str, Any]:
+# the builds timed beside the default one: results key, what `say` calls it, extra arguments
+VARIANTS = {
+    "build_basemap_none": ("egms-tiler build --basemap none", ["--basemap", "none"]),
+    "build_epochs": ("egms-tiler build --epochs", ["--epochs"]),
+}
+
+
+def bench_size(points: int, cache: Path, runs: int, variants: list[str]) -> dict[str, Any]:
     work = cache / "runs" / data.label(points)
     work.mkdir(parents=True, exist_ok=True)
     say(f"{points:,} points: burst (cached in {cache})")
@@ -46,23 +53,19 @@ def bench_size(points: int, cache: Path, runs: int, basemap_none: bool) -> dict[
         "parse": data.parse_speeds(csv_path),
         "load_average": [],
     }  # fmt: skip
-    hand_runs, build_runs, none_runs = [], [], []
-    for index in range(runs):  # interleaved, so a burst of load elsewhere hits both pipelines
+    hand_runs: list[Any] = []
+    build_runs: dict[str, list[Any]] = {key: [] for key in ["build", *variants]}
+    for index in range(runs):  # interleaved, so a burst of load elsewhere hits every pipeline
         entry["load_average"].append(os.getloadavg()[0])
         say(f"{item.label} run {index + 1}/{runs}: hand pipeline")
         hand_runs.append(pipelines.hand_run(item, work / "hand", index))
-        say(f"{item.label} run {index + 1}/{runs}: egms-tiler build")
-        build_runs.append(pipelines.build_run(item, work / "build", index, []))
-        if basemap_none:
-            say(f"{item.label} run {index + 1}/{runs}: egms-tiler build --basemap none")
-            none_runs.append(pipelines.build_run(item, work / "build-nobasemap", index,
-                                                 ["--basemap", "none"]))  # fmt: skip
+        for key, found in build_runs.items():
+            title, extra = VARIANTS.get(key, ("egms-tiler build", []))
+            say(f"{item.label} run {index + 1}/{runs}: {title}")
+            found.append(pipelines.build_run(item, work / key, index, extra))
     entry["hand"] = pipelines.hand_summary(item, work / "hand", hand_runs)
-    entry["build"] = pipelines.build_summary(item, work / "build", build_runs)
-    if none_runs:
-        entry["build_basemap_none"] = pipelines.build_summary(
-            item, work / "build-nobasemap", none_runs
-        )
+    for key, found in build_runs.items():
+        entry[key] = pipelines.build_summary(item, work / key, found)
     entry["ratio_build_hand"] = entry["build"]["seconds"] / entry["hand"]["seconds"]
     entry["ratio_build_hand_cpu"] = entry["build"]["cpu_seconds"] / entry["hand"]["cpu_seconds"]
     entry["ratio_extract_hand"] = entry["hand"]["extract"]["seconds"] / entry["hand"]["seconds"]
@@ -93,6 +96,8 @@ def viewer_only(site: Path, work: Path, loads: int, clicks: int) -> None:
               "files.")  # fmt: skip
 @click.option("--basemap-none/--no-basemap-none", default=None,
               help="Also time `build --basemap none` [default: yes, unless --quick].")  # fmt: skip
+@click.option("--epochs/--no-epochs", "epochs", default=True, show_default=True,
+              help="Also time `build --epochs` (the map through time's cost).")  # fmt: skip
 @click.option("--clicks", type=click.IntRange(min=1), default=20, show_default=True,
               help="Selections (each on a new chunk) for click → chart.")  # fmt: skip
 @click.option("--loads", type=click.IntRange(min=1), default=3, show_default=True,
@@ -103,8 +108,8 @@ def viewer_only(site: Path, work: Path, loads: int, clicks: int) -> None:
               show_default=True, help="Where results.md and results.json go.")  # fmt: skip
 def main(
     points_text: str | None, runs: int | None, quick: bool, skip_viewer: bool,
-    viewer_site: Path | None, basemap_none: bool | None, clicks: int, loads: int, cache: Path,
-    out: Path,
+    viewer_site: Path | None, basemap_none: bool | None, epochs: bool, clicks: int, loads: int,
+    cache: Path, out: Path,
 ) -> None:  # fmt: skip
     """Time the hand pipeline and `egms-tiler build` side by side; write results.md/.json."""
     if viewer_site is not None:
@@ -113,13 +118,15 @@ def main(
     sizes = sorted({int(p.replace("_", "")) for p in (points_text or default).split(",")})
     runs = 1 if quick and runs is None else runs
     basemap_none = (not quick) if basemap_none is None else basemap_none
+    variants = [key for key, wanted in (("build_basemap_none", basemap_none),
+                                        ("build_epochs", epochs)) if wanted]  # fmt: skip
     results: dict[str, Any] = {
         "command": "python bench/run.py " + shlex.join(sys.argv[1:]),
         "machine": report.machine(),
         "sizes": {},
     }
     for points in sizes:
-        entry = bench_size(points, cache.resolve(), runs_for(points, runs), basemap_none)
+        entry = bench_size(points, cache.resolve(), runs_for(points, runs), variants)
         results["sizes"][data.label(points)] = entry
     if not quick:
         say("incremental: ten inputs in ten layers, one changed")

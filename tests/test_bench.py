@@ -43,6 +43,9 @@ def test_bench_quick_writes_results(tmp_path: Path) -> None:
     assert build["tiles"]["largest_bytes"] > 0 and build["largest_chunk_bytes"] > 0
     assert hand["peak_rss"] > 0 and build["peak_rss"] > 0
     assert entry["ratio_build_hand"] == pytest.approx(build["seconds"] / hand["seconds"])
+    # the map through time's cost: `build --epochs` beside the build, bigger tiles
+    assert entry["build_epochs"]["pmtiles_bytes"] > build["pmtiles_bytes"]
+    assert any(t["target"].startswith("build --epochs ÷ build") for t in results["targets"])
     assert "viewer" not in results
     assert all({"target", "goal", "measured", "pass"} <= t.keys() for t in results["targets"])
     markdown = (tmp_path / "out" / "results.md").read_text()

@@ -63,7 +63,8 @@ function attributeRows(layer, properties) {
   }
   if (attributes.includes('break_p')) rows.push(...trendRows(properties));
   rows.push(['Processing unit', unitName(layer, properties.unit)]);
-  const known = new Set(['pid', 'velocity', 'unit', ...ROWS.map(([name]) => name), ...TREND_ATTRIBUTES]);
+  // displacement_epochs: the map through time's coded displacements (epochs.js), not for reading
+  const known = new Set(['pid', 'velocity', 'unit', 'displacement_epochs', ...ROWS.map(([name]) => name), ...TREND_ATTRIBUTES]);
   for (const [name, value] of Object.entries(properties)) {
     if (!known.has(name) && value !== null && typeof value !== 'object') {
       rows.push([name, String(value)]); // an attribute this viewer has no label for yet

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tiler.cli import main
@@ -245,6 +245,7 @@ def test_the_field_is_continuous_in_space_within_a_cell(
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**40), X, Y)
+@example(13_094_653, 4_417_000.0, 2_400_800.0)  # an event on 31 December
 def test_a_step_shows_in_the_series_at_its_date(seed: int, x: float, y: float) -> None:
     truth = Truth(seed, 1.0)  # every cell has an event
     events = truth.changes(np.array([x]), np.array([y]))
@@ -258,7 +259,10 @@ def test_a_step_shows_in_the_series_at_its_date(seed: int, x: float, y: float) -
     change = up - smooth
     assert change[0] == 0 and abs(change[1]) < 1e-9  # nothing before the day
     assert change[2] == pytest.approx(events.step[0, 2], abs=1e-9)  # the step on the day
-    assert change[3] == pytest.approx(events.step[0, 2] + events.rate[0, 2] / 365.25, abs=1e-6)
+    # a day later, in the decimal years the rates are in (a day over a new year counts 1.25)
+    later = np.array([day, days[3]], dtype="datetime64[D]")
+    step_years = float(np.diff(decimal_years(later))[0])
+    assert change[3] == pytest.approx(events.step[0, 2] + events.rate[0, 2] * step_years, abs=1e-6)
     assert events.step[0, 1] == events.rate[0, 1] == 0.0  # no north component
 
 

@@ -34,7 +34,7 @@ EMBED_SIZE = (800, 500)
 # Every picture this module writes, in the order of the guide.
 PICTURES = [
     "layers", "colours", "click", "overlay", "area", "profile", "reference", "window", "fits",
-    "filters", "exports", "exports-chart", "search", "compare", "decompose", "outlines", "embed",
+    "time", "filters", "exports", "exports-chart", "search", "compare", "decompose", "outlines", "embed",
     "snapshot",
 ]  # fmt: skip
 MAX_PICTURE_BYTES = 400_000
@@ -339,6 +339,19 @@ def test_fits(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     assert window.startswith(f"{slope:.2f} ±") and "seasonal fit" in window
     panel_from(guide, ".panel-subtitle")
     shoot(guide, "fits")
+
+
+def test_time(guide: Viewer) -> None:
+    guide.open(f"#13/38.7075/13.1755&layer={DESC}")
+    guide.page.click("#time-toggle")
+    guide.page.locator("#time-slider").fill("10")
+    guide.idle()
+    date = text(guide, "#time-date")
+    assert text(guide, "#legend-title").replace("\u2011", "-") == (
+        f"LOS displacement 2020-01-03 → {date} (mm)"
+    )
+    assert f"color=displacement&at={date}" in guide.js("() => location.hash")
+    shoot(guide, "time")
 
 
 def test_filters(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:

@@ -1,7 +1,8 @@
 """One layer (level x period x geometry) built from its processing units, in two passes.
 
 `passes` runs a layer: pass 1 stages each unit (`processing_unit`: static columns, ids, checks),
-screens its series for trend changes (`trendchange`) and writes its tile features; pass 2 writes
+screens its series for trend changes (`trendchange`), with --epochs takes their displacement
+about every quarter (`epochs`), and writes its tile features; pass 2 writes
 the time-series chunks (`serieschunks`) while tippecanoe tiles, its reading started early by
 `seriesprefetch` and kept in `scratchmatrix` files. Then the indexes: `pidindex` (pid to feature
 id), `outlines` (unit hulls) and `attributestats` (colour-scale statistics). `LayerState` is what
