@@ -34,8 +34,8 @@ EMBED_SIZE = (800, 500)
 # Every picture this module writes, in the order of the guide.
 PICTURES = [
     "layers", "colours", "click", "overlay", "area", "profile", "reference", "window", "fits",
-    "time", "filters", "exports", "exports-chart", "search", "compare", "decompose", "outlines", "embed",
-    "snapshot",
+    "time", "filters", "exports", "exports-chart", "search", "compare", "decompose", "outlines",
+    "embed", "snapshot",
 ]  # fmt: skip
 MAX_PICTURE_BYTES = 400_000
 

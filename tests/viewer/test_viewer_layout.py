@@ -62,7 +62,8 @@ JS_CUT_VALUES = """(arrow) => {
     const room = e.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
       - (e.tagName === 'SELECT' ? arrow : 0);
     const width = measure.measureText(text).width;
-    if (width > room + 0.5 || e.scrollWidth > e.clientWidth + 1) { // 1 px: a fractional flex width rounds
+    // 1 px: a fractional flex width may round the scroll width up
+    if (width > room + 0.5 || e.scrollWidth > e.clientWidth + 1) {
       out.push(`${e.id}: "${text}" needs ${width.toFixed(1)} px, has ${room.toFixed(1)}`);
     }
   }
