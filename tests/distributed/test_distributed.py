@@ -140,12 +140,14 @@ def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_da
     assert "tiles (7 runs)" in bursts_layer  # 3 regions at its maximum zoom, 4 lower-zoom runs
 
 
-def test_dedupe_on_dask_equals_the_single_machine_dedupe(
+def test_dedupe_and_epochs_on_dask_equal_the_single_machine_build(
     bursts: list[Path], tmp_path: Path
 ) -> None:
-    build(bursts, tmp_path / "single", dedupe=True, **QUICK)
-    build(bursts, tmp_path / "dask", dedupe=True, **LOCAL)
+    build(bursts, tmp_path / "single", dedupe=True, epochs=True, **QUICK)
+    build(bursts, tmp_path / "dask", dedupe=True, epochs=True, **LOCAL)
     assert_same_site(tmp_path / "single", tmp_path / "dask")
+    layer = sd.manifest(tmp_path / "dask")["layers"][0]
+    assert layer["epochs"]["attribute"] in layer["attributes"]
 
 
 def test_a_worker_killed_mid_build_is_replaced_and_the_site_is_the_same(

@@ -16,9 +16,14 @@ have a value; no value otherwise.
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import TracebackType
+
 import numpy as np
 
 from tiler.inputs.reader import MISSING
+from tiler.layer.processing_unit import SERIES_DTYPE
+from tiler.layer.scratchmatrix import RowFile
 from tiler.tiles.features import EPOCHS_ATTRIBUTE
 
 __all__ = ["EPOCHS_ATTRIBUTE", "decode", "epoch_codes", "epoch_dates", "epoch_text"]
@@ -63,6 +68,28 @@ def epoch_text(codes: np.ndarray) -> np.ndarray:
         digits[:, :, position] = ord("0") + rest % 10
         rest //= 10
     return digits.reshape(rows, count * WIDTH).view(f"S{count * WIDTH}").ravel()
+
+
+class EpochTexts:
+    """A unit's points' texts, made a slice of points at a time from its spooled series (file
+    order), so that no more than a slice's are held (~100 bytes a point)."""
+
+    def __init__(self, series: Path, dates: tuple[str, ...], epochs: tuple[str, ...]) -> None:
+        self.dates, self.epochs = dates, epochs
+        self.rows = RowFile(series, len(dates), SERIES_DTYPE)
+
+    def of(self, file_rows: np.ndarray) -> np.ndarray:
+        """The texts of the points at these rows of the file."""
+        return epoch_text(epoch_codes(self.rows.rows(file_rows), self.dates, self.epochs))
+
+    def __enter__(self) -> EpochTexts:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:  # fmt: skip
+        self.rows.close()
 
 
 def decode(text: str) -> list[float | None]:

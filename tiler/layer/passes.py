@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +19,7 @@ import shapely
 from tiler.errors import InputError, InputWarning
 from tiler.inputs.egms import ATTRIBUTION, iso_date
 from tiler.layer.attributestats import AttributeStats, sample_step
-from tiler.layer.epochs import EPOCHS_ATTRIBUTE, epoch_codes, epoch_text
+from tiler.layer.epochs import EPOCHS_ATTRIBUTE, EpochTexts
 from tiler.layer.outlines import unit_outline, write_outlines
 from tiler.layer.pidindex import write_pid_index
 from tiler.layer.processing_unit import (
@@ -396,8 +397,11 @@ def add_unit(
     unit.reorder(order)
     overlap = covered[order] if covered.any() and not job.dedupe else None
     points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
-    trend, epochs = _screening(series, unit, job.epochs) if series is not None else ({}, None)
-    _write_features(state, index, unit, order, overlap, ids, features, points, trend, epochs)
+    trend = _screening(series, unit) if series is not None else {}
+    timed = series is not None and len(job.epochs) > 1
+    texts = EpochTexts(series, unit.source.dates, job.epochs) if series and timed else None
+    with texts or nullcontext() as epochs:
+        _write_features(state, index, unit, order, overlap, ids, features, points, trend, epochs)
     columns = (*unit.static.names, *trend)
     state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, columns))
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
@@ -410,14 +414,14 @@ def add_unit(
     state.pids.append(unit.pid)
     state.ids.append(ids)
     state.columns.update(columns, ["overlap"] if overlap is not None else [],
-                         [EPOCHS_ATTRIBUTE] if epochs is not None else [])  # fmt: skip
+                         [EPOCHS_ATTRIBUTE] if timed else [])  # fmt: skip
     state.dates.update(unit.source.dates)
 
 
 def _write_features(
     state: LayerState, index: int, unit: UnitPoints, order: np.ndarray,
     overlap: np.ndarray | None, ids: np.ndarray, features: FeatureFiles, points: Path,
-    trend: dict[str, np.ndarray], epochs: np.ndarray | None,
+    trend: dict[str, np.ndarray], epochs: EpochTexts | None,
 ) -> None:  # fmt: skip
     """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
     tile features, statistics and the chunk inputs pass 2 reads (`UnitChunks.points`)."""
@@ -431,7 +435,7 @@ def _write_features(
                 static["overlap"] = np.where(overlap[part], 1.0, np.nan)
             static.update((name, values[part].astype(np.float64)) for name, values in trend.items())
             lon, lat = unit.lon[part], unit.lat[part]
-            texts = {EPOCHS_ATTRIBUTE: epochs[part]} if epochs is not None else {}
+            texts = {EPOCHS_ATTRIBUTE: epochs.of(unit.file_rows[part])} if epochs else {}
             lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index, texts)
             features.write(keys[part], lines, lon, lat)
             state.stats.add(static, part.start, step)
@@ -443,27 +447,20 @@ def _write_features(
 SCREEN_ROWS = 16_384  # series rows screened at a time
 
 
-def _screening(
-    series: Path, unit: UnitPoints, epochs: tuple[str, ...]
-) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-    """What the unit's series give its points (in its order): the trend-change screening
-    (float32) and, with `epochs`, their displacement there as text (epochs.py). The series are
-    read in file order, a block at a time."""
+def _screening(series: Path, unit: UnitPoints) -> dict[str, np.ndarray]:
+    """The trend-change screening of the unit's points (in its order, float32): the series read
+    in file order, a block at a time."""
     dates = unit.source.dates
     order = np.argsort(unit.file_rows, kind="stable")
     names = (*TREND_RESULTS, *(f"tile_{name}" for name in TILE_ONLY))
     out = {name: np.empty(unit.rows, dtype=np.float32) for name in names}
-    texts = np.empty(unit.rows, dtype=f"S{5 * (len(epochs) - 1)}") if len(epochs) > 1 else None
     with RowFile(series, len(dates), SERIES_DTYPE) as rows:
         for part in _slices(unit.rows, SCREEN_ROWS):
             chosen = order[part]
-            block = rows.rows(unit.file_rows[chosen])
-            found = screen(block, dates)
+            found = screen(rows.rows(unit.file_rows[chosen]), dates)
             for name, values in (*found.items(), *tile_columns(found).items()):
                 out[name][chosen] = values
-            if texts is not None:
-                texts[chosen] = epoch_text(epoch_codes(block, dates, epochs))
-    return out, texts
+    return out
 
 
 def _slices(count: int, size: int = FEATURE_SLICE) -> list[slice]:
