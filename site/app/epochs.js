@@ -142,3 +142,24 @@ export function timedLook(layer, attribute, look) {
     choice,
   }; // prettier-ignore
 }
+
+/**
+ * A series' value at `isoDate`: its own where it was acquired that day, else linear between its
+ * acquisitions either side when both have a value (as the build makes the epochs); else null.
+ */
+export function valueAtDate(dates, values, isoDate) {
+  const after = dates.findIndex((date) => date >= isoDate);
+  if (after === -1) return null;
+  if (dates[after] === isoDate) return values[after] ?? null;
+  if (after === 0 || values[after] === null || values[after - 1] === null) return null;
+  const [t0, t1, t] = [dates[after - 1], dates[after], isoDate].map(decimalYear);
+  return values[after - 1] + ((values[after] - values[after - 1]) * (t - t0)) / (t1 - t0);
+}
+
+/** What a profile of `layer` plots under `look`: the displacement at the slider's date when
+ * the map shows it ({kind: 'displacement', from, at}: ISO dates), else {kind: 'velocity'}. */
+export function profileQuantityOf(layer, look) {
+  const epochs = epochsOf(layer);
+  if (!epochs || look.color !== DISPLACEMENT) return { kind: 'velocity' };
+  return { kind: 'displacement', from: epochs.dates[0], at: epochs.dates[epochChoice(epochs, look).at] };
+}

@@ -9,6 +9,7 @@
 // and N changing with latitude. A 5 km north-south reach at 39° N (Δφ = 3.9e-4): ≤ 0.03 %, so
 // 1.6 m on a 5 km line, ≤ 0.02 m on a 50 m offset. errorBound() gives the bound of a line.
 import { describe } from './areastats.js';
+import { valueAtDate } from './epochs.js';
 import { niceStep } from './ticks.js';
 
 const WGS84 = { a: 6_378_137, e2: 0.006_694_379_990_14 };
@@ -88,25 +89,33 @@ export function placeOn(path, [x, y], buffer) {
   return { ...best, inside };
 }
 
-/** The value a profile plots of a point: {value, sigma} (mm/yr). The one place to change to
- * plot, say, the displacement at a date instead of the mean velocity. */
-export function profileValue(member) {
+/**
+ * The value a profile plots of a point: {value, sigma}: its mean velocity ± σ (mm/yr), or for a
+ * `quantity` {kind: 'displacement', from, at} its displacement from one date to the other (mm,
+ * to 0.1 mm as EGMS writes it; no σ: EGMS gives none for one date's value).
+ */
+export function profileValue(member, quantity = null) {
+  if (quantity?.kind === 'displacement') {
+    const [from, at] = [quantity.from, quantity.at].map((d) => valueAtDate(member.dates, member.values, d));
+    return { value: from === null || at === null ? null : Math.round((at - from) * 10) / 10, sigma: null };
+  }
   const sigma = member.attributes?.velocity_std;
   return { value: member.velocity ?? null, sigma: typeof sigma === 'number' ? sigma : null };
 }
 
 /**
- * The members ({featureId, pid, unit, lon, lat, velocity, attributes}) within `buffer` m of
- * `line`, each with {distance, offset} (m) and its profileValue, by distance (then pid).
+ * The members ({featureId, pid, unit, lon, lat, velocity, attributes, dates, values}) within
+ * `buffer` m of `line`, each with {distance, offset} (m) and its profileValue of `quantity`, by
+ * distance (then pid).
  */
-export function projectMembers(members, line, buffer) {
+export function projectMembers(members, line, buffer, quantity = null) {
   const frame = frameOf(line);
   const path = pathOf(line, frame);
   const out = [];
   for (const m of members) {
     const place = placeOn(path, toLocal(frame, [m.lon, m.lat]), buffer);
     if (!place.inside) continue;
-    out.push({ ...m, distance: place.distance, offset: place.offset, ...profileValue(m) });
+    out.push({ ...m, distance: place.distance, offset: place.offset, ...profileValue(m, quantity) });
   }
   return out.sort((p, q) => p.distance - q.distance || String(p.pid).localeCompare(String(q.pid)));
 }

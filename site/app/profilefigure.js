@@ -17,9 +17,29 @@ const REFERENCES = {
   L3: 'relative to the EGMS GNSS model',
 };
 
-/** {title: "LOS velocity (mm/yr)", sign: "positive towards the satellite"} of a layer. */
-export function profileQuantity(layer) {
-  return quantity(layer, 'velocity', attributeInfo('velocity'));
+/**
+ * {title: "LOS velocity (mm/yr)", sign: "positive towards the satellite", unit, name} of a layer
+ * and what a profile plots (`kind` of profileQuantityOf, epochs.js: the mean velocity, or the
+ * displacement between two dates: "LOS displacement 2020-01-03 → 2022-07-03 (mm)").
+ */
+export function profileQuantity(layer, kind = null) {
+  if (kind?.kind === 'displacement') {
+    const info = { ...attributeInfo('displacement'), when: `${kind.from} → ${kind.at}` };
+    return { ...quantity(layer, 'displacement', info), unit: 'mm', name: 'displacement' };
+  }
+  return { ...quantity(layer, 'velocity', attributeInfo('velocity')), unit: 'mm/yr', name: 'mean velocity' };
+}
+
+function withoutUnit(title) {
+  return title.replace(/ \([^)]*\)$/, '');
+}
+
+function valuesSentence(q, layer) {
+  const reference = REFERENCES[layer.level] || 'as published';
+  if (q.unit === 'mm') {
+    return `Values: the ${withoutUnit(q.title)} of each point, in mm: its series on those dates (linear between its two acquisitions around a date it lacks), ${q.sign}; ${reference}. EGMS gives no σ for one date's value: the bins' σ is their points' spread.`;
+  }
+  return `Values: the mean ${withoutUnit(q.title)} of each point ± its σ, in mm/yr as EGMS publishes them, ${q.sign}; ${reference}.`;
 }
 
 /** Metres in words: "850 m", "12.35 km". */
@@ -43,13 +63,13 @@ export function countWords(result) {
 
 /** The assumptions, one sentence each, for the panel and the exports. */
 export function assumptions(result, layer) {
-  const q = profileQuantity(layer);
+  const q = profileQuantity(layer, result.quantity);
   const bin = result.binWidth;
   return [
     `Points within ${result.buffer} m either side of the line (ends cut square), of ${layerName(layer)}.`,
     'Distance along the line from its start (the filled dot); offset across it, positive to the right walking from the start.'
       + ` Both in a local equirectangular projection on the WGS84 ellipsoid: distance error ${errorText(result)} over this line.`,
-    `Values: the mean ${q.title.replace(' (mm/yr)', '')} of each point ± its σ, in mm/yr as EGMS publishes them, ${q.sign}; ${REFERENCES[layer.level] || 'as published'}.`,
+    valuesSentence(q, layer),
     `Bins of ${bin} m: mean ± σ, the sample standard deviation of the points in the bin (n − 1), not the uncertainty of the mean; no σ for bins with fewer than 2 points.`,
   ]; // prettier-ignore
 }
@@ -61,19 +81,25 @@ export function unitWarning(result, layer) {
 }
 
 /** A bin in words for the chart's readout: "bin 100–200 m: n = 12, −1.1 ± 0.4 mm/yr (σ)". */
-export function binWords(bin) {
+export function binWords(bin, unit = 'mm/yr') {
   if (!bin) return '';
   const range = `bin ${bin.from.toFixed(0)}–${bin.to.toFixed(0)} m: n = ${bin.n}`;
   if (!bin.n) return `${range}, no point`;
-  const sigma = bin.sd === null ? ' (σ needs 2 points)' : ` ± ${bin.sd.toFixed(1)} mm/yr (σ)`;
-  return `${range}, mean ${signedText(bin.mean)}${bin.sd === null ? ' mm/yr' : ''}${sigma}`;
+  const sigma = bin.sd === null ? ' (σ needs 2 points)' : ` ± ${bin.sd.toFixed(1)} ${unit} (σ)`;
+  return `${range}, mean ${signedText(bin.mean)}${bin.sd === null ? ` ${unit}` : ''}${sigma}`;
 }
 
 /** A point in words: "pid 1234: 350 m along, offset +12 m; −1.2 ± 0.3 mm/yr". */
-export function pointWords(p) {
-  const sigma = p.sigma === null ? ' (no σ)' : ` ± ${p.sigma.toFixed(1)}`;
+export function pointWords(p, unit = 'mm/yr') {
+  const sigma = p.sigma === null ? (unit === 'mm' ? '' : ' (no σ)') : ` ± ${p.sigma.toFixed(1)}`;
   const offset = `${p.offset >= 0 ? '+' : '\u2212'}${Math.abs(p.offset).toFixed(0)} m`;
-  return `${p.pid}: ${p.distance.toFixed(0)} m along, offset ${offset}; ${signedText(p.value)}${sigma} mm/yr`;
+  return `${p.pid}: ${p.distance.toFixed(0)} m along, offset ${offset}; ${signedText(p.value)}${sigma} ${unit}`;
+}
+
+function columnsWords(q) {
+  const values = q.unit === 'mm' ? `displacement in mm (${q.title}, ${q.sign})`
+    : `mean_velocity and mean_velocity_std in mm/yr (${q.title}, ${q.sign}), as published`; // prettier-ignore
+  return `columns: distance_m and offset_m in metres (to 0.01 m); ${values}`;
 }
 
 function lineText(line) {
@@ -101,15 +127,16 @@ export function profileFigure(result, layer, { attribution, generator }) {
   const s = profileSeries(result);
   const first = result.line[0];
   const last = result.line[result.line.length - 1];
+  const q = profileQuantity(layer, result.quantity);
   return {
-    title: `Profile of ${result.count} points: ${profileQuantity(layer).title.replace(' (mm/yr)', '')} against distance`,
+    title: `Profile of ${result.count} points: ${withoutUnit(q.title)} against distance`,
     lines: [
       `From ${latLon(first[1], first[0])} to ${latLon(last[1], last[0])} (WGS84), ${metresText(result.length)}, ${result.line.length} vertices.`,
       countWords(result),
       ...assumptions(result, layer),
       unitWarning(result, layer),
     ].filter(Boolean),
-    yTitle: profileQuantity(layer).title,
+    yTitle: q.title,
     xAxis: { title: 'Distance along the profile (m)', range: [0, result.length] },
     xs: s.xs,
     series: [
@@ -119,7 +146,7 @@ export function profileFigure(result, layer, { attribution, generator }) {
       { kind: 'series', label: `bin mean (${result.binWidth} m bins)`, colour: PROFILE_COLOURS.mean, values: s.mean },
     ],
     legend: [
-      { kind: 'dots', label: 'point (mean velocity)', colour: PROFILE_COLOURS.points },
+      { kind: 'dots', label: `point (${q.name})`, colour: PROFILE_COLOURS.points },
       { kind: 'series', label: `mean of a ${result.binWidth} m bin`, colour: PROFILE_COLOURS.mean },
       { kind: 'band', label: 'bin mean ± σ (n ≥ 2)', colour: BAND_COLOUR },
     ],
@@ -130,6 +157,9 @@ export function profileFigure(result, layer, { attribution, generator }) {
 
 export const PROFILE_CSV_COLUMNS = ['layer', 'pid', 'longitude', 'latitude', 'distance_m', 'offset_m', 'mean_velocity',
   'mean_velocity_std', 'temporal_coherence', 'processing_unit']; // prettier-ignore
+// the displacement between two dates instead of the velocity (no σ: EGMS gives none)
+const DISPLACEMENT_CSV_COLUMNS = PROFILE_CSV_COLUMNS.filter((c) => c !== 'mean_velocity_std')
+  .map((c) => (c === 'mean_velocity' ? 'displacement' : c)); // prettier-ignore
 
 function cell(value, decimals = null) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '';
@@ -145,12 +175,15 @@ export function profileCsv(result, layer, { attribution, generator, unitName = (
     countWords(result),
     ...assumptions(result, layer),
     unitWarning(result, layer),
-    `columns: distance_m and offset_m in metres (to 0.01 m); mean_velocity and mean_velocity_std in mm/yr (${profileQuantity(layer).title}, ${profileQuantity(layer).sign}), as published`,
+    columnsWords(profileQuantity(layer, result.quantity)),
     attribution,
   ].filter(Boolean); // prettier-ignore
   const head = comments.map((c) => `# ${String(c).replace(/[\r\n]+/g, ' ')}\n`).join('');
   const text = (v) => csvField(String(v)); // text cells only: a number's minus sign stays a number
+  const displacement = result.quantity?.kind === 'displacement';
   const rows = result.points.map((p) => [text(layer.id), text(p.pid), cell(p.lon), cell(p.lat), cell(p.distance, 2),
-    cell(p.offset, 2), cell(p.value), cell(p.sigma), cell(p.attributes?.coherence), text(unitName(p.unit))].join(',')); // prettier-ignore
-  return `${head}${PROFILE_CSV_COLUMNS.join(',')}\n${rows.map((r) => `${r}\n`).join('')}`;
+    cell(p.offset, 2), cell(p.value), ...(displacement ? [] : [cell(p.sigma)]), cell(p.attributes?.coherence),
+    text(unitName(p.unit))].join(',')); // prettier-ignore
+  const columns = displacement ? DISPLACEMENT_CSV_COLUMNS : PROFILE_CSV_COLUMNS;
+  return `${head}${columns.join(',')}\n${rows.map((r) => `${r}\n`).join('')}`;
 }

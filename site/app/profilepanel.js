@@ -49,9 +49,10 @@ export function createProfilePanel(panel, on) {
   if (before) before.before(section);
   else panel.append(section);
 
+  let unit = 'mm/yr'; // of the profile shown
   const chart = createProfileChart(box, {
     onHover(point, found) {
-      readout.textContent = [point && pointWords(point), binWords(found)].filter(Boolean).join('; ') || 'Hover the chart for a point and its bin.';
+      readout.textContent = [point && pointWords(point, unit), binWords(found, unit)].filter(Boolean).join('; ') || 'Hover the chart for a point and its bin.';
       on.hover(point);
     },
   });
@@ -68,14 +69,15 @@ export function createProfilePanel(panel, on) {
     /** Show `result` (profilework's) of `layer`. */
     show(result, layer) {
       section.hidden = false;
+      ({ unit } = profileQuantity(layer, result.quantity));
       count.textContent = countWords(result);
       settingsOf(result);
       warning.textContent = unitWarning(result, layer);
       warning.hidden = !warning.textContent;
       notes.replaceChildren(...assumptions(result, layer).map((text) => element('li', {}, text)));
-      box.setAttribute('aria-label', `${profileQuantity(layer).title} of ${result.count} points against their distance along the profile line, with the mean ± σ of ${result.binWidth} m bins`);
+      box.setAttribute('aria-label', `${profileQuantity(layer, result.quantity).title} of ${result.count} points against their distance along the profile line, with the mean ± σ of ${result.binWidth} m bins`);
       readout.textContent = result.count ? 'Hover the chart for a point and its bin.' : 'No point on the profile: widen the buffer or draw the line over points.';
-      if (result.count) chart.draw(result, profileQuantity(layer).title);
+      if (result.count) chart.draw(result, profileQuantity(layer, result.quantity).title);
       else chart.clear();
     },
     /** While the points load, or when it failed: `text` in place of the figures. */

@@ -6,6 +6,7 @@
 // workbench's state (`state.analysis.prof`, `buf`, `pbin`).
 import { activeFilters, filtering, passes } from './areastats.js';
 import { download, svgPng, chosenFigureSize } from './export.js';
+import { profileQuantityOf } from './epochs.js';
 import { BUFFER, binPoints, defaultBinWidth, errorBound, frameOf, fromLocal, pathOf, projectMembers, toLocal } from './profile.js';
 import { profileCsv, profileFigure } from './profilefigure.js';
 import { createProfilePanel } from './profilepanel.js';
@@ -47,7 +48,8 @@ export function createProfileWork(ctx, { changed, set }) {
     const { raw } = prof;
     const layer = ctx.layerById(raw.layerId);
     const filters = activeFilters(layer, ctx.look());
-    const all = projectMembers(raw.members, raw.line, raw.buffer);
+    const quantity = profileQuantityOf(layer, ctx.look());
+    const all = projectMembers(raw.members, raw.line, raw.buffer, quantity);
     const points = all.filter((p) => passes(p.attributes, filters));
     const frame = frameOf(raw.line);
     const { length } = pathOf(raw.line, frame);
@@ -56,7 +58,7 @@ export function createProfileWork(ctx, { changed, set }) {
       layerId: raw.layerId, line: raw.line, buffer: raw.buffer, length, binWidth, autoBin: !a.pbin,
       total: all.length, count: points.length, filters: filtering(filters) ? { ...filters } : null,
       points, bins: binPoints(points, length, binWidth), units: [...new Set(points.map((p) => p.unit))].sort((x, y) => x - y),
-      errorBound: errorBound(raw.line, frame, raw.buffer), chunks: raw.chunks,
+      errorBound: errorBound(raw.line, frame, raw.buffer), chunks: raw.chunks, quantity,
     }; // prettier-ignore
   }
 
@@ -128,11 +130,14 @@ export function createProfileWork(ctx, { changed, set }) {
     rebin() {
       if (prof.raw) restat();
     },
-    /** The map's look changed: true if the quality filters did, and the profile was redone. */
+    /** The map's look changed: true if the quality filters or the quantity (the displacement at
+     * the slider's date, epochs.js) did, and the profile was redone. */
     lookChanged() {
       if (!prof.raw) return false;
-      const filters = activeFilters(ctx.layerById(prof.raw.layerId), ctx.look());
-      if (JSON.stringify(filtering(filters) ? filters : null) === JSON.stringify(prof.result.filters)) return false;
+      const layer = ctx.layerById(prof.raw.layerId);
+      const filters = activeFilters(layer, ctx.look());
+      const same = JSON.stringify(filtering(filters) ? filters : null) === JSON.stringify(prof.result.filters);
+      if (same && JSON.stringify(profileQuantityOf(layer, ctx.look())) === JSON.stringify(prof.result.quantity)) return false;
       restat();
       return true;
     },
@@ -151,7 +156,7 @@ export function createProfileWork(ctx, { changed, set }) {
         distance: p.distance, offset: p.offset, value: p.value, sigma: p.sigma, unit: p.unit })); // prettier-ignore
       return { layer: r.layerId, line: r.line, buffer: r.buffer, length: r.length, binWidth: r.binWidth,
         total: r.total, count: r.count, filters: r.filters, units: r.units, errorBound: r.errorBound,
-        chunks: r.chunks, points, bins: r.bins }; // prettier-ignore
+        chunks: r.chunks, points, bins: r.bins, quantity: r.quantity }; // prettier-ignore
     },
   };
 }

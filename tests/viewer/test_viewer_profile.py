@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sitedata
 from browser_support import CLICK_LAYER, CLICK_SAMPLE, Viewer, source_rows
 from node_support import run_with_app
 from pyproj import Geod
@@ -205,6 +206,33 @@ def test_profile_points_distances_and_bins_equal_the_source_csv(
     assert readout.startswith(f"{first['pid']}: ") and "mm/yr" in readout
     [bin_] = [b for b in shown["bins"] if b["from"] <= first["distance"] <= b["to"]]
     assert f"n = {bin_['n']}" in readout
+    viewer.assert_no_errors()
+
+
+def test_with_the_map_through_time_a_profile_plots_the_csv_displacement_at_its_date(
+    viewer: Viewer, desc_rows: dict[str, dict[str, str]], built_site: Path
+) -> None:
+    """color=displacement&at=DATE: each point's value is its CSV displacement from the first
+    epoch to DATE (mm), the bins their mean ± σ; the panel, chart and CSV say so."""
+    dates = sitedata.layer(built_site, CLICK_LAYER)["epochs"]["dates"]
+    first, at = dates[0], dates[9]
+    shown = open_profile(viewer, LINE, f"&buf=60&color=displacement&at={at}")
+    assert shown["quantity"] == {"kind": "displacement", "from": first, "at": at}
+    want = expected_profile(LINE, 60, desc_rows)
+    for pid, w in want.items():
+        row = desc_rows[pid]
+        w["velocity"] = round(float(row[at.replace("-", "")]) - float(row[first.replace("-", "")]),
+                              1)  # fmt: skip
+    assert_profile(shown, want)
+    assert all(p["sigma"] is None for p in shown["points"])
+    stated = viewer.page.locator("#profile-assumptions").text_content() or ""
+    assert f"LOS displacement {first} → {at} of each point, in mm" in stated
+    assert "EGMS gives no σ for one date's value" in stated
+    # the slider moves the profile with the map
+    viewer.page.locator("#time-slider").fill("4")
+    viewer.idle()
+    moved = viewer.js(PROFILE)
+    assert moved["quantity"]["at"] == dates[4]
     viewer.assert_no_errors()
 
 

@@ -31,6 +31,7 @@ WIDTH = 5  # digits per epoch
 OFFSET = 50_000  # code = displacement (0.1 mm) + OFFSET: ±4999.9 mm
 MISSING_CODE = 99_999
 MONTHS_APART = 3  # calendar quarters
+BLOCK_ROWS = 16_384  # series rows read at a time (~20 MB of a 300-date series)
 
 
 def epoch_dates(dates: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -80,7 +81,12 @@ class EpochTexts:
 
     def of(self, file_rows: np.ndarray) -> np.ndarray:
         """The texts of the points at these rows of the file."""
-        return epoch_text(epoch_codes(self.rows.rows(file_rows), self.dates, self.epochs))
+        parts = [
+            epoch_text(epoch_codes(self.rows.rows(file_rows[start : start + BLOCK_ROWS]),
+                                   self.dates, self.epochs))
+            for start in range(0, len(file_rows), BLOCK_ROWS)
+        ]  # fmt: skip
+        return np.concatenate(parts) if parts else epoch_text(np.zeros((0, len(self.epochs) - 1)))
 
     def __enter__(self) -> EpochTexts:
         return self
@@ -102,16 +108,20 @@ def decode(text: str) -> list[float | None]:
 def _at_epochs(block: np.ndarray, days: np.ndarray, epochs: np.ndarray) -> np.ndarray:
     """Each row's value (0.1 mm, float, NaN where none) at each epoch: its own where it was
     acquired that day, else linear between its acquisitions either side."""
-    values = np.where(block == MISSING, np.nan, block.astype(np.float64))
     after = np.clip(np.searchsorted(days, epochs, side="left"), 0, len(days) - 1)
     before = np.clip(after - 1, 0, len(days) - 1)
     exact = days[after] == epochs
     before = np.where(exact, after, before)
+    # only the dates around the epochs, as floats (not the whole series)
+    used = np.unique(np.concatenate([before, after]))
+    chosen = block[:, used]
+    values = np.where(chosen == MISSING, np.nan, chosen.astype(np.float64))
+    at_before, at_after = np.searchsorted(used, before), np.searchsorted(used, after)
     span = (days[after] - days[before]).astype(np.float64)
     since = (epochs - days[before]).astype(np.float64)
     weight = np.divide(since, span, out=np.zeros_like(since), where=span > 0)
     inside = exact | ((days[before] < epochs) & (epochs < days[after]))
-    out = values[:, before] * (1 - weight) + values[:, after] * weight
+    out = values[:, at_before] * (1 - weight) + values[:, at_after] * weight
     out[:, ~inside] = np.nan
     return out
 
