@@ -39,12 +39,11 @@ def a_year_earlier(header: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site built once from all four real samples with the Python API (read-only in tests),
-    with the displacement at epochs in its tiles (--epochs, as the demo)."""
+    """A site built once from all four real samples with the Python API (read-only in tests)."""
     from tiler import build
 
     out = tmp_path_factory.mktemp("site") / "out"
-    build(list(ALL_SAMPLES), out, quiet=True, epochs=True)
+    build(list(ALL_SAMPLES), out, quiet=True)
     return out
 
 

@@ -115,10 +115,14 @@ def main() -> None:
 @click.option("--dedupe", is_flag=True,
               help="Drop points of a burst on ground an earlier burst of the same layer covers "
               "(overlap duplicates; kept and marked `overlap` by default).")  # fmt: skip
-@click.option("--epochs", is_flag=True,
+@click.option("--epochs/--no-epochs", default=None,
               help="Store each point's displacement about every quarter in its tiles, for the "
-              "viewer's time slider and window velocities (adds ~100 bytes a point to the "
-              "tiles; see docs/viewer.md).")  # fmt: skip
+              "viewer's map through time (time slider, window velocities) [default: on; the "
+              "tiles double, the build takes ~1.2x].")  # fmt: skip
+@click.option("--trend/--no-trend", default=None,
+              help="Screen every point's series for a change of trend, for the viewer's trend "
+              "filter, colours and two-segment charts [default: on; the build takes "
+              "~1.2x].")  # fmt: skip
 @click.option("--strict", is_flag=True,
               help="Fail on warnings (rows left out, duplicate ids, unknown columns).")  # fmt: skip
 @click.option("--rebuild", is_flag=True,

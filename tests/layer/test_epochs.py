@@ -103,3 +103,21 @@ def test_the_tiles_hold_the_csv_displacement_at_every_epoch(
         assert ep.decode(props[ep.EPOCHS_ATTRIBUTE]) == pytest.approx(expected, abs=1e-9)
         checked += 1
     assert checked > 50
+
+
+def test_without_epochs_and_trend_the_site_has_neither(tmp_path: Path) -> None:
+    """--no-epochs --no-trend: no epochs in the manifest or the tiles, no screening in the tiles
+    or the chunks; the points and their series as with them."""
+    from tiler import build
+
+    source = LAYERS["l2b-2020-2024-desc"]
+    build([source], tmp_path / "plain", quiet=True, epochs=False, trend=False)
+    entry = sd.layer(tmp_path / "plain", "l2b-2020-2024-desc")
+    assert "epochs" not in entry
+    assert not {ep.EPOCHS_ATTRIBUTE, "break_date", "break_p", "accel_p"} & set(entry["attributes"])
+    chunk = next(sd.all_chunks(tmp_path / "plain", entry))
+    assert not {"break_date", "break_p", "residual_rho"} & set(chunk["attributes"])
+    rows = sd.csv_by_pid(source)
+    for pid, values in zip(chunk["pid"], chunk["d"], strict=True):
+        dates = sd.date_columns(rows[pid])
+        assert values == [round(float(rows[pid][d]) * 10) for d in dates]

@@ -247,7 +247,7 @@ class Cluster:
                 continue
             plans.append(UnitPlan(job.key, source, path, len(plans), next_id, earlier,
                                   job.dedupe, job.chunk_size, layer_dir, scratch,
-                                  epochs=job.epochs))  # fmt: skip
+                                  epochs=job.epochs, trend=job.trend))  # fmt: skip
             outlines.append(outline)
             next_id += chunks_needed(count, job.chunk_size) * job.chunk_size
             points += count

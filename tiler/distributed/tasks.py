@@ -166,6 +166,7 @@ class UnitPlan:
     scratch: Path
     buckets: int = 1  # of the layer's pid index
     epochs: tuple[str, ...] = ()  # the layer's (LayerJob.epochs)
+    trend: bool = True  # LayerJob.trend
 
 
 @dataclass(slots=True)
@@ -187,6 +188,7 @@ def write_unit(plan: UnitPlan) -> UnitDone:
         chunk_size=plan.chunk_size,
         dedupe=plan.dedupe,
         epochs=plan.epochs,
+        trend=plan.trend,
     )
     # a directory of this attempt's own: a killed attempt's files are never appended to
     features = FeatureFiles(unit_features(plan.scratch) / f"u{plan.index}.{uuid.uuid4().hex}")

@@ -102,7 +102,8 @@ class LayerJob:
     keep: PointFilter | None = None  # --clip
     dedupe: bool = False  # drop points on ground an earlier unit of the layer covers
     on_bounds: Callable[[list[float]], None] | None = None  # the bounds are final (after pass 1)
-    epochs: tuple[str, ...] = ()  # --epochs: the displacement at these dates in the tiles
+    epochs: tuple[str, ...] = ()  # the displacement at these dates in the tiles (--no-epochs: none)
+    trend: bool = True  # the trend-change screening (--no-trend: none)
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
@@ -397,7 +398,7 @@ def add_unit(
     unit.reorder(order)
     overlap = covered[order] if covered.any() and not job.dedupe else None
     points = job.scratch_dir / f"{job.key.id}-{index}.{os.getpid()}.points"
-    trend = _screening(series, unit) if series is not None else {}
+    trend = _screening(series, unit) if series is not None and job.trend else {}
     timed = series is not None and len(job.epochs) > 1
     texts = EpochTexts(series, unit.source.dates, job.epochs) if series and timed else None
     with texts or nullcontext() as epochs:

@@ -78,8 +78,11 @@ class BuildOptions:
     # the bounds inputs are read under (tiler/limits.py): `--max-csv-size`, `--max-zip-ratio`
     max_csv_size: int | None = None
     max_zip_ratio: float | None = None
-    # the displacement about every quarter in the tiles: the viewer's time slider (layer/epochs.py)
-    epochs: bool = False
+    # what the build derives from the series for the viewer, each on unless turned off: the
+    # displacement about every quarter in the tiles (the map through time: layer/epochs.py) and
+    # the trend-change screening (layer/trendchange.py)
+    epochs: bool = True
+    trend: bool = True
 
     @property
     def limits(self) -> InputLimits:
@@ -274,7 +277,7 @@ class LayerPlan:
     ) -> None:  # fmt: skip
         options = {
             "chunk_size": config.chunk_size, "clip": clip_digest(config.clip),
-            "dedupe": config.dedupe, "epochs": config.epochs,
+            "dedupe": config.dedupe, "epochs": config.epochs, "trend": config.trend,
         }  # fmt: skip
         self.groups = groups
         self.output = output
@@ -345,6 +348,7 @@ def run_layer_jobs(
             dedupe=config.dedupe,
             on_bounds=None if on_bounds is None else partial(on_bounds, key),
             epochs=layer_epochs(sources) if config.epochs else (),
+            trend=config.trend,
         )
         return build_one(job)
 
