@@ -39,11 +39,12 @@ def a_year_earlier(header: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site built once from all four real samples with the Python API (read-only in tests)."""
+    """A site built once from all four real samples with the Python API (read-only in tests),
+    with the map through time (--epochs) as the demo."""
     from tiler import build
 
     out = tmp_path_factory.mktemp("site") / "out"
-    build(list(ALL_SAMPLES), out, quiet=True)
+    build(list(ALL_SAMPLES), out, quiet=True, epochs=True)
     return out
 
 

@@ -117,7 +117,7 @@ def main() -> None:
               "(overlap duplicates; kept and marked `overlap` by default).")  # fmt: skip
 @click.option("--epochs/--no-epochs", default=None,
               help="Store each point's displacement about every quarter in its tiles, for the "
-              "viewer's map through time (time slider, window velocities) [default: on; the "
+              "viewer's map through time (time slider, window velocities) [default: off; the "
               "tiles double, the build takes ~1.2x].")  # fmt: skip
 @click.option("--trend/--no-trend", default=None,
               help="Screen every point's series for a change of trend, for the viewer's trend "

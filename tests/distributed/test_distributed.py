@@ -143,8 +143,8 @@ def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_da
 def test_dedupe_and_epochs_on_dask_equal_the_single_machine_build(
     bursts: list[Path], tmp_path: Path
 ) -> None:
-    build(bursts, tmp_path / "single", dedupe=True, **QUICK)
-    build(bursts, tmp_path / "dask", dedupe=True, **LOCAL)
+    build(bursts, tmp_path / "single", dedupe=True, epochs=True, **QUICK)
+    build(bursts, tmp_path / "dask", dedupe=True, epochs=True, **LOCAL)
     assert_same_site(tmp_path / "single", tmp_path / "dask")
     layer = sd.manifest(tmp_path / "dask")["layers"][0]
     assert layer["epochs"]["attribute"] in layer["attributes"]

@@ -78,10 +78,10 @@ class BuildOptions:
     # the bounds inputs are read under (tiler/limits.py): `--max-csv-size`, `--max-zip-ratio`
     max_csv_size: int | None = None
     max_zip_ratio: float | None = None
-    # what the build derives from the series for the viewer, each on unless turned off: the
-    # displacement about every quarter in the tiles (the map through time: layer/epochs.py) and
-    # the trend-change screening (layer/trendchange.py)
-    epochs: bool = True
+    # what the build derives from the series for the viewer: the displacement about every
+    # quarter in the tiles (--epochs: the map through time, layer/epochs.py) and the trend-change
+    # screening (on unless --no-trend: layer/trendchange.py)
+    epochs: bool = False
     trend: bool = True
 
     @property
