@@ -18,16 +18,19 @@ const REFERENCES = {
 };
 
 /**
- * {title: "LOS velocity (mm/yr)", sign: "positive towards the satellite", unit, name} of a layer
- * and what a profile plots (`kind` of profileQuantityOf, epochs.js: the mean velocity, or the
- * displacement between two dates: "LOS displacement 2020-01-03 → 2022-07-03 (mm)").
+ * {title: "LOS velocity (mm/yr)", sign: "positive towards the satellite", axis, unit, name} of a
+ * layer and what a profile plots (`kind` of profileQuantityOf, epochs.js: the mean velocity, or
+ * the displacement between two dates: "LOS displacement 2020-01-03 → 2022-07-03 (mm)", its
+ * axis "LOS displacement (mm)", the dates being in the title and the assumptions).
  */
 export function profileQuantity(layer, kind = null) {
   if (kind?.kind === 'displacement') {
-    const info = { ...attributeInfo('displacement'), when: `${kind.from} → ${kind.at}` };
-    return { ...quantity(layer, 'displacement', info), unit: 'mm', name: 'displacement' };
+    const info = attributeInfo('displacement');
+    const { title: axis } = quantity(layer, 'displacement', info);
+    return { ...quantity(layer, 'displacement', { ...info, when: `${kind.from} → ${kind.at}` }), axis, unit: 'mm', name: 'displacement' }; // prettier-ignore
   }
-  return { ...quantity(layer, 'velocity', attributeInfo('velocity')), unit: 'mm/yr', name: 'mean velocity' };
+  const velocity = quantity(layer, 'velocity', attributeInfo('velocity'));
+  return { ...velocity, axis: velocity.title, unit: 'mm/yr', name: 'mean velocity' };
 }
 
 function withoutUnit(title) {
@@ -136,7 +139,7 @@ export function profileFigure(result, layer, { attribution, generator }) {
       ...assumptions(result, layer),
       unitWarning(result, layer),
     ].filter(Boolean),
-    yTitle: q.title,
+    yTitle: q.axis,
     xAxis: { title: 'Distance along the profile (m)', range: [0, result.length] },
     xs: s.xs,
     series: [

@@ -77,7 +77,7 @@ export function createProfilePanel(panel, on) {
       notes.replaceChildren(...assumptions(result, layer).map((text) => element('li', {}, text)));
       box.setAttribute('aria-label', `${profileQuantity(layer, result.quantity).title} of ${result.count} points against their distance along the profile line, with the mean ± σ of ${result.binWidth} m bins`);
       readout.textContent = result.count ? 'Hover the chart for a point and its bin.' : 'No point on the profile: widen the buffer or draw the line over points.';
-      if (result.count) chart.draw(result, profileQuantity(layer, result.quantity).title);
+      if (result.count) chart.draw(result, profileQuantity(layer, result.quantity).axis);
       else chart.clear();
     },
     /** While the points load, or when it failed: `text` in place of the figures. */
