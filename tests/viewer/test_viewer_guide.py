@@ -125,10 +125,21 @@ def check_picture(name: str) -> Path:
     return path
 
 
-def shoot(view: Viewer, name: str, clip: dict[str, float] | None = None) -> Path:
-    """Screenshot of the page (or `clip` of it) as the guide's picture `name`."""
+def shoot(
+    view: Viewer, name: str, clip: dict[str, float] | None = None, palette: bool = False
+) -> Path:
+    """Screenshot of the page (or `clip` of it) as the guide's picture `name`; `palette`: in
+    256 colours (a map-filled picture: ~250 KB -> ~90 KB; the pictures must stay under 3 MB
+    together)."""
     view.page.evaluate(JS_DRAWN)
-    view.page.screenshot(path=str(IMAGES / f"{name}.png"), clip=clip)
+    path = IMAGES / f"{name}.png"
+    view.page.screenshot(path=str(path), clip=clip)
+    if palette:
+        from PIL import Image
+
+        Image.open(path).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
+            path, optimize=True
+        )
     return check_picture(name)
 
 
@@ -351,7 +362,7 @@ def test_time(guide: Viewer) -> None:
         f"LOS displacement 2020-01-03 → {date} (mm)"
     )
     assert f"color=displacement&at={date}" in guide.js("() => location.hash")
-    shoot(guide, "time")
+    shoot(guide, "time", palette=True)
 
 
 def test_filters(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
@@ -442,14 +453,7 @@ def test_decompose(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
     assert shown["refusal"] == "" and len(shown["used"]["asc"]) == 34
     assert shown["velocities"][0].endswith("mm/yr (up positive)")
     assert "North motion assumed zero" in text(guide, "#decomp-assumptions")
-    path = shoot(guide, "decompose")
-    # 256 colours (the guide's pictures must stay under 3 MB together): 230 KB -> ~90 KB
-    from PIL import Image
-
-    Image.open(path).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
-        path, optimize=True
-    )
-    check_picture("decompose")
+    shoot(guide, "decompose", palette=True)
 
 
 def test_outlines(guide: Viewer, built_site: Path) -> None:
@@ -461,7 +465,7 @@ def test_outlines(guide: Viewer, built_site: Path) -> None:
     drawn = guide.js("() => egms.map.queryRenderedFeatures({layers: ['egms-units-line']}).length")
     assert drawn >= 1
     assert "units=1" in guide.js("() => location.hash")
-    shoot(guide, "outlines")
+    shoot(guide, "outlines", palette=True)
 
 
 def test_embed(guide: Viewer, spot: dict[str, dict[str, Any]]) -> None:
