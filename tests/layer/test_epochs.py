@@ -121,3 +121,15 @@ def test_without_epochs_and_trend_the_site_has_neither(tmp_path: Path) -> None:
     for pid, values in zip(chunk["pid"], chunk["d"], strict=True):
         dates = sd.date_columns(rows[pid])
         assert values == [round(float(rows[pid][d]) * 10) for d in dates]
+
+
+def test_tiles_with_epochs_may_be_bigger() -> None:
+    """Epochs make a point's feature ~2.2x bigger: a tile as dense as the maximum zoom allows
+    gets a bound to match instead of the slower fallback recipe (tiler/tiles/runs.py)."""
+    from tiler.tiles.tippecanoe import TileOptions, argv
+
+    plain = TileOptions(source=Path("a.geojsonl"), output=Path("a.pmtiles"))
+    timed = TileOptions(source=Path("a.geojsonl"), output=Path("a.pmtiles"),
+                        max_tile_bytes=ep.EPOCH_TILE_BYTES)  # fmt: skip
+    assert not any(arg.startswith("--maximum-tile-bytes") for arg in argv(plain))
+    assert f"--maximum-tile-bytes={ep.EPOCH_TILE_BYTES}" in argv(timed)

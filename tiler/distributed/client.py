@@ -48,6 +48,7 @@ from tiler.distributed.tasks import (
 )
 from tiler.errors import BuildError, TilerError
 from tiler.inputs.egms import ATTRIBUTION
+from tiler.layer.epochs import EPOCH_TILE_BYTES
 from tiler.layer.passes import LayerJob, LayerResult, LayerState, tiling_subject
 from tiler.layer.pidindex import bucket_count, pid_manifest
 from tiler.layer.serieschunks import chunks_needed
@@ -293,6 +294,7 @@ class LayerTiles:
             source=(), output=output, layer=SOURCE_LAYER, name=f"EGMS {job.key.label}",
             attribution=ATTRIBUTION, temp_dir=scratch, cwd=scratch,
             subject=tiling_subject(job.key.id, job.sources),
+            max_tile_bytes=EPOCH_TILE_BYTES if job.epochs else None,
         )  # fmt: skip
 
     def make(self, done: list[UnitDone], clock: Clock) -> str:

@@ -26,11 +26,21 @@ from tiler.layer.processing_unit import SERIES_DTYPE
 from tiler.layer.scratchmatrix import RowFile
 from tiler.tiles.features import EPOCHS_ATTRIBUTE
 
-__all__ = ["EPOCHS_ATTRIBUTE", "decode", "epoch_codes", "epoch_dates", "epoch_text"]
+__all__ = [
+    "EPOCH_TILE_BYTES",
+    "EPOCHS_ATTRIBUTE",
+    "decode",
+    "epoch_codes",
+    "epoch_dates",
+    "epoch_text",
+]
 WIDTH = 5  # digits per epoch
 OFFSET = 50_000  # code = displacement (0.1 mm) + OFFSET: ±4999.9 mm
 MISSING_CODE = 99_999
 MONTHS_APART = 3  # calendar quarters
+# a tile's bound with the epochs: tippecanoe's 500 KB for the points' ~2.2x bigger features, so
+# that a tile as dense as the maximum zoom allows is not left to the slower fallback recipe
+EPOCH_TILE_BYTES = 1_250_000
 BLOCK_ROWS = 16_384  # series rows read at a time (~20 MB of a 300-date series)
 
 

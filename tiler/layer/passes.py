@@ -19,7 +19,7 @@ import shapely
 from tiler.errors import InputError, InputWarning
 from tiler.inputs.egms import ATTRIBUTION, iso_date
 from tiler.layer.attributestats import AttributeStats, sample_step
-from tiler.layer.epochs import EPOCHS_ATTRIBUTE, EpochTexts
+from tiler.layer.epochs import EPOCH_TILE_BYTES, EPOCHS_ATTRIBUTE, EpochTexts
 from tiler.layer.outlines import unit_outline, write_outlines
 from tiler.layer.pidindex import write_pid_index
 from tiler.layer.processing_unit import (
@@ -159,6 +159,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
         temp_dir=job.scratch_dir,
         subject=tiling_subject(job.key.id, job.sources),
         cwd=job.data_dir.parent,
+        max_tile_bytes=EPOCH_TILE_BYTES if job.epochs else None,
     )
     chunks = partial(_write_chunks, job, state, layer_dir, spooler)
     layer_pyramid = _pyramid(state, features, job.key.level)

@@ -71,6 +71,9 @@ class TileOptions:
     attribution: str = ""
     temp_dir: Path | None = None
     string_attributes: tuple[str, ...] = ("pid",)
+    # tippecanoe's bound on a tile's compressed bytes (its default, 500 KB, without): points
+    # carrying the map through time's epochs are ~2.2x bigger (tiler/layer/epochs.py)
+    max_tile_bytes: int | None = None
     # what is tiled, for messages: the layer and its input files (default: the output's folder)
     subject: str = ""
     # tippecanoe records its command line in the archive's metadata: run it from here with
@@ -152,6 +155,8 @@ def argv(options: TileOptions) -> list[str]:
     if options.temp_dir is not None:
         args.append(f"--temporary-directory={rel(options.temp_dir)}")
     args += [f"--attribute-type={name}:string" for name in options.string_attributes]
+    if options.max_tile_bytes is not None:
+        args.append(f"--maximum-tile-bytes={options.max_tile_bytes}")
     sources = options.source if isinstance(options.source, tuple) else (options.source,)
     args += [rel(source) for source in sources]
     return args
