@@ -143,11 +143,18 @@ export function timedLook(layer, attribute, look) {
   }; // prettier-ignore
 }
 
+const REACH_DAYS = 12; // an epoch this near a series' first or last date takes its value (epochs.py)
+
 /**
- * A series' value at `isoDate`: its own where it was acquired that day, else linear between its
- * acquisitions either side when both have a value (as the build makes the epochs); else null.
+ * A series' value at `isoDate`: its own where it was acquired that day (or on its first or last
+ * date, up to REACH_DAYS away), else linear between its acquisitions either side when both have
+ * a value (as the build makes the epochs); else null.
  */
 export function valueAtDate(dates, values, isoDate) {
+  const days = (a, b) => Math.abs(decimalYear(a) - decimalYear(b)) * 365.25;
+  const last = dates.length - 1;
+  if (isoDate < dates[0]) return days(isoDate, dates[0]) <= REACH_DAYS + 1e-6 ? values[0] ?? null : null;
+  if (isoDate > dates[last]) return days(isoDate, dates[last]) <= REACH_DAYS + 1e-6 ? values[last] ?? null : null;
   const after = dates.findIndex((date) => date >= isoDate);
   if (after === -1) return null;
   if (dates[after] === isoDate) return values[after] ?? null;

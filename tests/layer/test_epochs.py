@@ -75,6 +75,11 @@ def test_other_dates_are_interpolated_between_their_neighbours() -> None:
     assert codes[0].tolist() == [50, 250]
     assert codes[1, 0] == ep.MISSING_CODE - ep.OFFSET  # a neighbour without a value: none
     assert ep.epoch_codes(block, dates, ("20191201", "20200501"))[0, 0] == ep.MISSING_CODE
+    # a unit starting or ending up to REACH_DAYS from an epoch takes its first or last value
+    near = ep.epoch_codes(block[:1], dates, ("20191220", "20200111", "20200423")) - ep.OFFSET
+    assert near[0].tolist() == [100, 300]
+    far = ep.epoch_codes(block[:1], dates, ("20191219", "20200111", "20200424"))[0]
+    assert far.tolist() == [ep.MISSING_CODE, ep.MISSING_CODE]  # 13 days: no value at all
     beyond = np.array([[0, 0, 0, 50_000]], dtype=np.int32)  # 5 m: beyond what 5 digits hold
     assert ep.epoch_codes(beyond, dates, ("20200101", "20200411"))[0, 0] == ep.MISSING_CODE
 

@@ -4,6 +4,7 @@ the least-squares velocity of its stored epochs over a window; the controls, leg
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 import sitedata as sd
 from browser_support import Viewer
 from conftest import SAMPLES
+from node_support import run_with_app
 
+from tiler.layer import epochs as ep
 from tiler.layer.epochs import decode
 
 pytestmark = pytest.mark.browser
@@ -124,3 +127,24 @@ def test_the_controls_the_legend_and_the_address(viewer: Viewer, built_site: Pat
     assert page.locator("#legend-title").text_content() == "LOS velocity (mm/yr)"
     assert "color=" not in viewer.js("() => location.hash")
     viewer.assert_no_errors()
+
+
+def test_the_viewer_reads_a_series_at_a_date_as_the_build_does(tmp_path: Path) -> None:
+    """site/app/epochs.js valueAtDate (a profile at the slider's date) against epochs.py: exact
+    on a date, linear between two, a unit's first or last value up to 12 days out, else none."""
+    dates = ["2020-01-01", "2020-01-11", "2020-04-01", "2020-04-11"]
+    values = [0.0, 10.0, 20.0, 30.0]
+    asked = ["2020-01-01", "2020-01-06", "2019-12-20", "2019-12-19", "2020-04-23", "2020-04-24"]
+    script = f"""
+import {{ valueAtDate }} from './app/epochs.js';
+console.log(JSON.stringify({json.dumps(asked)}.map((d) => valueAtDate({json.dumps(dates)},
+  {json.dumps(values)}, d))));
+"""
+    shown = run_with_app(tmp_path, "at-date", script)
+    block = np.array([[int(v * 10) for v in values]], dtype=np.int32)
+    built = [
+        ep.epoch_codes(block, dates, (dates[0], date))[0, 0] for date in asked
+    ]  # relative to the first date, whose value is 0
+    expected = [None if code == ep.MISSING_CODE else (code - ep.OFFSET) / 10 for code in built]
+    rounded = [None if v is None else round(v, 6) for v in shown]  # JS: in decimal years
+    assert rounded == expected == [0.0, 5.0, 0.0, None, 30.0, None]

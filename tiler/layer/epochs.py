@@ -11,7 +11,10 @@ The epochs are acquisition dates of the layer, the first date and the one neares
 calendar quarter's start (1 January, 1 April, 1 July, 1 October), so a point of the unit whose
 dates they are has its CSV values there, exactly. A unit with other dates (another track of
 the layer) is interpolated linearly between its two acquisitions around the epoch, if both
-have a value; no value otherwise.
+have a value; no value otherwise. An epoch at most REACH_DAYS before a unit's first date or
+after its last (another track starting or ending a few days apart) takes that acquisition's
+value: without it, a track starting a day after the layer's first date would have no value at
+any epoch.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ WIDTH = 5  # digits per epoch
 OFFSET = 50_000  # code = displacement (0.1 mm) + OFFSET: ±4999.9 mm
 MISSING_CODE = 99_999
 MONTHS_APART = 3  # calendar quarters
+REACH_DAYS = 12  # a Sentinel-1 repeat cycle: an epoch this near a unit's first or last date
 # a tile's bound with the epochs: tippecanoe's 500 KB for the points' ~2.2x bigger features, so
 # that a tile as dense as the maximum zoom allows is not left to the slower fallback recipe
 EPOCH_TILE_BYTES = 1_250_000
@@ -117,10 +121,15 @@ def decode(text: str) -> list[float | None]:
 
 def _at_epochs(block: np.ndarray, days: np.ndarray, epochs: np.ndarray) -> np.ndarray:
     """Each row's value (0.1 mm, float, NaN where none) at each epoch: its own where it was
-    acquired that day, else linear between its acquisitions either side."""
+    acquired that day (or on its first or last date, up to REACH_DAYS away), else linear between
+    its acquisitions either side."""
     after = np.clip(np.searchsorted(days, epochs, side="left"), 0, len(days) - 1)
     before = np.clip(after - 1, 0, len(days) - 1)
-    exact = days[after] == epochs
+    reach = np.timedelta64(REACH_DAYS, "D")
+    near_ends = ((epochs < days[0]) & (days[0] - epochs <= reach)) | (
+        (epochs > days[-1]) & (epochs - days[-1] <= reach)
+    )
+    exact = (days[after] == epochs) | near_ends
     before = np.where(exact, after, before)
     # only the dates around the epochs, as floats (not the whole series)
     used = np.unique(np.concatenate([before, after]))
