@@ -50,7 +50,9 @@ function colourBar(group, key, x, top, barWidth) {
   for (const tick of colourTicks(key.range, Math.floor(barWidth / LABEL_PX) + 1, LABEL_PX / barWidth)) {
     const tx = left + tick.t * barWidth;
     bar.append(el('line', { x1: tx, y1: top + T.bar, x2: tx, y2: top + T.bar + 3, stroke: COLOURS.ink, 'stroke-width': 0.8 }));
-    text(labels, tx, top + T.bar + 3 + T.tick, tick.label, T.tick, { 'text-anchor': 'middle', 'data-value': tick.value });
+    // the end values end at the arrows' tips, so that a long one ("2021.25") stays in the figure
+    const [at, anchor] = tick.t === 0 ? [x, 'start'] : tick.t === 1 ? [right + T.arrow, 'end'] : [tx, 'middle'];
+    text(labels, at, top + T.bar + 3 + T.tick, tick.label, T.tick, { 'text-anchor': anchor, 'data-value': tick.value });
   }
   bar.append(labels);
   group.append(bar);
@@ -67,7 +69,8 @@ function keyBlock(group, key, { x, top, width, scale }) {
   const textX = beside ? x + barBox + 14 : x;
   const textWidth = beside ? width - barBox - 14 : width;
   const title = key.heading ? `${key.heading}: ${key.title}` : key.title;
-  const words = [key.sign ? `${key.sign[0].toUpperCase()}${key.sign.slice(1)}.` : '', key.layer].filter(Boolean);
+  const sentence = (words) => (words ? `${words[0].toUpperCase()}${words.slice(1)}.` : '');
+  const words = [sentence(key.sign), key.grey ? `Grey: ${key.grey}.` : '', key.layer].filter(Boolean);
   let y = top;
   y += paragraph(block, title, { x: textX, top: y, width: textWidth, size: T.body, bold: true });
   let column = 0; // the bar's column, beside the words

@@ -92,6 +92,7 @@ function key({ layer, resolved, side }) {
     heading: side ? `${side === 'left' ? 'Left' : 'Right'} of the divider` : null,
     title: what.title,
     sign: what.sign,
+    grey: resolved.info.grey || null, // what a grey point means (trend change, a date's value)
     layer: layerName(layer),
     stops: resolved.palette.stops,
     range: resolved.range,
