@@ -6,5 +6,6 @@ about every quarter (`epochs`), and writes its tile features; pass 2 writes
 the time-series chunks (`serieschunks`) while tippecanoe tiles, its reading started early by
 `seriesprefetch` and kept in `scratchmatrix` files. Then the indexes: `pidindex` (pid to feature
 id), `outlines` (unit hulls) and `attributestats` (colour-scale statistics). `LayerState` is what
-the passes add each unit to; the Dask build (tiler/distributed/) uses it too.
+the passes add each unit to; the Dask build (tiler/distributed/) uses it too. `chunkreader` reads a
+built layer back from its chunks for the steps that work across layers.
 """
