@@ -112,6 +112,14 @@ def main() -> None:
               "EOX), 'esri' (Esri World Imagery), NAME=URL (a preset from another server), "
               "'none', an online MapLibre style URL (https://.../style.json) or a PMTiles file "
               "copied into the site. Online maps fall back to the local one.")  # fmt: skip
+@click.option("--assets", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Your buildings, bridges, embankments (polygons, lines or points in any "
+              "format GDAL reads, any CRS): each one's point count, velocity statistics and "
+              "mean series per layer, drawn, tabled and exported by the viewer.")  # fmt: skip
+@click.option("--assets-buffer", type=float, default=None, metavar="M",
+              help="Metres around each line or point asset [default: 10].")  # fmt: skip
+@click.option("--assets-id", default=None, metavar="FIELD",
+              help="The field naming each asset (unique) [default: its row number].")  # fmt: skip
 @click.option("--dedupe", is_flag=True,
               help="Drop points of a burst on ground an earlier burst of the same layer covers "
               "(overlap duplicates; kept and marked `overlap` by default).")  # fmt: skip

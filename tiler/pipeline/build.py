@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from tiler import basemap
+from tiler.assets.source import AssetOptions, check_options
+from tiler.assets.step import FOLDER as ASSETS_FOLDER
+from tiler.assets.step import asset_step, step_key
 from tiler.basemap.background import BasemapAhead, union
 from tiler.errors import BuildError, InputWarning, printable
 from tiler.inputs.clip import inside, load_area
@@ -34,7 +37,14 @@ from tiler.limits import DEFAULT_LIMITS, InputLimits
 from tiler.memory import map_big_blocks
 from tiler.model import LayerKey, Source
 from tiler.pipeline.atomic import output_path, own_site, refuse_inside_output, staging
-from tiler.pipeline.cache import file_digest, layer_key, previous_basemap, previous_layers, reuse
+from tiler.pipeline.cache import (
+    file_digest,
+    layer_key,
+    previous_basemap,
+    previous_layers,
+    previous_manifest,
+    reuse,
+)
 from tiler.progress import Reporter, human_size
 from tiler.viewer import manifest, singlefile
 from tiler.viewer.render import render_site
@@ -83,6 +93,17 @@ class BuildOptions:
     # screening (on unless --no-trend: layer/trendchange.py)
     epochs: bool = False
     trend: bool = True
+    # `--assets FILE`: statistics of the points in each of the user's assets (tiler/assets/);
+    # lines and points are buffered by `assets_buffer` metres; `assets_id` names them
+    assets: str | os.PathLike[str] | None = None
+    assets_buffer: float = 10.0
+    assets_id: str | None = None
+
+    @property
+    def asset_options(self) -> AssetOptions | None:
+        if self.assets is None:
+            return None
+        return AssetOptions(Path(self.assets), self.assets_buffer, self.assets_id)
 
     @property
     def limits(self) -> InputLimits:
@@ -100,6 +121,10 @@ class BuildOptions:
             raise BuildError(f"--jobs must be at least 1, not {self.jobs}")
         check_text("--title", self.title)
         check_text("--description", self.description)
+        if self.asset_options is not None:
+            check_options(self.asset_options)
+        elif self.assets_id is not None or self.assets_buffer != 10.0:
+            raise BuildError("--assets-id and --assets-buffer need --assets FILE")
         self.check_limits()
         self.check_cluster()
 
@@ -170,9 +195,12 @@ def build(
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, building, config, reporter, ahead)
+        asset_warnings: list[InputWarning] = []
+        assets = build_assets(building, layers, config, out, reporter, asset_warnings.append)
         check_unchanged(sources)
-        check_warnings([*found_warnings, *warnings, *built_warnings], config.strict, reporter)
-        document = write_outputs(building, as_text(layers), config, ahead)
+        check_warnings([*found_warnings, *warnings, *built_warnings, *asset_warnings],
+                       config.strict, reporter)  # fmt: skip
+        document = write_outputs(building, as_text(layers), config, ahead, assets)
     seconds = time.perf_counter() - started
     reporter.summary(summary_rows(document, out), seconds, str(out))
     return BuildResult(out, document, seconds)
@@ -207,6 +235,8 @@ def refuse_inputs_inside(
         refuse_inside_output([Path(config.clip)], out, "--clip ")
     if backdrop.kind == "pmtiles":
         refuse_inside_output([Path(backdrop.value)], out, "--basemap ")
+    if config.assets is not None:
+        refuse_inside_output([Path(config.assets)], out, "--assets ")
 
 
 def as_text(value: Any) -> Any:
@@ -379,6 +409,20 @@ def layer_builder(
         yield dask.build_layer
 
 
+def build_assets(
+    building: Path, layers: list[dict[str, Any]], config: BuildOptions, out: Path,
+    reporter: Reporter, warn: Callable[[InputWarning], None],
+) -> dict[str, Any] | None:  # fmt: skip
+    """The asset step (tiler/assets/), after the layers: its manifest entry, or None."""
+    options = config.asset_options
+    if options is None:
+        return None
+    key = step_key(options, file_digest(options.path), layers)
+    old = None if config.rebuild else previous_manifest(out).get("assets")
+    previous = (out / "data" / ASSETS_FOLDER, old) if isinstance(old, dict) else None
+    return asset_step(options, key, building / "data", layers, previous, reporter.log, warn)
+
+
 def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
     if clip is None:
         return None
@@ -387,14 +431,16 @@ def point_filter(clip: str | os.PathLike[str] | None) -> PointFilter | None:
 
 
 def write_outputs(
-    building: Path, layers: list[dict[str, Any]], config: BuildOptions, ahead: BasemapAhead
+    building: Path, layers: list[dict[str, Any]], config: BuildOptions, ahead: BasemapAhead,
+    assets: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     title = config.title or DEFAULT_TITLE
     bounds = union([layer["bounds"] for layer in layers])
     choices = basemap.parse_all(config.basemap)
     local = ahead.entry(bounds)
     viewer = {"description": config.description or "", "basemap": local,
-              "basemaps": basemap.entries(choices, local)}  # fmt: skip
+              "basemaps": basemap.entries(choices, local),
+              **({"assets": as_text(assets)} if assets else {})}  # fmt: skip
     document = manifest.manifest(title, layers, viewer)
     manifest.write(building / "data" / "manifest.json", document)
     render_site(building, title, online=basemap.origins(choices))

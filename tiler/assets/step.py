@@ -1,0 +1,116 @@
+"""The asset step of a build: after the layers, each layer's points joined to the user's assets,
+the statistics, series, exports and tiles written under `data/assets/`, and the manifest's
+`assets` entry. Unchanged assets and layers reuse the previous site's files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tiler.assets.assetset import AssetSet, read_assets
+from tiler.assets.meanseries import PointChunks, asset_series
+from tiler.assets.members import MAX_VELOCITY_STD, MIN_COHERENCE, layer_members
+from tiler.assets.outputs import (
+    SERIES_SIZE,
+    SOURCE_LAYER,
+    STATS_SIZE,
+    asset_recipe,
+    index_document,
+    ranges,
+    table,
+    write_csv,
+    write_geopackage,
+    write_series_chunks,
+    write_stats_chunks,
+    write_tile_features,
+)
+from tiler.assets.source import AssetOptions
+from tiler.assets.statistics import asset_statistics
+from tiler.errors import InputWarning
+from tiler.files import link_or_copy
+from tiler.tiles import tippecanoe
+
+FOLDER = "assets"
+STEP_VERSION = 1  # bump when the asset files change, so old ones are not reused
+
+
+def step_key(options: AssetOptions, file_digest: str, layers: list[dict[str, Any]]) -> str:
+    """What the asset files depend on: the file, the options, the filter, the layers' inputs."""
+    parts = [STEP_VERSION, file_digest, options.buffer, options.id_field, MIN_COHERENCE,
+             MAX_VELOCITY_STD, [layer.get("build_key") for layer in layers]]  # fmt: skip
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def asset_step(
+    options: AssetOptions, key: str, data: Path, layers: list[dict[str, Any]],
+    previous: tuple[Path, dict[str, Any]] | None, log: Callable[[str], None],
+    warn: Callable[[InputWarning], None],
+) -> dict[str, Any]:  # fmt: skip
+    """Write `data/assets/` and return the manifest's `assets` entry."""
+    if previous is not None and previous[1].get("build_key") == key:
+        old_folder, entry = previous
+        if old_folder.is_dir():
+            shutil.copytree(old_folder, data / FOLDER, copy_function=link_or_copy)
+            log(f"assets: {options.path.name} and the layers unchanged, reused")
+            return entry
+    assets = read_assets(options, warn)
+    log(f"assets: {len(assets)} from {options.path.name}")
+    folder = data / FOLDER
+    folder.mkdir()
+    (folder / "index.json").write_text(json.dumps(index_document(assets)), encoding="utf-8")
+    tree = assets.tree()
+    per_layer = {layer["id"]: layer_assets(data, layer, assets, tree) for layer in layers}
+    return {
+        "name": options.path.name, "id_field": options.id_field, "buffer_m": options.buffer,
+        "count": len(assets), "kinds": assets.kind_counts(),
+        "quality": {"min_coherence": MIN_COHERENCE, "max_velocity_std": MAX_VELOCITY_STD},
+        "bounds": assets.extent(), "index": f"{FOLDER}/index.json",
+        "stats_size": STATS_SIZE, "series_size": SERIES_SIZE, "layers": per_layer,
+        "build_key": key,
+    }  # fmt: skip
+
+
+def layer_assets(data: Path, layer: dict[str, Any], assets: AssetSet, tree: Any) -> dict[str, Any]:
+    """One layer's asset files; its manifest entry."""
+    layer_id = layer["id"]
+    folder = data / FOLDER / layer_id
+    folder.mkdir(parents=True)
+    members = layer_members(data, layer, tree, assets.extent())
+    stats = asset_statistics(members, len(assets))
+    write_stats_chunks(folder, layer_id, assets, stats)
+    points = PointChunks(data, layer)
+    chunk_size = int(layer["chunks"]["size"])
+    write_series_chunks(folder, layer_id,
+                        asset_series(points, members, len(assets), SERIES_SIZE, chunk_size))
+    columns = table(assets, stats, layer)
+    write_csv(folder / "assets.csv", columns)
+    write_geopackage(folder / "assets.gpkg", columns, assets)
+    write_tiles(folder, layer, assets, stats)
+    base = f"{FOLDER}/{layer_id}"
+    return {
+        "tiles": f"{base}/tiles.pmtiles", "source_layer": SOURCE_LAYER,
+        "stats": f"{base}/stats/{{chunk}}.json.gz", "series": f"{base}/series/{{chunk}}.json.gz",
+        "csv": f"{base}/assets.csv", "gpkg": f"{base}/assets.gpkg",
+        "with_points": int((stats["points"] > 0).sum()),
+        "with_quality_points": int((stats["points_ok"] > 0).sum()),
+        "ranges": ranges(stats),
+    }  # fmt: skip
+
+
+def write_tiles(
+    folder: Path, layer: dict[str, Any], assets: AssetSet, stats: dict[str, Any]
+) -> None:
+    source = folder / "features.geojsonl"
+    write_tile_features(source, assets, stats)
+    try:
+        tippecanoe.run(tippecanoe.TileOptions(
+            source=source, output=folder / "tiles.pmtiles", layer=SOURCE_LAYER,
+            name=f"Assets, {layer['label']}", temp_dir=folder, string_attributes=("id",),
+            cwd=folder, recipe=asset_recipe(), subject=f"the assets of {layer['id']}",
+        ))  # fmt: skip
+    finally:
+        source.unlink()
