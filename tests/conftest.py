@@ -28,6 +28,7 @@ L2B_ASC = SAMPLES / "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"
 L3_UP = SAMPLES / "EGMS_L3_E45N17_100km_U_2020_2024_1.zip"
 L3_EAST = SAMPLES / "EGMS_L3_E45N17_100km_E_2020_2024_1.zip"
 ALL_SAMPLES = (L2B_DESC, L2B_ASC, L3_UP, L3_EAST)
+ASSETS = REPO / "tests" / "data" / "assets" / "ustica-assets.gpkg"  # UTM 33N, made by its script
 
 
 def a_year_earlier(header: list[str]) -> list[str]:
@@ -45,6 +46,16 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("site") / "out"
     build(list(ALL_SAMPLES), out, quiet=True, epochs=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def asset_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site of the four samples with the bundled assets (`--assets`, ids from `name`)."""
+    from tiler import build
+
+    out = tmp_path_factory.mktemp("assets") / "out"
+    build(list(ALL_SAMPLES), out, quiet=True, trend=False, assets=ASSETS, assets_id="name")
     return out
 
 

@@ -16,7 +16,7 @@ from tiler.errors import InputError, InputWarning
 CRS_FIX = "give it one, e.g. `ogr2ogr -a_srs EPSG:25832 out.gpkg in.shp`"
 READ_FIX = "pass a vector file GDAL reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, ...)"
 BATCH = 65_536  # features read at a time
-METRIC_CRS = "EPSG:3035"  # ETRS89-LAEA Europe: the buffers' metres (EGMS covers Europe)
+QUAD_SEGMENTS = 16  # a buffer's round ends within 1.2 cm of the circle at 10 m
 KINDS = ("polygon", "line", "point")
 
 
@@ -81,7 +81,7 @@ def check_crs(path: Path, crs: str | None) -> None:
     if not crs:
         raise InputError(path, "the file says no coordinate reference system", CRS_FIX)
     try:
-        Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
+        Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     except (CRSError, ProjError) as exc:
         problem = f"its CRS {crs} cannot be transformed to lon/lat ({first_line(exc)})"
         raise InputError(path, problem, "reproject it, e.g. `ogr2ogr -t_srs EPSG:4326 out.gpkg "
@@ -128,10 +128,9 @@ def prepared(
     ids = [asset for asset, kept in zip(ids, present, strict=True) if kept]
     geometries, rows = geometries[present], rows[present]
     kinds = geometry_kinds(options.path, geometries, rows)
-    metric = geopandas.GeoSeries(geometries, crs=crs).to_crs(METRIC_CRS)
-    polygons = geopandas.GeoSeries(shapes(options, metric.to_numpy(), kinds, rows, warn),
-                                   crs=METRIC_CRS)  # fmt: skip
-    return AssetBatch(ids, kinds, polygons.to_crs("EPSG:4326").to_numpy())
+    geometries = valid_polygons(options.path, geometries, kinds, rows, warn)
+    lonlat = geopandas.GeoSeries(geometries, crs=crs).to_crs("EPSG:4326").to_numpy()
+    return AssetBatch(ids, kinds, buffered(options, lonlat, kinds, rows))
 
 
 def batch_ids(options: AssetOptions, batch: Any, rows: np.ndarray) -> list[str]:
@@ -157,25 +156,50 @@ def geometry_kinds(path: Path, geometries: np.ndarray, rows: np.ndarray) -> np.n
     return kinds
 
 
-def shapes(
-    options: AssetOptions, metric: np.ndarray, kinds: np.ndarray, rows: np.ndarray,
+def valid_polygons(
+    path: Path, geometries: np.ndarray, kinds: np.ndarray, rows: np.ndarray,
     warn: Callable[[InputWarning], None],
 ) -> np.ndarray:  # fmt: skip
-    """Polygons stay (repaired if invalid); lines and points become `buffer`-metre polygons."""
-    shaped = metric.copy()
-    thin = kinds != 0
-    if thin.any():
-        if options.buffer <= 0:
-            problem = f"row {int(rows[thin][0])} is a line or point and --assets-buffer is 0"
-            raise InputError(options.path, problem, "give a buffer in metres, e.g. 10")
-        shaped[thin] = shapely.buffer(metric[thin], options.buffer, quad_segs=4)
-    invalid = ~shapely.is_valid(shaped)
-    if invalid.any():
-        shaped[invalid] = repaired(options.path, shaped[invalid], rows[invalid])
-        warn(InputWarning(str(options.path), f"{int(invalid.sum())} invalid polygon(s) repaired "
-                          f"(the first: row {int(rows[invalid][0])})",
-                          "check them in a GIS (e.g. QGIS' Check validity)"))  # fmt: skip
-    return shaped
+    """The polygons GEOS finds invalid (self-intersections, ...) repaired, with a warning."""
+    invalid = (kinds == 0) & ~shapely.is_valid(geometries)
+    if not invalid.any():
+        return geometries
+    fixed = geometries.copy()
+    fixed[invalid] = repaired(path, geometries[invalid], rows[invalid])
+    warn(InputWarning(str(path), f"{int(invalid.sum())} invalid polygon(s) repaired (the "
+                      f"first: row {int(rows[invalid][0])})",
+                      "check them in a GIS (e.g. QGIS' Check validity)"))  # fmt: skip
+    return fixed
+
+
+def buffered(
+    options: AssetOptions, lonlat: np.ndarray, kinds: np.ndarray, rows: np.ndarray
+) -> np.ndarray:  # fmt: skip
+    """Lines and points as polygons `buffer` metres around them, buffered in the UTM zone of
+    each one's centre (a scale error under 0.1 %: 1 cm at 10 m)."""
+    import geopandas
+
+    thin = np.flatnonzero(kinds != 0)
+    if not len(thin):
+        return lonlat
+    if options.buffer <= 0:
+        problem = f"row {int(rows[thin[0]])} is a line or point and --assets-buffer is 0"
+        raise InputError(options.path, problem, "give a buffer in metres, e.g. 10")
+    centres = shapely.centroid(lonlat[thin])
+    zones = utm_zone(shapely.get_x(centres), shapely.get_y(centres))
+    out = lonlat.copy()
+    for zone in np.unique(zones):
+        pick = thin[zones == zone]
+        local = geopandas.GeoSeries(lonlat[pick], crs="EPSG:4326").to_crs(int(zone))
+        around = local.buffer(options.buffer, quad_segs=QUAD_SEGMENTS)
+        out[pick] = around.to_crs("EPSG:4326").to_numpy()
+    return out
+
+
+def utm_zone(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The EPSG code of the WGS84 UTM zone of each position (326zz north, 327zz south)."""
+    zone = np.clip(np.floor((lon + 180) / 6).astype(np.int64) + 1, 1, 60)
+    return np.where(lat >= 0, 32600, 32700) + zone
 
 
 def repaired(path: Path, polygons: np.ndarray, rows: np.ndarray) -> np.ndarray:
