@@ -68,6 +68,6 @@ def check_unique(options: AssetOptions, ids: np.ndarray) -> None:
         twice = int(np.argmax(counts > 1))
         rows = np.flatnonzero(ids.astype(str) == values[twice])[:2] + 1
         field = options.id_field or "row number"
-        raise InputError(options.path, f"{field} {values[twice]!r} is not unique "
+        raise InputError(options.path, f"{field} {str(values[twice])!r} is not unique "
                          f"(rows {rows[0]} and {rows[1]})",
                          "pick an --assets-id field whose values are unique")  # fmt: skip

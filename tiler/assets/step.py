@@ -56,8 +56,13 @@ def asset_step(
         if old_folder.is_dir():
             shutil.copytree(old_folder, data / FOLDER, copy_function=link_or_copy)
             log(f"assets: {options.path.name} and the layers unchanged, reused")
+            for said in entry.get("warnings", []):  # said again: --strict must see them
+                warn(InputWarning(*said))
             return entry
-    assets = read_assets(options, warn)
+    warnings: list[InputWarning] = []
+    assets = read_assets(options, warnings.append)
+    for warning in warnings:
+        warn(warning)
     log(f"assets: {len(assets)} from {options.path.name}")
     folder = data / FOLDER
     folder.mkdir()
@@ -70,7 +75,7 @@ def asset_step(
         "quality": {"min_coherence": MIN_COHERENCE, "max_velocity_std": MAX_VELOCITY_STD},
         "bounds": assets.extent(), "index": f"{FOLDER}/index.json",
         "stats_size": STATS_SIZE, "series_size": SERIES_SIZE, "layers": per_layer,
-        "build_key": key,
+        "build_key": key, "warnings": [[w.path, w.problem, w.fix] for w in warnings],
     }  # fmt: skip
 
 
