@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tiler.assets.members import Members
-from tiler.assets.statistics import main_units
+from tiler.assets.statistics import main_units, shifted
 from tiler.layer.chunkreader import PublishedChunk, chunk_rows, read_chunk
 
 CACHED_CHUNKS = 64  # decoded point chunks kept (~0.5 MB each at 250 dates)
@@ -78,17 +78,20 @@ def series_members(members: Members, count: int, unit_dates: dict[int, tuple[str
 
 
 def asset_series(
-    points: PointChunks, members: Members, count: int, size: int, chunk_size: int
+    points: PointChunks, members: Members, block: tuple[int, int], size: int,
+    unit_dates: dict[int, tuple[str, ...]],
 ) -> Iterator[AssetSeries]:  # fmt: skip
-    """The series of assets `0 .. count-1`, `size` assets at a time."""
-    kept, asset_set, sets, counts = series_members(members, count, points.unit_dates())
+    """The series of the assets of `block` (first id, count; the pairs are theirs), `size`
+    assets at a time."""
+    offset, count = block
+    kept, asset_set, sets, counts = series_members(shifted(members, offset), count, unit_dates)
+    chunk_size = int(points.layer["chunks"]["size"])
     for first in range(0, count, size):
         last = min(first + size, count)
-        lo, hi = np.searchsorted(kept.asset, [first, last])
-        part = kept.where(np.arange(lo, hi))
+        part = kept.of_assets(first, last)
         sums = accumulate(points, part, first, last - first, chunk_size)
         used = sorted({int(s) for s in asset_set[first:last] if s >= 0})
-        yield AssetSeries(first, [sets[s] for s in used], [
+        yield AssetSeries(offset + first, [sets[s] for s in used], [
             series_entry(sums, index - first, used.index(int(asset_set[index])),
                          len(sets[asset_set[index]]), counts[index])
             if asset_set[index] >= 0 else None

@@ -11,9 +11,11 @@ STATISTICS = ("mean", "median", "p05", "p95", "std", "diff")
 COUNTS = ("points", "points_ok", "units")
 
 
-def asset_statistics(members: Members, count: int) -> dict[str, np.ndarray]:
-    """Per asset (0 .. count-1): `points`, `points_ok`, `units` (distinct processing units of the
-    points that pass) and the STATISTICS of their velocities (NaN where none passes)."""
+def asset_statistics(members: Members, count: int, first: int = 0) -> dict[str, np.ndarray]:
+    """Per asset `first .. first + count - 1` (the pairs' assets): `points`, `points_ok`, `units`
+    (distinct processing units of the points that pass) and the STATISTICS of their velocities
+    (NaN where none passes)."""
+    members = shifted(members, first)
     good = members.where(members.ok)
     values = good.velocity[np.lexsort((good.velocity, good.asset))]
     assets = np.sort(good.asset)
@@ -57,6 +59,14 @@ def distinct_units(members: Members, count: int) -> np.ndarray:
     new = np.ones(len(asset), dtype=bool)
     new[1:] = (asset[1:] != asset[:-1]) | (unit[1:] != unit[:-1])
     return np.bincount(asset[new], minlength=count)
+
+
+def shifted(members: Members, first: int) -> Members:
+    """The pairs with asset ids counted from `first`."""
+    if not first:
+        return members
+    return Members(members.asset - first, members.point, members.unit, members.velocity,
+                   members.ok)  # fmt: skip
 
 
 def main_units(members: Members, count: int) -> np.ndarray:

@@ -7,29 +7,24 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tiler.assets.assetset import AssetSet, read_assets
 from tiler.assets.meanseries import PointChunks, asset_series
 from tiler.assets.members import MAX_VELOCITY_STD, MIN_COHERENCE, layer_members
 from tiler.assets.outputs import (
     SERIES_SIZE,
     SOURCE_LAYER,
     STATS_SIZE,
+    LayerOutputs,
     asset_recipe,
     index_document,
-    ranges,
-    table,
-    write_csv,
-    write_geopackage,
-    write_series_chunks,
-    write_stats_chunks,
-    write_tile_features,
 )
 from tiler.assets.source import AssetOptions
 from tiler.assets.statistics import asset_statistics
+from tiler.assets.store import AssetStore, spill_assets
 from tiler.errors import InputWarning
 from tiler.files import link_or_copy
 from tiler.tiles import tippecanoe
@@ -60,57 +55,54 @@ def asset_step(
                 warn(InputWarning(*said))
             return entry
     warnings: list[InputWarning] = []
-    assets = read_assets(options, warnings.append)
-    for warning in warnings:
-        warn(warning)
-    log(f"assets: {len(assets)} from {options.path.name}")
     folder = data / FOLDER
     folder.mkdir()
-    (folder / "index.json").write_text(json.dumps(index_document(assets)), encoding="utf-8")
-    tree = assets.tree()
-    per_layer = {layer["id"]: layer_assets(data, layer, assets, tree) for layer in layers}
+    with tempfile.TemporaryDirectory(prefix=".assets-", dir=data.parent) as scratch:
+        store = spill_assets(options, Path(scratch), warnings.append)
+        for warning in warnings:
+            warn(warning)
+        log(f"assets: {store.count} from {options.path.name}")
+        (folder / "index.json").write_text(json.dumps(index_document(store)), encoding="utf-8")
+        per_layer = {layer["id"]: layer_assets(data, layer, store) for layer in layers}
     return {
         "name": options.path.name, "id_field": options.id_field, "buffer_m": options.buffer,
-        "count": len(assets), "kinds": assets.kind_counts(),
+        "count": store.count, "kinds": store.kinds,
         "quality": {"min_coherence": MIN_COHERENCE, "max_velocity_std": MAX_VELOCITY_STD},
-        "bounds": assets.extent(), "index": f"{FOLDER}/index.json",
+        "bounds": store.extent, "index": f"{FOLDER}/index.json",
         "stats_size": STATS_SIZE, "series_size": SERIES_SIZE, "layers": per_layer,
         "build_key": key, "warnings": [[w.path, w.problem, w.fix] for w in warnings],
     }  # fmt: skip
 
 
-def layer_assets(data: Path, layer: dict[str, Any], assets: AssetSet, tree: Any) -> dict[str, Any]:
-    """One layer's asset files; its manifest entry."""
+def layer_assets(data: Path, layer: dict[str, Any], store: AssetStore) -> dict[str, Any]:
+    """One layer's asset files, a block of assets at a time; its manifest entry."""
     layer_id = layer["id"]
     folder = data / FOLDER / layer_id
     folder.mkdir(parents=True)
-    members = layer_members(data, layer, tree, assets.extent())
-    stats = asset_statistics(members, len(assets))
-    write_stats_chunks(folder, layer_id, assets, stats)
+    members = layer_members(data, layer, store)
     points = PointChunks(data, layer)
-    chunk_size = int(layer["chunks"]["size"])
-    write_series_chunks(folder, layer_id,
-                        asset_series(points, members, len(assets), SERIES_SIZE, chunk_size))
-    columns = table(assets, stats, layer)
-    write_csv(folder / "assets.csv", columns)
-    write_geopackage(folder / "assets.gpkg", columns, assets)
-    write_tiles(folder, layer, assets, stats)
+    unit_dates = points.unit_dates()
+    outputs = LayerOutputs(folder, layer, store.count)
+    try:
+        for block in store.blocks():
+            mine = members.of_assets(block.first, block.first + len(block))
+            stats = asset_statistics(mine, len(block), block.first)
+            series = asset_series(points, mine, (block.first, len(block)), SERIES_SIZE,
+                                  unit_dates)  # fmt: skip
+            outputs.add(block, stats, series)
+    finally:
+        summary = outputs.close()
+    write_tiles(folder, layer)
     base = f"{FOLDER}/{layer_id}"
     return {
         "tiles": f"{base}/tiles.pmtiles", "source_layer": SOURCE_LAYER,
         "stats": f"{base}/stats/{{chunk}}.json.gz", "series": f"{base}/series/{{chunk}}.json.gz",
-        "csv": f"{base}/assets.csv", "gpkg": f"{base}/assets.gpkg",
-        "with_points": int((stats["points"] > 0).sum()),
-        "with_quality_points": int((stats["points_ok"] > 0).sum()),
-        "ranges": ranges(stats),
+        "csv": f"{base}/assets.csv", "gpkg": f"{base}/assets.gpkg", **summary,
     }  # fmt: skip
 
 
-def write_tiles(
-    folder: Path, layer: dict[str, Any], assets: AssetSet, stats: dict[str, Any]
-) -> None:
+def write_tiles(folder: Path, layer: dict[str, Any]) -> None:
     source = folder / "features.geojsonl"
-    write_tile_features(source, assets, stats)
     try:
         tippecanoe.run(tippecanoe.TileOptions(
             source=source, output=folder / "tiles.pmtiles", layer=SOURCE_LAYER,

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+SERIES_KEY = b',"d":['
+
 
 @dataclass(frozen=True, slots=True)
 class PublishedChunk:
@@ -61,10 +63,11 @@ def read_chunk(
     data: Path, layer: dict[str, Any], index: int, series: bool = True
 ) -> PublishedChunk:
     path = data / layer["chunks"]["path"].replace("{chunk}", str(index))
-    document = json.loads(gzip.decompress(path.read_bytes()))
-    rows = document["d"]
+    text = gzip.decompress(path.read_bytes())
+    document = json.loads(text if series else without_series(text))
     displacement = None
     if series:
+        rows = document["d"]
         displacement = np.array(rows, dtype=np.float64) / 10 if rows else np.zeros((0, 0))
     return PublishedChunk(
         index=index,
@@ -79,6 +82,13 @@ def read_chunk(
                     for name, values in document.get("attributes", {}).items()},  # fmt: skip
         displacement=displacement,
     )
+
+
+def without_series(text: bytes) -> bytes:
+    """The chunk's JSON without its series, which come last and are ~90 % of it
+    (layer/serieschunks.py writes them last), so it parses ~10x faster."""
+    start = text.find(SERIES_KEY)
+    return text if start < 0 else text[:start] + b"}"
 
 
 def read_layer(
