@@ -26,7 +26,8 @@ MAY_IMPORT = {
     "serve": set(),
     "snapshot": {"serve"},
     "synthetic": {"inputs"},
-    "pipeline": {"inputs", "tiles", "layer", "distributed", "basemap", "viewer"},
+    "releases": {"inputs", "layer"},
+    "pipeline": {"inputs", "tiles", "layer", "distributed", "basemap", "viewer", "releases"},
     "cli": {"inputs", "pipeline", "serve", "snapshot", "synthetic"},
 }
 FACADE = {"tiler", "tiler.__main__"}  # the public API and `python -m tiler`: may import anything

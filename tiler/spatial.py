@@ -60,6 +60,19 @@ def laea_to_lonlat(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarra
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
+@lru_cache(maxsize=1)
+def _lonlat_to_laea():  # type: ignore[no-untyped-def]
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+
+
+def lonlat_to_laea(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 degrees -> EPSG:3035 (ETRS89-LAEA) metres, vectorised."""
+    easting, northing = _lonlat_to_laea().transform(lon, lat)
+    return np.asarray(easting, dtype=np.float64), np.asarray(northing, dtype=np.float64)
+
+
 class Bounds:
     """Running [west, south, east, north] of streamed points."""
 

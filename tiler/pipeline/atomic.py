@@ -44,9 +44,11 @@ SITE_FILES = re.compile(
     rf"index\.html|site\.html|data/manifest\.json|data/basemap\.pmtiles"
     rf"|{ASSETS}/[\w.-]+\.(?:js|mjs|css|txt|json|map)"
     rf"|data/{LAYER}/(?:tiles\.pmtiles|index\.json|units\.geojson)"
-    rf"|data/{LAYER}/(?:ts|pid)/\d+\.json\.gz"
+    rf"|data/{LAYER}/(?:ts|pid|releases/{LAYER})/\d+\.json\.gz"
 )
-SITE_DIRS = re.compile(rf"assets|data|{ASSETS}|data/{LAYER}|data/{LAYER}/(?:ts|pid)")
+SITE_DIRS = re.compile(
+    rf"assets|data|{ASSETS}|data/{LAYER}|data/{LAYER}/(?:ts|pid|releases|releases/{LAYER})"
+)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tiler import basemap
+from tiler import basemap, releases
 from tiler.basemap.background import BasemapAhead, union
 from tiler.errors import BuildError, InputWarning, printable
 from tiler.inputs.clip import inside, load_area
@@ -170,6 +170,7 @@ def build(
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, building, config, reporter, ahead)
+        layers = releases.link_layers(building / "data", layers, reporter.log)
         check_unchanged(sources)
         check_warnings([*found_warnings, *warnings, *built_warnings], config.strict, reporter)
         document = write_outputs(building, as_text(layers), config, ahead)

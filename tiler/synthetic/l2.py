@@ -86,9 +86,13 @@ def _context(spec: FileSpec, acquisitions: list[Acquisition]) -> Context:
         reference += float((east * los[0] + north * los[1] + up * los[2])[0])
         reference += draw.normal(0.0, 0.6, clusters + 1) * (clusters > 0)
     shift = rng(spec.seed, "geolocation", track.number, burst.index).normal(0.0, 0.7, 2)
-    passes = [a.when.date() for a in dates.all_passes(ALL, track.number, burst.index)]
-    columns = np.searchsorted(passes, [a.when.date() for a in acquisitions])
+    passes = day_numbers(dates.all_passes(ALL, track.number, burst.index))
+    columns = np.searchsorted(passes, day_numbers(acquisitions))
     return Context(spec, model, towns, clusters, reference, shift, (columns, len(passes)))
+
+
+def day_numbers(acquisitions: list[Acquisition]) -> np.ndarray:
+    return np.array([a.when.date() for a in acquisitions], dtype="datetime64[D]")
 
 
 def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Generator) -> Block:
