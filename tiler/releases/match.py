@@ -77,11 +77,12 @@ def match(a: Points, b: Points, radius: float = RADIUS, height: float = HEIGHT) 
 
 def same_pid(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For each pid of `a`, the row of the same pid in `b` (its first), or -1."""
+    if not b.size:
+        return np.full(a.size, -1, dtype=np.int64)
     order = np.argsort(b, kind="stable")
     ranked = b[order]
-    at = np.minimum(np.searchsorted(ranked, a), max(b.size - 1, 0))
-    hit = (ranked[at] == a) if b.size else np.zeros(a.size, dtype=bool)
-    return np.where(hit, order[at], -1).astype(np.int64)
+    at = np.minimum(np.searchsorted(ranked, a), b.size - 1)
+    return np.where(ranked[at] == a, order[at], -1).astype(np.int64)
 
 
 def subset(points: Points, rows: np.ndarray) -> Points:
