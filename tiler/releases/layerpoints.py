@@ -16,11 +16,11 @@ from .match import Points
 
 @dataclass(frozen=True, slots=True)
 class LayerPoints:
-    """Every point of a layer in id order (`ids`), and its chunks as (chunk, rows)."""
+    """Every point of a layer in id order (`ids`), and its chunks as (chunk, first id, rows)."""
 
     points: Points
     ids: np.ndarray
-    chunks: list[tuple[int, int]]
+    chunks: list[tuple[int, int, int]]
 
 
 def read_points(data: Path, layer: dict[str, Any]) -> LayerPoints:
@@ -31,7 +31,7 @@ def read_points(data: Path, layer: dict[str, Any]) -> LayerPoints:
     chunks = []
     for chunk in read_layer(data, layer, series=False):
         rows = len(chunk.pid)
-        chunks.append((chunk.index, rows))
+        chunks.append((chunk.index, chunk.first_id, rows))
         parts["pid"].append(np.array(chunk.pid, dtype="S"))
         parts["lon"].append(chunk.lon)
         parts["lat"].append(chunk.lat)

@@ -1,8 +1,9 @@
 """The link files: for each chunk of a layer, each point's counterpart in another release.
 
 `data/<layer>/releases/<other>/<chunk>.json.gz` (gzip JSON, rows as in the layer's chunk):
-`{"layer": other, "chunk": c, "id": [feature id in other | null], "by": [0 none | 1 pid |
-2 position], "m": [horizontal distance in m, 1 decimal | null]}` (docs/site-data.md).
+`{"layer": other, "chunk": c, "first_id": f, "id": [feature id in other | null],
+"by": [0 none | 1 pid | 2 position], "m": [horizontal distance in m, 1 decimal | null]}`
+(docs/site-data.md).
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ def write_links(
     target = folder(data, layer["id"]) / other["id"]
     target.mkdir(parents=True, exist_ok=True)
     start = 0
-    for chunk, rows in mine.chunks:
+    for chunk, first_id, rows in mine.chunks:
         part = slice(start, start + rows)
         start += rows
-        write_gzip(target / f"{chunk}.json.gz", chunk_text(other["id"], chunk, found, part,
-                                                           theirs.ids))  # fmt: skip
+        text = chunk_text(other["id"], (chunk, first_id), found, part, theirs.ids)
+        write_gzip(target / f"{chunk}.json.gz", text)
     return {
         "layer": other["id"],
         "period": other["period"],
@@ -53,12 +54,15 @@ def write_links(
     }
 
 
-def chunk_text(other: str, chunk: int, found: Match, part: slice, ids: np.ndarray) -> bytes:
+def chunk_text(
+    other: str, chunk: tuple[int, int], found: Match, part: slice, ids: np.ndarray
+) -> bytes:
+    """The link file of one chunk (index, first id): rows `part` of `found`."""
     row = found.row[part]
     paired = row >= 0
     counterpart = [int(ids[r]) if ok else None for r, ok in zip(row, paired, strict=True)]
     distance = [round(float(d), 1) if ok else None
                 for d, ok in zip(found.distance[part], paired, strict=True)]  # fmt: skip
-    document = {"layer": other, "chunk": chunk, "id": counterpart,
+    document = {"layer": other, "chunk": chunk[0], "first_id": chunk[1], "id": counterpart,
                 "by": [int(b) for b in found.by[part]], "m": distance}  # fmt: skip
     return json.dumps(document, separators=(",", ":")).encode("utf-8")
