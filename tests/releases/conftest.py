@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from releasedata import PERIODS
 
+from releases.releasedata import PERIODS
 from tiler.synthetic import SampleOptions, generate
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 from node_support import run_with_app
-from releasedata import PERIODS, read_release, same_ground
 
+from releases.releasedata import PERIODS, read_release, same_ground
 from tiler.synthetic import SampleOptions
 from tiler.synthetic.truth import Truth
 

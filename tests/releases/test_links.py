@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from releasedata import PERIODS, read_release, same_ground
 
+from releases.releasedata import PERIODS, read_release, same_ground
 from tiler.layer.chunkreader import read_layer
 from tiler.synthetic import SampleOptions
 
