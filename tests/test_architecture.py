@@ -27,7 +27,9 @@ MAY_IMPORT = {
     "snapshot": {"serve"},
     "synthetic": {"inputs"},
     "assets": {"tiles", "layer"},
-    "pipeline": {"inputs", "tiles", "layer", "distributed", "basemap", "viewer", "assets"},
+    "releases": {"inputs", "layer"},
+    "pipeline": {"inputs", "tiles", "layer", "distributed", "basemap", "viewer", "assets",
+                 "releases"},
     "cli": {"inputs", "pipeline", "serve", "snapshot", "synthetic"},
 }
 FACADE = {"tiler", "tiler.__main__"}  # the public API and `python -m tiler`: may import anything

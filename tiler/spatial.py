@@ -47,17 +47,28 @@ def hilbert_order(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.argsort(distance, kind="stable")
 
 
-@lru_cache(maxsize=1)
-def _laea_to_lonlat():  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=2)
+def _transformer(source: str, target: str):  # type: ignore[no-untyped-def]
     from pyproj import Transformer
 
-    return Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _transform(
+    source: str, target: str, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    first, second = _transformer(source, target).transform(a, b)
+    return np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
 
 
 def laea_to_lonlat(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """EPSG:3035 (ETRS89-LAEA) metres -> WGS84 degrees, vectorised."""
-    lon, lat = _laea_to_lonlat().transform(easting, northing)
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return _transform("EPSG:3035", "EPSG:4326", easting, northing)
+
+
+def lonlat_to_laea(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 degrees -> EPSG:3035 (ETRS89-LAEA) metres, vectorised."""
+    return _transform("EPSG:4326", "EPSG:3035", lon, lat)
 
 
 class Bounds:

@@ -40,7 +40,7 @@ function seriesOption(line) {
     label: line.label,
     stroke: bound ? (line.fill ? 'rgba(0, 0, 0, 0)' : 'rgba(0, 0, 0, 0.25)') : line.colour, // a filled band has no edges
     width: line.trend ? 2 : fit || bound ? 1 : 1.5,
-    dash: line.trend ? [2, 3] : fit ? [6, 4] : undefined,
+    dash: line.dash || (line.trend ? [2, 3] : fit ? [6, 4] : undefined),
     spanGaps: fit,
     points: { show: line.kind === 'series' && line.markers !== false, size: 4, stroke: line.colour, fill: line.colour },
     value: line.sigma ? withSigma(line.sigma) : formatMm,
@@ -230,7 +230,7 @@ export function createChart(container, { onWindow = () => {}, announce = true } 
     },
     /**
      * model: {dates, lines: [{label, colour, values, kind: series|fit|band, fill, inLegend,
-     * markers (false: none), sigma (per date: the hover value says ± σ)}],
+     * markers (false: none), dash (a series' dash pattern), sigma (per date: the hover value says ± σ)}],
      * t0, t1, valueTitle}; a band is two consecutive lines (max then min, `fill` its colour).
      */
     draw(next) {

@@ -10,6 +10,7 @@ import { defaultLayer } from './layernames.js';
 import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
+import { createReleasePanel } from './releasepanel.js';
 import { createMapUi, fillLayerSelect } from './mapui.js';
 import { createNearby } from './nearby.js';
 import { createStore } from './store.js';
@@ -44,6 +45,12 @@ const state = {
 const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0, pointAt: null };
 const store = createStore(state, { view: () => mapView() });
 const panel = createPanel(document.getElementById('panel'), () => work.fold());
+const releasePanel = createReleasePanel(document.getElementById('releases'), {
+  get chunks() {
+    return app.chunks;
+  },
+  layerById: (id) => layerById(app.manifest, id),
+});
 const notice = createNotice(document.getElementById('url-notice'));
 const bench = createWorkbench({
   state,
@@ -221,6 +228,7 @@ function dropSelection({ keepHash = false, all = !keepHash } = {}) {
   app.pointAt = null;
   if (app.map) highlight(app.map, null);
   panel.hide();
+  releasePanel.hide();
   mapui.pointClosed();
   bench.primaryChanged({ all }); // the panel stays open while other series are on the chart
   if (!keepHash) writeHash();
@@ -299,6 +307,7 @@ async function selectFeature(layerId, featureId, properties = null) {
   writeHash();
   panel.show(layer, properties || {});
   bench.primaryChanged();
+  releasePanel.show(layer, featureId);
   const series = await loadSeries(layer, request, properties || {}, token);
   if (!properties && app.map) nextPaint().then(() => fillFromTiles(layer, featureId, series, token));
 }

@@ -44,12 +44,14 @@ SITE_FILES = re.compile(
     rf"index\.html|site\.html|data/manifest\.json|data/basemap\.pmtiles"
     rf"|{ASSETS}/[\w.-]+\.(?:js|mjs|css|txt|json|map)"
     rf"|data/{LAYER}/(?:tiles\.pmtiles|index\.json|units\.geojson)"
-    rf"|data/{LAYER}/(?:ts|pid)/\d+\.json\.gz"
+    rf"|data/{LAYER}/(?:ts|pid|releases/{LAYER})/\d+\.json\.gz"
     rf"|data/assets/index\.json|data/assets/{LAYER}/(?:tiles\.pmtiles|assets\.csv|assets\.gpkg)"
     rf"|data/assets/{LAYER}/(?:stats|series)/\d+\.json\.gz"
 )
-SITE_DIRS = re.compile(rf"assets|data|{ASSETS}|data/{LAYER}|data/{LAYER}/(?:ts|pid)"
-                       rf"|data/assets|data/assets/{LAYER}|data/assets/{LAYER}/(?:stats|series)")
+SITE_DIRS = re.compile(
+    rf"assets|data|{ASSETS}|data/{LAYER}|data/{LAYER}/(?:ts|pid|releases|releases/{LAYER})"
+    rf"|data/assets|data/assets/{LAYER}|data/assets/{LAYER}/(?:stats|series)"
+)
 
 
 @contextmanager

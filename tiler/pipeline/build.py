@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tiler import basemap
+from tiler import basemap, releases
 from tiler.assets.source import AssetOptions, check_options
 from tiler.assets.step import FOLDER as ASSETS_FOLDER
 from tiler.assets.step import asset_step, step_key
@@ -195,6 +195,7 @@ def build(
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, building, config, reporter, ahead)
+        layers = releases.link_layers(building / "data", layers, reporter.log)
         asset_warnings: list[InputWarning] = []
         assets = build_assets(building, layers, config, out, reporter, asset_warnings.append)
         check_unchanged(sources)

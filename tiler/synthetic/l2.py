@@ -4,6 +4,11 @@ A point's series is the ground's motion where it is (`motion`, evaluated at the 
 northing written in the file) projected on its line of sight (the los_east/north/up written, so
 "series = LOS · truth + noise" holds with the file's own numbers) + noise of the point's σ.
 L2a series are relative to a reference: minus a LOS velocity per burst (or per cluster).
+
+Every release measures the same scatterers (`points`), a few missing from each, and a date's
+noise is the point's on that acquisition, the same in every release holding the date (drawn on
+all the passes of the releases, `ALL`): two releases of a point differ on their common dates
+only by the offset between their first dates, the known offset of the join across releases.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ import numpy as np
 
 from tiler.inputs import pid
 
-from . import field, layout, motion, points, series
+from . import dates, field, layout, motion, points, series
 from .columns import decimals
 from .dates import Acquisition
-from .plan import FileSpec
+from .plan import PERIODS, FileSpec
+from .points import GROUND
 from .seeds import rng
 
 BLOCK = 5000  # rows formatted at once: numpy-sized, cache-friendly, ~150 MB peak RSS in all
+ALL = (PERIODS[0][0], PERIODS[-1][1])  # the noise is drawn on every pass of these years
 
 
 @dataclass(slots=True)
@@ -39,6 +46,7 @@ class Context:
     clusters: int  # L2a clusters in the burst (0: one reference for the whole burst)
     reference: np.ndarray  # L2a: LOS velocity removed per cluster label (index 0..clusters)
     shift: np.ndarray  # geolocation offset of this burst (m): duplicates differ slightly
+    dates: tuple[np.ndarray, int]  # the file's dates among ALL's passes, and how many those are
 
 
 def burst_blocks(spec: FileSpec, acquisitions: list[Acquisition]) -> Iterator[Block]:
@@ -55,9 +63,9 @@ def burst_blocks(spec: FileSpec, acquisitions: list[Acquisition]) -> Iterator[Bl
                 part = {name: values[start : start + BLOCK] for name, values in found.items()}
                 # the scatterers of a strip are the same in both bursts that hold it, not the noise
                 key = (track.number, track.swath, strip, band, k)
-                scatterers = rng(spec.seed, *spec.period, "scatterers", *key)
+                scatterers = rng(spec.seed, *GROUND, "scatterers", *key)
                 part.update(points.scatterers(scatterers, spec.seed, part, points.L2_SIGMA))
-                noise = rng(spec.seed, *spec.period, "noise", burst.index, *key)
+                noise = rng(spec.seed, "noise", burst.index, *key)
                 yield _block(context, part, noise)
 
 
@@ -66,7 +74,7 @@ def _context(spec: FileSpec, acquisitions: list[Acquisition]) -> Context:
     burst, track = spec.burst, spec.burst.track
     towns = field.towns_in(spec.seed, *layout.footprint(burst))
     model = series.model([a.when.date() for a in acquisitions])
-    draw = rng(spec.seed, *spec.period, "clusters", track.number, burst.index)
+    draw = rng(spec.seed, *GROUND, "clusters", track.number, burst.index)
     clusters = int(draw.choice([0, 0, 0, 2, 3])) if spec.level == "L2a" else 0
     reference = np.zeros(clusters + 1)
     if spec.level == "L2a":  # relative to a stable point of the burst (or of each cluster)
@@ -78,7 +86,13 @@ def _context(spec: FileSpec, acquisitions: list[Acquisition]) -> Context:
         reference += float((east * los[0] + north * los[1] + up * los[2])[0])
         reference += draw.normal(0.0, 0.6, clusters + 1) * (clusters > 0)
     shift = rng(spec.seed, "geolocation", track.number, burst.index).normal(0.0, 0.7, 2)
-    return Context(spec, model, towns, clusters, reference, shift)
+    passes = day_numbers(dates.all_passes(ALL, track.number, burst.index))
+    columns = np.searchsorted(passes, day_numbers(acquisitions))
+    return Context(spec, model, towns, clusters, reference, shift, (columns, len(passes)))
+
+
+def day_numbers(acquisitions: list[Acquisition]) -> np.ndarray:
+    return np.array([a.when.date() for a in acquisitions], dtype="datetime64[D]")
 
 
 def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Generator) -> Block:
@@ -100,7 +114,7 @@ def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Gener
     signal = motion.along(ground, los, years)
     label = (pixel * context.clusters // track.pixels + 1) if context.clusters else 0 * pixel
     signal -= np.multiply.outer(context.reference[label], years - years[0])
-    displacement = series.simulate(context.model, noise, signal, part["sigma"])
+    displacement = series.simulate(context.model, noise, signal, part["sigma"], context.dates)
     fitted = series.fit(context.model, displacement)
     lon, lat = layout.to_lonlat(x, y)
     line = part["line"] - spec.burst.first_line
@@ -127,4 +141,7 @@ def _block(context: Context, part: dict[str, np.ndarray], noise: np.random.Gener
         "gnss_velocity": gnss,
         **fitted,
     }
-    return Block(pid.encode_l2_array(track.facility, code, line, pixel), columns, displacement)
+    kept = part["kept"]
+    ids = pid.encode_l2_array(track.facility, code, line[kept], part["pid_pixel"][kept])
+    columns["pixel"] = part["pid_pixel"]
+    return Block(ids, {name: values[kept] for name, values in columns.items()}, displacement[kept])

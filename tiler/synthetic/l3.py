@@ -34,7 +34,7 @@ def tile_blocks(spec: FileSpec, days: list[date]) -> Iterator[Block]:
         row, column = np.divmod(cells[start : start + BLOCK], points.L3_SIDE)
         easting = west + column * points.L3_CELL + points.L3_CELL // 2
         northing = south + row * points.L3_CELL + points.L3_CELL // 2
-        props = rng(spec.seed, *spec.period, "l3-props", tile.name, k)
+        props = rng(spec.seed, *points.GROUND, "l3-props", tile.name, k)
         here = {name: values[start : start + BLOCK] for name, values in local.items()}
         here.update(x=easting.astype(float), y=northing.astype(float))
         part = {**here, **points.scatterers(props, spec.seed, here, points.L3_SIGMA)}

@@ -27,6 +27,9 @@ FILL = 0.5  # at most this share of a cell's pixels become points
 BAND = 50_000  # points made at once in a strip: bounds memory for bursts of millions
 L3_CELL, L3_SIDE = 100, TILE // 100
 L2_SIGMA, L3_SIGMA = (1.0, 3.7), (0.5, 3.0)  # noise level ranges, mm (L3 cells average points)
+GROUND = (2020, 2024)  # the streams of where points are and what they are: one ground, all releases
+MISSING = 0.02  # share of a strip's scatterers that each release lacks (another one has them)
+RENUMBERED = 0.02  # share of a release's points whose pid names a neighbouring pixel
 
 
 def strip_count(points_per_burst: int, strip: int) -> int:
@@ -38,24 +41,34 @@ def strip_count(points_per_burst: int, strip: int) -> int:
 def strip_points(
     seed: int, period: tuple[int, int], track: Track, strip: int, count: int, towns: field.Towns
 ) -> Iterator[Points]:
-    """The `count` points of one strip of a track, in bands of range cells of at most about
-    BAND points (memory stays flat whatever the burst size), each ordered by line then pixel.
+    """The points of one strip of a track, in bands of range cells of at most about BAND points
+    (memory stays flat whatever the burst size), each ordered by line then pixel.
 
-    Positions and the local density; `scatterers` adds the rest per block.
+    Every release draws the same scatterers (the `GROUND` streams): `count` + `missing(count)`
+    of them, of which this release keeps `count` ("kept": the others are missing from it). A
+    share RENUMBERED of them are written under the next pixel's pid ("pid_pixel") at the same
+    place: the pid changed, the point did not. Positions and the local density; `scatterers`
+    adds the rest per block.
     """
-    draw = rng(seed, *period, "strip", track.number, track.swath, strip)
+    pool = count + missing(count)
+    absent = rng(seed, *period, "missing", track.number, track.swath, strip).choice(
+        pool, pool - count, replace=False
+    )
+    draw = rng(seed, *GROUND, "strip", track.number, track.swath, strip)
     shape = (STRIP // CELL_LINES, track.pixels // CELL_PIXELS)
     line, pixel = track.frame(towns.x, towns.y)
     scale = (CELL_LINES * LINE_SPACING, CELL_PIXELS * track.pixel_spacing)
     density = field.density(
         towns, (line - strip * STRIP) / CELL_LINES, pixel / CELL_PIXELS, scale, shape
     )
-    counts = _allocate(draw, count, density.ravel() / density.sum()).reshape(shape)
+    counts = _allocate(draw, pool, density.ravel() / density.sum()).reshape(shape)
+    start = 0
     for band, (first, last) in enumerate(_bands(counts.sum(axis=0))):
-        band_draw = rng(seed, *period, "band", track.number, track.swath, strip, band)
-        cells, offset = np.divmod(
-            _distinct(band_draw, counts[:, first:last].ravel(), CELL_SIZE), CELL_SIZE
-        )
+        band_draw = rng(seed, *GROUND, "band", track.number, track.swath, strip, band)
+        keys = _distinct(band_draw, counts[:, first:last].ravel(), CELL_SIZE)
+        renumber = rng(seed, *period, "renumbered", track.number, track.swath, strip, band)
+        moved = _renumbered(renumber, keys)
+        cells, offset = np.divmod(keys, CELL_SIZE)
         row, column = np.divmod(cells, last - first)
         lines = strip * STRIP + row * CELL_LINES + offset // CELL_PIXELS
         pixels = (first + column) * CELL_PIXELS + offset % CELL_PIXELS
@@ -64,7 +77,22 @@ def strip_points(
         jitter = band_draw.uniform(-0.5, 0.5, (2, lines.size))  # not on the pixel centres
         x, y = track.ground(lines + jitter[0], pixels + jitter[1])
         local = density.ravel()[cell]
-        yield {"line": lines, "pixel": pixels, "x": x, "y": y, "density": local}
+        kept = ~np.isin(np.arange(start, start + lines.size), absent)
+        start += lines.size
+        yield {"line": lines, "pixel": pixels, "pid_pixel": pixels + moved[order], "x": x, "y": y,
+               "density": local, "kept": kept}  # fmt: skip
+
+
+def missing(count: int) -> int:
+    """Scatterers of a strip beyond the `count` each release keeps."""
+    return math.ceil(count * MISSING)
+
+
+def _renumbered(draw: np.random.Generator, keys: np.ndarray) -> np.ndarray:
+    """1 for the points (sorted distinct cell keys) written under the next pixel's pid, 0 for
+    the others: a share RENUMBERED, where that pixel is in the same cell and holds no point."""
+    free = ~np.isin(keys + 1, keys) & (keys % CELL_PIXELS < CELL_PIXELS - 1)
+    return (free & (draw.random(keys.size) < RENUMBERED)).astype(keys.dtype)
 
 
 def _bands(per_column: np.ndarray) -> list[tuple[int, int]]:
@@ -140,7 +168,7 @@ def _tile_cells(
         (L3_CELL, L3_CELL),
         (L3_SIDE, L3_SIDE),
     ).ravel()
-    draw = rng(seed, *period, "cells", east, north)
+    draw = rng(seed, *GROUND, "cells", east, north)
     keys = np.log(density) - np.log(-np.log(draw.random(density.size)))
     cells = np.arange(keys.size)
     if count < keys.size:

@@ -52,11 +52,16 @@ def model(days: list[date]) -> Model:
 
 
 def simulate(
-    m: Model, draw: np.random.Generator, signal: np.ndarray, sigma: np.ndarray
-) -> np.ndarray:
+    m: Model, draw: np.random.Generator, signal: np.ndarray, sigma: np.ndarray,
+    among: tuple[np.ndarray, int] | None = None,
+) -> np.ndarray:  # fmt: skip
     """signal (rows, dates) + noise of σ `sigma` (rows,) in mm, rounded to 0.1 mm (`-0.0` where
-    it rounds so)."""
-    series = _noise(draw, signal.shape[0], m.years.size)
+    it rounds so). `among` (columns, total): the noise is drawn on `total` dates and these
+    columns kept (the dates of every release, so the releases share a date's noise)."""
+    columns, total = among if among is not None else (None, m.years.size)
+    series = _noise(draw, signal.shape[0], total)
+    if columns is not None:
+        series = series[:, columns]
     series *= sigma[:, None]
     series += signal
     return np.round(series, 1, out=series)
