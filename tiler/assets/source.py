@@ -15,7 +15,7 @@ from tiler.errors import InputError, InputWarning
 
 CRS_FIX = "give it one, e.g. `ogr2ogr -a_srs EPSG:25832 out.gpkg in.shp`"
 READ_FIX = "pass a vector file GDAL reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, ...)"
-BATCH = 65_536  # features read at a time
+BATCH = 16_384  # features read at a time (~40 MB of work each for building footprints)
 QUAD_SEGMENTS = 16  # a buffer's round ends within 1.2 cm of the circle at 10 m
 KINDS = ("polygon", "line", "point")
 

@@ -20,6 +20,7 @@ import shapely
 
 from tiler.assets.source import KINDS, AssetBatch, AssetOptions, read_batches
 from tiler.errors import InputError, InputWarning
+from tiler.memory import give_back
 from tiler.spatial import HILBERT_ORDER, hilbert_index
 
 BLOCK = 65_536  # assets a step holds at a time (a multiple of the stats and series chunk sizes)
@@ -79,6 +80,7 @@ def spill_assets(
     spill = Spill(scratch, extent, bits)
     for batch in read_batches(options, warn):
         spill.add(batch)
+        give_back()
     if spill.count == 0:
         raise InputError(options.path, "the file holds no feature with a geometry",
                          "pass a file of polygons, lines or points")  # fmt: skip
@@ -173,6 +175,7 @@ class Spill:
             for block in rebatched(table.select(columns) for table in self.buckets()):
                 writer = writer or pa.ipc.new_file(sink, block.schema)
                 writer.write_table(block)
+                give_back()
             assert writer is not None
             writer.close()
         for spilled in {path for parts in self.parts.values() for path, _ in parts}:
