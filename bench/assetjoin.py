@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -24,9 +26,9 @@ CHUNK = 256
 SEED = 24
 
 
-def footprints(cache: Path, count: int, box: tuple[float, ...] = BOX) -> Path:
-    """`count` rotated rectangles of 8-30 m in `box`, EPSG:4326, written once."""
-    path = cache / f"assets-{count}.gpkg"
+def footprints(cache: Path, count: int, box: tuple[float, ...] = BOX, name: str = "") -> Path:
+    """`count` rectangles of 8-30 m in `box`, EPSG:4326, written once."""
+    path = cache / f"assets-{name or count}.gpkg"
     if path.is_file():
         return path
     import geopandas
@@ -73,6 +75,21 @@ def read_chunk(row: list[float]) -> object:
                     "velocity_std": draw.uniform(0.1, 1.5, size)},
         displacement=None,
     )  # fmt: skip
+
+
+def measure_join(cache: Path, work: Path, points: int, polygons: int) -> dict[str, Any]:
+    """This script run under the process-tree sampler: its phases, wall, CPU and peak memory."""
+    from proctree import check, measure
+
+    footprints(cache, polygons)  # made outside the measured run
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "assetjoin.log"
+    argv = [sys.executable, __file__, "--points", str(points), "--polygons", str(polygons),
+            "--cache", str(cache)]  # fmt: skip
+    found = check(measure(argv, log), log)
+    phases = json.loads(log.read_text().strip().splitlines()[-1])
+    return {**phases, "seconds": found.seconds, "cpu_seconds": found.cpu_seconds,
+            "peak_rss": found.peak_rss}
 
 
 @click.command()

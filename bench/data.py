@@ -74,6 +74,14 @@ def full_csv(item: Burst) -> Path:
     return path
 
 
+def extent(csv_path: Path) -> tuple[float, float, float, float]:
+    """West, south, east, north of a burst's points."""
+    columns = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(
+        include_columns=["longitude", "latitude"]))  # fmt: skip
+    lon, lat = columns.column("longitude").to_numpy(), columns.column("latitude").to_numpy()
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
 def gzip_size(item: Burst, csv_path: Path) -> int:
     """Bytes of `gzip -6` of the CSV (cached in a side file keyed by the zip's size and time)."""
     side = item.zip_path.parent / "gzip-size.json"

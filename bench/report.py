@@ -104,6 +104,28 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                        f"{first / 1000:.2f} s" if viewer else "not run",
                        viewer and first <= 2000))  # fmt: skip
     out.append(_incremental_target(results.get("incremental")))
+    out += _asset_targets(results, big, labels[-1])
+    return out
+
+
+def _asset_targets(
+    results: dict[str, Any], big: dict[str, Any], label: str
+) -> list[dict[str, Any]]:
+    """The asset step (issue 24): the join of a national footprint file stays within the build's
+    own memory bound (1 GB); what `--assets` adds to a build."""
+    out = []
+    join = results.get("asset_join")
+    if join:
+        shown = (f"{size(join['peak_rss'])}, {join['seconds']:.1f} s ({join['polygons']:,} "
+                 f"footprints x {join['points']:,} points, {join['pairs']:,} pairs)")
+        out.append(_target("asset join peak RSS", "≤ 1 GB (the build's bound)", join["peak_rss"],
+                           shown, join["peak_rss"] <= GB))  # fmt: skip
+    if "build_assets" in big:
+        cost = big["build_assets"]["seconds"] / big["build"]["seconds"]
+        peak = big["build_assets"]["peak_rss"]
+        out.append(_target(f"build --assets ÷ build ({label}, one footprint per 10 points)",
+                           "≤ 1 GB peak", cost, f"{cost:.2f} (peak {size(peak)})",
+                           peak <= GB))  # fmt: skip
     return out
 
 
@@ -152,7 +174,8 @@ def rows(results: dict[str, Any]) -> list[list[str]]:
         for key, title in (("build", "b: egms-tiler build"),
                            ("build_basemap_none", "b: build --basemap none"),
                            ("build_epochs", "b: build --epochs"),
-                           ("build_plain", "b: build --no-trend")):  # fmt: skip
+                           ("build_plain", "b: build --no-trend"),
+                           ("build_assets", "b: build --assets")):  # fmt: skip
             if key in entry:
                 ratio = entry[key]["seconds"] / hand["seconds"]
                 cpu = entry[key]["cpu_seconds"] / hand["cpu_seconds"]

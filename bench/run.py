@@ -20,6 +20,7 @@ import click
 import data
 import pipelines
 import report
+from assetjoin import footprints, measure_join
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,7 +40,10 @@ VARIANTS = {
     # (the work the hand pipeline does)
     "build_epochs": ("egms-tiler build --epochs", ["--epochs"]),
     "build_plain": ("egms-tiler build --no-trend", ["--no-trend"]),
+    # the asset step: one footprint per ten points over the burst (bench/assetjoin.py)
+    "build_assets": ("egms-tiler build --assets", []),
 }
+JOIN_SIZE = {"quick": (1_000_000, 100_000), "full": (10_000_000, 1_000_000)}  # points, polygons
 
 
 def bench_size(points: int, cache: Path, runs: int, variants: list[str]) -> dict[str, Any]:
@@ -56,6 +60,11 @@ def bench_size(points: int, cache: Path, runs: int, variants: list[str]) -> dict
         "parse": data.parse_speeds(csv_path),
         "load_average": [],
     }  # fmt: skip
+    extras = {key: VARIANTS[key][1] for key in variants}
+    if "build_assets" in variants:
+        box = data.extent(csv_path)
+        extras["build_assets"] = ["--assets", str(footprints(cache, points // 10, box,
+                                                             f"burst-{item.label}"))]  # fmt: skip
     hand_runs: list[Any] = []
     build_runs: dict[str, list[Any]] = {key: [] for key in ["build", *variants]}
     for index in range(runs):  # interleaved, so a burst of load elsewhere hits every pipeline
@@ -63,9 +72,9 @@ def bench_size(points: int, cache: Path, runs: int, variants: list[str]) -> dict
         say(f"{item.label} run {index + 1}/{runs}: hand pipeline")
         hand_runs.append(pipelines.hand_run(item, work / "hand", index))
         for key, found in build_runs.items():
-            title, extra = VARIANTS.get(key, ("egms-tiler build", []))
+            title = VARIANTS.get(key, ("egms-tiler build", []))[0]
             say(f"{item.label} run {index + 1}/{runs}: {title}")
-            found.append(pipelines.build_run(item, work / key, index, extra))
+            found.append(pipelines.build_run(item, work / key, index, extras.get(key, [])))
     entry["hand"] = pipelines.hand_summary(item, work / "hand", hand_runs)
     for key, found in build_runs.items():
         entry[key] = pipelines.build_summary(item, work / key, found)
@@ -124,7 +133,8 @@ def main(
     basemap_none = (not quick) if basemap_none is None else basemap_none
     variants = [key for key, wanted in (("build_basemap_none", basemap_none),
                                         ("build_epochs", analyses),
-                                        ("build_plain", analyses)) if wanted]  # fmt: skip
+                                        ("build_plain", analyses),
+                                        ("build_assets", analyses)) if wanted]  # fmt: skip
     results: dict[str, Any] = {
         "command": "python bench/run.py " + shlex.join(sys.argv[1:]),
         "machine": report.machine(),
@@ -133,6 +143,10 @@ def main(
     for points in sizes:
         entry = bench_size(points, cache.resolve(), runs_for(points, runs), variants)
         results["sizes"][data.label(points)] = entry
+    join_points, join_polygons = JOIN_SIZE["quick" if quick else "full"]
+    say(f"asset join: {join_polygons:,} footprints x {join_points:,} points")
+    results["asset_join"] = measure_join(cache.resolve(), cache / "runs" / "assetjoin",
+                                         join_points, join_polygons)  # fmt: skip
     if not quick:
         say("incremental: ten inputs in ten layers, one changed")
         from incremental import measure_incremental
