@@ -30,7 +30,7 @@ demo: demo-build  ## set up .venv, build the bundled real EGMS samples and serve
 	$(BIN)/egms-tiler serve $(DEMO_OUT) --host $(HOST) --port $(PORT)
 
 demo-build: $(RUNTIME_STAMP)  ## the same without serving: writes build/demo/
-	$(BIN)/egms-tiler build $(SAMPLES) -o $(DEMO_OUT) --epochs --title "EGMS demo: Ustica (real samples)"
+	$(BIN)/egms-tiler build $(SAMPLES) -o $(DEMO_OUT) --epochs --assets tests/data/assets/ustica-assets.gpkg --assets-id name --title "EGMS demo: Ustica (real samples)"
 
 system-deps:  ## install the browser the tests drive (Debian chromium) when it is missing
 	@bash tools/system-deps.sh
