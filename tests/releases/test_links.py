@@ -60,3 +60,28 @@ def test_every_link_is_the_same_ground_point(
         assert renumbered > 0
         assert {link[1] for link in found.values() if link[0] is None} == {0}
         assert max(link[2] for link in found.values() if link[0] is not None) == 0.0
+
+
+def test_links_of_two_unchanged_releases_are_reused(
+    release_options: SampleOptions, tmp_path: Path
+) -> None:
+    """A rebuild keeps the links between two reused layers and drops those to a layer gone."""
+    import shutil
+
+    from tiler import build
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(release_options.output, inputs)
+    site = tmp_path / "site"
+    build([inputs], site, quiet=True, trend=False)
+    first, second, third = (layer_id(period) for period in PERIODS)
+    path = site / "data" / first / "releases" / second / "0.json.gz"
+    linked = path.stat().st_ino
+    build([inputs], site, quiet=True, trend=False)
+    assert path.stat().st_ino == linked  # nothing changed: the links are the previous ones
+    for gone in inputs.glob(f"*_{PERIODS[-1][0]}_{PERIODS[-1][1]}_*"):
+        gone.unlink()
+    build([inputs], site, quiet=True, trend=False)
+    assert path.stat().st_ino == linked  # the first two unchanged: their links kept
+    assert not (site / "data" / first / "releases" / third).exists()
+    assert [r["layer"] for r in entries(site)[first]["releases"]] == [second]

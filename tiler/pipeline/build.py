@@ -195,7 +195,10 @@ def build(
         reporter.log(f"{len(sources)} file(s) in {len(groups)} layer(s)")
         plan = LayerPlan(groups, digests, config, out)
         layers, built_warnings = build_layers(plan, building, config, reporter, ahead)
-        layers = releases.link_layers(building / "data", layers, reporter.log)
+        reused = frozenset(entry["id"] for entry in layers if entry.get("reused"))
+        layers = [{key: value for key, value in entry.items() if key != "reused"}
+                  for entry in layers]  # fmt: skip
+        layers = releases.link_layers(building / "data", layers, reporter.log, reused)
         asset_warnings: list[InputWarning] = []
         assets = build_assets(building, layers, config, out, reporter, asset_warnings.append)
         check_unchanged(sources)
@@ -341,7 +344,7 @@ def build_layers(
     for key in plan.groups:
         if (entry := plan.reused(key, data)) is not None:
             reporter.log(f"{key.id}: inputs unchanged, layer reused")
-            entries[key] = entry
+            entries[key] = {**entry, "reused": True}
     todo = {key: sources for key, sources in plan.groups.items() if key not in entries}
     ahead.expect(set(todo), [entry["bounds"] for entry in entries.values()])
     results = run_layer_jobs(todo, building, config, reporter, ahead.reported)

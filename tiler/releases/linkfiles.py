@@ -25,9 +25,14 @@ def folder(data: Path, layer: str) -> Path:
     return data / layer / "releases"
 
 
-def clear(data: Path, layer: str) -> None:
-    """Remove a layer's link files (a reused layer brings the previous build's)."""
-    shutil.rmtree(folder(data, layer), ignore_errors=True)
+def clear(data: Path, layer: str, keep: set[str] | frozenset[str] = frozenset()) -> None:
+    """Remove a layer's link files (a reused layer brings the previous build's) but those to
+    the layers in `keep`."""
+    if not folder(data, layer).is_dir():
+        return
+    for path in folder(data, layer).iterdir():
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def write_links(
