@@ -11,6 +11,9 @@
 //                              the profile line, its buffer and bin width (profilework.js)
 //   title= caption=            the figure's words (frame.js)
 //   dec=lon,lat  r=<m>         vertical and east motion at a spot, within r m (decomppanel.js)
+//   astat=<statistic>|none  asset=<id>
+//                              the asset layer's statistic (mean without it; none: hidden) and
+//                              the selected asset's dense id (assets.js)
 // Keys this version does not know are dropped from the address; urlnotice.js says so once.
 import { palettes } from './palettes.js';
 import { BUFFER } from './profile.js';
@@ -25,12 +28,14 @@ export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'at', 'win
 export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin'];
 export const WORDS_KEYS = ['title', 'caption'];
 export const DECOMP_KEYS = ['dec', 'r'];
-export const KNOWN_KEYS = new Set(['layer', 'pt', 'cmap', 'bm', ...LOOK_KEYS, ...ANALYSIS_KEYS, ...WORDS_KEYS, ...DECOMP_KEYS]);
+export const ASSET_KEYS = ['astat', 'asset'];
+export const KNOWN_KEYS = new Set(['layer', 'pt', 'cmap', 'bm', ...LOOK_KEYS, ...ANALYSIS_KEYS, ...WORDS_KEYS, ...DECOMP_KEYS, ...ASSET_KEYS]);
+export const ASSET_STAT_NAMES = ['mean', 'median', 'p05', 'p95', 'diff', 'std', 'points', 'none']; // assetdata.js, 'none': hidden
 export const DECOMP_RADIUS = { default: 50, min: 10, max: 500 }; // metres
 // values the address leaves out, being the default (formatLook)
-export const LOOK_DEFAULTS = { color: 'velocity', size: 1, opacity: 1, cmin: 0, units: 0 };
+export const LOOK_DEFAULTS = { color: 'velocity', size: 1, opacity: 1, cmin: 0, units: 0, astat: 'mean' };
 // what a person did, as opposed to where they looked: a change of these is a history entry
-const WORK_KEYS = ['layer', 'pt', 'sel', 'ref', 'poly', 'prof', 'dec', 'r'];
+const WORK_KEYS = ['layer', 'pt', 'sel', 'ref', 'poly', 'prof', 'dec', 'r', 'asset'];
 
 // --- the parts --------------------------------------------------------------------------------
 
@@ -201,6 +206,16 @@ function formatDecomp({ lon, lat, r }) {
   return [['dec', `${lon.toFixed(POLY_DECIMALS)},${lat.toFixed(POLY_DECIMALS)}`], ['r', String(r)]];
 }
 
+/** The assets' part: {stat, id} (`astat=`, default mean; `asset=`, a dense id or null). */
+export function parseAssets(statText, idText) {
+  return { stat: ASSET_STAT_NAMES.includes(statText) ? statText : 'mean', id: parseFeatureId(idText) };
+}
+
+function formatAssets({ stat, id }) {
+  const pairs = stat && stat !== 'mean' ? [['astat', stat]] : [];
+  return id === null || id === undefined ? pairs : [...pairs, ['asset', String(id)]];
+}
+
 // --- the whole address ------------------------------------------------------------------------
 
 function split(hash) {
@@ -225,6 +240,7 @@ export function readAddress(hash) {
     bm: get('bm'),
     words: { title: get('title') || '', caption: get('caption') || '' },
     decomp: parseDecomp(get('dec'), get('r')),
+    assets: parseAssets(get('astat'), get('asset')),
     pairs,
   };
 }
@@ -244,6 +260,7 @@ export function writeAddress(state) {
   for (const key of WORDS_KEYS) if (state.words?.[key]) params.set(key, state.words[key]);
   if (state.analysis) add(formatAnalysis(state.analysis));
   if (state.decomp) add(formatDecomp(state.decomp));
+  if (state.assets) add(formatAssets(state.assets));
   if (state.look) add(formatLook(state.look));
   if (state.bm) params.set('bm', state.bm);
   // ':' and ',' are legal in a fragment: keep `sel=layer:12,layer:90` readable

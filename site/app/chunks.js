@@ -33,7 +33,7 @@ export function chunkUrl(layer, index, dataBase) {
   return new URL(layer.chunks.path.replace('{chunk}', String(index)), dataBase).href;
 }
 
-async function fetchChunk(url) {
+export async function fetchChunk(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`time series ${url}: HTTP ${response.status}`);
   return decodeChunk(await response.arrayBuffer());

@@ -53,7 +53,7 @@ function mapCanvas(map, compare) {
 
 /**
  * ctx: {map(), shown() [{layer, resolved, side}], look(), reference() words or null,
- * words() {title, caption}, credit(), generator, compare()}.
+ * words() {title, caption}, credit(), generator, compare(), assetKey() (the asset layer's key, or null)}.
  */
 export function createFrame(ctx) {
   let queued = false;
@@ -68,6 +68,7 @@ export function createFrame(ctx) {
       ...ctx.words(),
       credits: creditsOf(map, ctx.credit()),
       generator: ctx.generator,
+      extraKeys: ctx.assetKey ? [ctx.assetKey()].filter(Boolean) : [],
     });
   }
 

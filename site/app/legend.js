@@ -20,14 +20,27 @@ export function legendNote(layer, resolved) {
   return `${clip}; ${grey}`;
 }
 
-function fillBar(root, prefix, layer, resolved, heading = '') {
-  const { info, range, palette } = resolved;
+/** Bar `prefix`: its title, the palette's gradient, the range's ends and middle. */
+function fillScale(root, prefix, title, { palette, range, info }) {
   const part = (name) => root.querySelector(`#${prefix}-${name}`);
-  part('title').textContent = `${heading}${quantity(layer, resolved.attribute, info).title}`;
+  part('title').textContent = title;
   part('bar').style.backgroundImage = cssGradient(palette);
   part('min').textContent = label(range.min, info.decimals, info.signed);
   part('zero').textContent = label((range.min + range.max) / 2, info.decimals, info.signed);
   part('max').textContent = label(range.max, info.decimals, info.signed);
+}
+
+function fillBar(root, prefix, layer, resolved, heading = '') {
+  fillScale(root, prefix, `${heading}${quantity(layer, resolved.attribute, resolved.info).title}`, resolved);
+}
+
+/** The asset layer's bar under the points' one (assets.js assetKey), or hidden for null. */
+export function renderAssetLegend(root, key) {
+  const box = root.querySelector('#legend-assets');
+  box.hidden = !key;
+  if (!key) return;
+  fillScale(root, 'legend-assets', key.title, key);
+  root.querySelector('#legend-assets-note').textContent = key.note;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Bootstrap and the one page state; wires map, picker, panel, chart and URL hash together.
-import { KNOWN_KEYS, LOOK_DEFAULTS, analysisOf, parseAnalysis, parseLook, readAddress } from './address.js';
+import { KNOWN_KEYS, LOOK_DEFAULTS, analysisOf, parseAnalysis, parseAssets, parseLook, readAddress } from './address.js';
+import { createAssets } from './assets.js';
 import { createBasemaps } from './basemaps.js';
 import { createChunkStore } from './chunks.js';
 import { createDecomp } from './decomppanel.js';
@@ -40,6 +41,7 @@ const state = {
   words: { title: '', caption: '' }, // the figure's (frame.js)
   analysis: parseAnalysis([], null), // the chart's points, reference, area, window (workbench.js)
   decomp: null, // {lon, lat, r}: vertical and east at a spot (decomppanel.js)
+  assets: parseAssets(null, null), // {stat, id}: the asset layer's statistic, the selected asset (assets.js)
 };
 // pointAt: [lon, lat] of the selected point once its series is known
 const app = { map: null, manifest: null, chunks: null, dataBase: null, selection: 0, pointAt: null };
@@ -84,7 +86,20 @@ const mapui = createMapUi({
   styled: () => {
     frame.update();
     bench.lookChanged(); // an area's statistics follow the quality filters
+    assets.restyle(); // a velocity statistic shares the points' colours
   },
+});
+
+// the user's assets (build --assets): their layer, legend, table and panel: assets.js
+const assets = createAssets({
+  state,
+  app,
+  currentLayer: () => currentLayer(),
+  writeHash: () => writeHash(),
+  attribution: () => body.dataset.attribution || app.manifest?.attribution || '',
+  pointLook: () => mapui.api.resolved,
+  pointOpened: () => work.fold(),
+  changed: () => frame.update(),
 });
 
 // the basemap picker, `bm=` and the fall back from an online basemap: basemaps.js
@@ -111,6 +126,7 @@ const frame = createFrame({
   credit: () => body.dataset.attribution || app.manifest?.attribution || '',
   generator: body.dataset.generator || 'egms-tiler',
   compare: () => mapui.compare,
+  assetKey: () => assets.figureKey(),
 });
 
 // the panel folds instead of closing; Clear and Undo; "Add points" for touch: work.js
@@ -145,6 +161,7 @@ window.egms = {
   },
   analysis: bench.api,
   decomp,
+  assets,
   view: mapui.api,
   frame,
   notice,
@@ -194,6 +211,7 @@ function switchLayer(layerId, { keepSelection = false } = {}) {
   state.layerId = layer.id;
   ui.layerSelect.value = layer.id;
   mapui.showLayer(layer);
+  assets.layerChanged();
   showStatus(layerStatus(layer));
   if (keepSelection && previous) reselect(...previous, layer);
   bench.layerChanged();
@@ -304,6 +322,7 @@ async function selectFeature(layerId, featureId, properties = null) {
   const request = app.chunks.series(layer, featureId); // first: what follows overlaps it
   if (app.map) highlight(app.map, null);
   work.unfold();
+  assets.hidePanel(); // the point's panel in front
   writeHash();
   panel.show(layer, properties || {});
   bench.primaryChanged();
@@ -326,7 +345,10 @@ function pick(point, { add = false, reach = CLICK_REACH_PX } = {}) {
     return;
   }
   const feature = featureNear(app.map, point, reach);
-  if (!feature || feature.id === undefined) return;
+  if (!feature || feature.id === undefined) {
+    if (!add) assets.pickAt(point); // the asset under the click, the points being on top
+    return;
+  }
   if (add) {
     bench.addPoint(state.layerId, Number(feature.id), feature.properties);
     work.unfold();
@@ -368,6 +390,7 @@ function applyHash() {
     if (parsed.pt !== null && parsed.pt !== state.featureId) selectFeature(state.layerId, parsed.pt);
     bench.restore(analysisOf(parsed, state.layerId));
     decomp.restore(parsed.decomp);
+    assets.restore(parsed.assets);
     work.refresh();
   });
 }
@@ -383,11 +406,12 @@ function wireEvents(map) {
     switchLayer(ui.layerSelect.value, { keepSelection: true }),
   );
   ui.paletteSelect.addEventListener('change', () => setPalette(ui.paletteSelect.value));
+  document.getElementById('panel-reopen').addEventListener('click', () => assets.hidePanel());
   window.addEventListener('hashchange', applyHash);
   map.getCanvas().addEventListener('keydown', onMapKey);
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
-    if (bench.escape() || decomp.escape() || mapui.escape()) return;
+    if (bench.escape() || decomp.escape() || mapui.escape() || assets.escape()) return;
     if (panel.isOpen && work.fold()) return;
   });
 }
@@ -415,6 +439,7 @@ async function start() {
   mapui.restore(parsed.look);
   state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : defaultLayer(app.manifest.layers).id;
   const reasons = checkOpened(parsed);
+  checkAssets(parsed, reasons);
   const analysis = analysisOf(parsed, state.layerId);
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);
@@ -438,6 +463,7 @@ async function start() {
   const map = app.map;
   basemaps.attach(map);
   mapui.attach(map);
+  assets.attach(map);
   bench.attach(map);
   switchLayer(state.layerId);
   wireEvents(map);
@@ -446,6 +472,7 @@ async function start() {
   if (parsed.pt !== null) selectFeature(state.layerId, parsed.pt);
   bench.restore(analysis);
   if (parsed.decomp) decomp.restore(parsed.decomp);
+  assets.restore(parsed.assets);
   writeHash(); // its subscribers (the frame, the work bar) see the opened state
   store.record();
   const options = { reasons, known: KNOWN_KEYS, defaults: LOOK_DEFAULTS };
@@ -464,6 +491,20 @@ async function startWithoutMap(reason, parsed) {
   showStatus(`${layerStatus(currentLayer())}; no map (WebGL is missing)`);
   if (parsed.pt !== null) await selectFeature(state.layerId, parsed.pt);
   if (parsed.decomp) decomp.restore(parsed.decomp); // the numbers need no map
+}
+
+/** Why the address's asset cannot be shown (it is then left out). */
+function checkAssets(parsed, reasons) {
+  const count = app.manifest.assets?.count;
+  if (parsed.assets.id !== null && !(parsed.assets.id < count)) {
+    reasons.asset = count ? `the assets are 0 to ${count - 1}` : 'this site has no assets (build --assets)';
+    parsed.assets.id = null;
+  }
+  if (!count && parsed.assets.stat !== 'mean') {
+    reasons.astat = 'this site has no assets (build --assets)';
+    parsed.assets.stat = 'mean';
+  }
+  state.assets.stat = parsed.assets.stat; // the asset layer is drawn with the layer
 }
 
 /** Why the address's layer or point cannot be shown (the point is then left out). */

@@ -102,15 +102,16 @@ function key({ layer, resolved, side }) {
 /**
  * The figure of a map view. `shown`: [{layer, resolved, side}] (side 'left'/'right' in a
  * compare view, else null); `look`: the quality filters; `reference`: the map reference's
- * words or null; `scale`: scaleBar(); `credits`: every source's credit; `generator`.
+ * words or null; `scale`: scaleBar(); `credits`: every source's credit; `generator`;
+ * `extraKeys`: keys drawn under the points' (the asset layer's: assets.js figureKey).
  */
-export function mapFigure({ shown, look, reference = null, scale = null, title = '', caption = '', credits = [], generator = '' }) {
+export function mapFigure({ shown, look, reference = null, scale = null, title = '', caption = '', credits = [], generator = '', extraKeys = [] }) {
   const unique = [...new Set(credits.map((c) => String(c).trim()).filter(Boolean))];
   const made = generator ? [`Made with ${generator}.`] : [];
   return {
     title: String(title || '').trim(),
     caption: String(caption || '').trim(),
-    keys: shown.map(key),
+    keys: [...shown.map(key), ...extraKeys],
     filters: shown.length ? filtersText(shown[0].layer, look) : null,
     reference,
     scale,

@@ -62,7 +62,7 @@ function releaseName(column, layer) {
   return (renamed && RENAMED_FROM_2020[column]) || column;
 }
 
-function commentText(lines) {
+export function commentText(lines) {
   return lines.map((c) => `# ${String(c).replace(/[\r\n]+/g, ' ')}\n`).join('');
 }
 
