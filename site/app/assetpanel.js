@@ -64,12 +64,13 @@ export function createAssetPanel(ctx) {
   function figure() {
     const { row, layer, assets, series, model } = shown;
     const generator = document.body.dataset.generator || 'egms-tiler';
-    const made = chartFigure(model, { layerById: () => layer, attribution: ctx.attribution(), generator, window: chart.plot ? chart.plot.scales.x : {} }); // prettier-ignore
+    // the figure of a mean of points (an area's, as chartFigure knows it), in the asset's words
+    const list = [{ kind: 'area', count: series.points, layerId: layer.id }];
+    const made = chartFigure({ ...model, list }, { layerById: () => layer, attribution: ctx.attribution(), generator, window: chart.plot ? chart.plot.scales.x : {} }); // prettier-ignore
     return {
       ...made,
       title: `Mean displacement of asset ${row.id}`,
       lines: [layerName(layer), `${kindWords(row.kind, assets)}; mean of ${points(series.points)} that pass the quality filter (${qualityWords(assets, layer)}), band ±1σ of their values; ${series.left_out} left out (other dates)`],
-      yTitle: displacementTitle([layer]),
     }; // prettier-ignore
   }
 

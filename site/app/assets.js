@@ -249,9 +249,9 @@ export function createAssets(ctx) {
   }
 
   function wire() {
-    const select = $('asset-stat');
-    select.replaceChildren(...Object.entries(ASSET_STATS).map(([key, info]) => option(key, info.label)), option(HIDDEN, 'hidden'));
-    select.addEventListener('change', () => setStat(select.value));
+    const stats = $('asset-stat');
+    stats.replaceChildren(...Object.entries(ASSET_STATS).map(([key, info]) => option(key, info.label)), option(HIDDEN, 'hidden'));
+    stats.addEventListener('change', () => setStat(stats.value));
     $('asset-stat-row').hidden = false;
     $('assets-open').hidden = false;
     $('assets-open').addEventListener('click', () => ($('assets').hidden ? open() : close()));
