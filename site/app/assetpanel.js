@@ -4,6 +4,7 @@
 import { ASSET_STATS, assetChartModel, assetSeriesCsv, kindWords, qualityWords } from './assetdata.js';
 import { signedText } from './areastats.js';
 import { createChart } from './chart.js';
+import { fillList } from './decomppanel.js';
 import { chosenFigureSize, download, svgPng } from './export.js';
 import { chartFigure, displacementTitle } from './figure.js';
 import { layerName } from './layernames.js';
@@ -35,16 +36,6 @@ export function assetStatRows(row, direction) {
     ['Spread σ', `${signedText(row.std, 2)} mm/yr (between its points)`],
     ['Processing units', String(row.units ?? '–')],
   ];
-}
-
-function fillList(list, rows) {
-  list.replaceChildren(...rows.flatMap(([label, value]) => {
-    const term = document.createElement('dt');
-    term.textContent = label;
-    const detail = document.createElement('dd');
-    detail.textContent = value;
-    return [term, detail];
-  })); // prettier-ignore
 }
 
 /** The chart's direction words: "LOS", "vertical", "east-west". */

@@ -23,8 +23,10 @@ import { download } from './export.js';
 import { POINT_LAYER_IDS, tilesUrl } from './layers.js';
 import { renderAssetLegend } from './legend.js';
 import { layerName } from './layernames.js';
+import { option } from './mapui.js';
 import { palettes } from './palettes.js';
-import { DEFAULT_PALETTE, DEFAULT_SEQUENTIAL, colourExpression, signConvention } from './style.js';
+import { quantity } from './mapfigure.js';
+import { DEFAULT_PALETTE, DEFAULT_SEQUENTIAL, attributeInfo, colourExpression, signConvention } from './style.js';
 
 export const ASSET_SOURCE = 'egms-assets';
 export const ASSET_FILL = 'egms-assets-fill';
@@ -34,13 +36,6 @@ export const HIDDEN = 'none'; // astat=none: the assets are not drawn
 export const MAX_CHUNKS = 4; // stats chunks (4096 assets each) the table loads for one view
 const FILL_OPACITY = 0.5;
 const $ = (id) => document.getElementById(id);
-
-function option(value, label) {
-  const node = document.createElement('option');
-  node.value = value;
-  node.textContent = label;
-  return node;
-}
 
 /** The colour of the statistic `stat`: {palette, range, info, value} (the expression's inputs).
  * A velocity statistic takes the points' palette and range while they show mean velocity, so a
@@ -329,7 +324,8 @@ export function createAssets(ctx) {
       const stat = shownStat();
       if (!assets || !stat || !colours || !entry()) return null;
       const key = assetKey(assets, ctx.currentLayer(), stat, colours);
-      return { heading: null, title: key.title, sign: key.sign, grey: key.grey.replace(/^grey = /, ''), layer: `${assets.count} assets of ${assets.name}`, stops: key.palette.stops, range: key.range }; // prettier-ignore
+      const sign = key.sign && quantity(ctx.currentLayer(), 'velocity', attributeInfo('velocity')).sign; // the points' words
+      return { heading: null, title: key.title, sign, grey: key.grey.replace(/^grey = /, ''), layer: `${assets.count} assets of ${assets.name}`, stops: key.palette.stops, range: key.range }; // prettier-ignore
     },
     exportTable,
     refreshTable,

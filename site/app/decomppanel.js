@@ -33,7 +33,8 @@ function radiusRing(lon, lat, metres) {
   return { lon, lat, colour: DECOMP_COLOURS.radius, width: 1.5, dash: [6, 4], radius: (zoom) => metres / metresPerPx(zoom) };
 }
 
-function fillList(list, rows) {
+/** Fill a <dl> with [label, value] rows (text only). */
+export function fillList(list, rows) {
   list.replaceChildren(...rows.flatMap(([label, value]) => {
     const term = document.createElement('dt');
     term.textContent = label;

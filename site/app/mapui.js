@@ -20,7 +20,7 @@ import { DEFAULT_ALPHA, hasTrendChange, trendFilter, trendFilterWords } from './
 export const PRESETS = [2, 5, 10, 20];
 const $ = (id) => document.getElementById(id);
 
-function option(value, label) {
+export function option(value, label) {
   const node = document.createElement('option');
   node.value = value;
   node.textContent = label;
