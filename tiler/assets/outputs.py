@@ -24,6 +24,7 @@ SERIES_SIZE = 256  # assets per series chunk: what a click loads
 SOURCE_LAYER = "assets"
 RANGE_NAMES = ("min", "p02", "p50", "p98", "max")
 RANGE_SAMPLE = 65_536  # assets whose statistics the colour ranges' percentiles use, at most
+RANGED = (*STATISTICS, "points", "points_ok")  # what the manifest gives colour ranges of
 CSV_COLUMNS = {  # statistic: its CSV column (with the unit)
     "mean": "mean_velocity_mm_yr", "median": "median_velocity_mm_yr",
     "p05": "p05_velocity_mm_yr", "p95": "p95_velocity_mm_yr",
@@ -60,7 +61,7 @@ class LayerOutputs:
         self.csv: pacsv.CSVWriter | None = None
         self.features = open(folder / "features.geojsonl", "w", encoding="utf-8")  # noqa: SIM115
         self.step = max(1, count // RANGE_SAMPLE)
-        self.sample: dict[str, list[np.ndarray]] = {name: [] for name in STATISTICS}
+        self.sample: dict[str, list[np.ndarray]] = {name: [] for name in RANGED}
         self.with_points = self.with_quality_points = 0
 
     def add(self, block: AssetBlock, stats: dict[str, np.ndarray],
@@ -74,7 +75,7 @@ class LayerOutputs:
         columns = table(block, stats, self.layer["id"])
         self.write_table(columns, block)
         self.write_features(block, stats)
-        for name in STATISTICS:
+        for name in RANGED:
             self.sample[name].append(stats[name][(-block.first) % self.step :: self.step])
         self.with_points += int((stats["points"] > 0).sum())
         self.with_quality_points += int((stats["points_ok"] > 0).sum())
@@ -153,8 +154,8 @@ def asset_recipe() -> tuple[str, ...]:
 def ranges(stats: dict[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
     """min, p02, p50, p98, max of each statistic over the (sampled) assets that have it."""
     out = {}
-    for name in STATISTICS:
-        present = stats[name][~np.isnan(stats[name])]
+    for name in RANGED:
+        present = stats[name][~np.isnan(stats[name].astype(np.float64))]
         if len(present):
             quantiles = np.quantile(present, [0, 0.02, 0.5, 0.98, 1])
             out[name] = dict(zip(RANGE_NAMES, values(quantiles), strict=True))
