@@ -95,19 +95,23 @@ def table_column(view: Viewer, index: int) -> list[str]:
 # every rendered asset polygon's centre on the screen, with its statistic
 CENTRES = """() => { const m = window.egms.map;
   return m.queryRenderedFeatures({layers: ['egms-assets-fill']}).map(f => {
-    const c = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
-    const [x, y] = c.slice(1).reduce(([a, b], [lon, lat]) => [a + lon / (c.length - 1), b + lat / (c.length - 1)], [0, 0]);
+    const g = f.geometry;
+    const c = g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0];
+    const n = c.length - 1;
+    const [x, y] = c.slice(1).reduce(([a, b], [lon, lat]) => [a + lon / n, b + lat / n], [0, 0]);
     const p = m.project([x, y]);
     return {id: f.properties.id, kind: f.properties.kind, mean: f.properties.mean ?? null,
             ok: f.properties.points_ok, x: p.x, y: p.y}; }); }"""
 
 
 CLEAR_SPOT = """() => { const m = window.egms.map;
-  const points = (x, y, r) => m.queryRenderedFeatures([[x - r, y - r], [x + r, y + r]], {layers: ['egms-velocity']}).length;
+  const points = (x, y, r) => m.queryRenderedFeatures([[x - r, y - r], [x + r, y + r]],
+                                                      {layers: ['egms-velocity']}).length;
   const { clientWidth: w, clientHeight: h } = m.getCanvas();
   for (let y = 20; y < h - 20; y += 3) for (let x = 20; x < w - 20; x += 3) {
     const here = m.queryRenderedFeatures([x, y], {layers: ['egms-assets-fill']});
-    if (here.length && here[0].properties.points_ok > 0 && !points(x, y, 12)) return {id: here[0].properties.id, x, y};
+    const found = here.length && here[0].properties;
+    if (found && found.points_ok > 0 && !points(x, y, 12)) return {id: found.id, x, y};
   }
   return null; }"""
 
@@ -132,7 +136,8 @@ def test_layer_and_legend_draw(view: Viewer, asset_site: Path) -> None:
     assert "grey = no point passes the quality filter (coherence ≥ 0.7" in note
     # the colours: with the points hidden, a fast asset and a stable one differ, a grey one is grey
     view.js(
-        "() => { for (const id of ['egms-velocity', 'egms-cells']) if (window.egms.map.getLayer(id))"
+        "() => { for (const id of ['egms-velocity', 'egms-cells'])"
+        " if (window.egms.map.getLayer(id))"
         " window.egms.map.setLayoutProperty(id, 'visibility', 'none'); }"
     )
     view.idle()
@@ -142,13 +147,15 @@ def test_layer_and_legend_draw(view: Viewer, asset_site: Path) -> None:
     image = Image.open(shot).convert("RGB")
     width, height = image.size
     drawn = view.js(CENTRES)
-    inside = [d for d in drawn if d["kind"] == "polygon" and 10 < d["x"] < width - 10 and 10 < d["y"] < height - 10]
+    inside = [d for d in drawn if d["kind"] == "polygon"
+              and 10 < d["x"] < width - 10 and 10 < d["y"] < height - 10]  # fmt: skip
     with_mean = sorted((d for d in inside if d["mean"] is not None), key=lambda d: d["mean"])
     fast, calm = with_mean[0], min(with_mean, key=lambda d: abs(d["mean"]))
     empty = next(d for d in inside if d["ok"] == 0)
     assert fast["mean"] < -1 and abs(calm["mean"]) < 0.5
     colour = {d["id"]: image.getpixel((round(d["x"]), round(d["y"]))) for d in (fast, calm, empty)}
-    assert colour[fast["id"]][0] > colour[fast["id"]][2] + 30  # a negative velocity on vik: brown-red
+    # a negative velocity on vik: brown-red
+    assert colour[fast["id"]][0] > colour[fast["id"]][2] + 30
     assert sum(abs(a - b) for a, b in zip(colour[fast["id"]], colour[calm["id"]], strict=True)) > 60
     grey = colour[empty["id"]]
     assert max(grey) - min(grey) < 12  # grey
@@ -194,7 +201,8 @@ def test_table_sorts_and_exports_the_rows_in_view(view: Viewer, asset_site: Path
     assert LAYER in comments[0] and "in the map view" in comments[0]
     assert any("coherence ≥ 0.7" in line for line in comments)
     assert any("Contains modified Copernicus Sentinel data" in line for line in comments)
-    exported = list(csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))))
+    rows = "\n".join(x for x in text.splitlines() if not x.startswith("#"))
+    exported = list(csv.DictReader(io.StringIO(rows)))
     assert [r["id"] for r in exported] == ids
     site = csv_rows(asset_site)
     for row in exported:
@@ -239,7 +247,8 @@ def test_click_shows_the_csv_statistics_and_the_series(view: Viewer, asset_site:
     low, high = values["5th – 95th percentile"].replace(" mm/yr", "").split(" to ")
     assert shown_number(low) == float(expected["p05_velocity_mm_yr"])
     assert shown_number(high) == float(expected["p95_velocity_mm_yr"])
-    assert shown_number(values["Differential motion"]) == float(expected["differential_velocity_mm_yr"])
+    differential = float(expected["differential_velocity_mm_yr"])
+    assert shown_number(values["Differential motion"]) == differential
     assert shown_number(values["Spread σ"]) == float(expected["velocity_spread_std_mm_yr"])
     # the chart: the series chunk's mean, and its ±1σ band
     size = view.js("() => window.egms.manifest.assets.series_size")
@@ -255,7 +264,8 @@ def test_click_shows_the_csv_statistics_and_the_series(view: Viewer, asset_site:
     note = view.page.inner_text("#asset-series-note")
     assert note.startswith(f"Mean of {chunk['points']} points on {len(chunk['dates'])} dates")
     # the table's row is marked, the address names the asset; the series CSV is the chunk's
-    assert view.page.get_attribute(f"#asset-rows tr[data-asset='{expected['asset']}']", "aria-selected") == "true"
+    row = f"#asset-rows tr[data-asset='{expected['asset']}']"
+    assert view.page.get_attribute(row, "aria-selected") == "true"
     assert f"asset={expected['asset']}" in view.js("() => location.hash")
     with view.page.expect_download() as download:
         view.page.click("#asset-series-csv")
@@ -325,6 +335,7 @@ def test_bad_asset_in_the_address_and_screenshots(view: Viewer, asset_site: Path
     view.page.wait_for_function("() => !document.getElementById('figure-key').hidden")
     key = view.page.text_content("#figure-key")
     assert "Assets: mean velocity (mm/yr)" in key
-    assert view.js("() => window.egms.map.queryRenderedFeatures({layers: ['egms-assets-fill']}).length") > 0
+    drawn = "() => window.egms.map.queryRenderedFeatures({layers: ['egms-assets-fill']}).length"
+    assert view.js(drawn) > 0
     view.page.screenshot(path=str(ARTIFACTS / "assets-embed-640x420.png"))
     view.assert_no_errors()
