@@ -143,6 +143,17 @@ export function createAssetStore(dataBase, assets) {
   };
 }
 
+/** An asset's mean series in `layer` and in each other release of its ground (layer.releases),
+ * as releases.js joins them: {period, dates, values} or {period, missing: true}. */
+export function assetReleaseSeries(store, assets, layer, asset) {
+  const one = async (layerId, period) => {
+    const entry = assets.layers[layerId];
+    const series = entry ? await store.series(entry, asset) : null;
+    return series ? { period, dates: series.dates, values: series.mean } : { period, missing: true };
+  };
+  return Promise.all([one(layer.id, layer.period), ...(layer.releases || []).map((r) => one(r.layer, r.period))]);
+}
+
 /** The chart model (chart.js) of an asset's mean series and its ±1σ band. */
 export function assetChartModel(series, label) {
   const band = sigmaBand({ mean: series.mean, sd: series.std });

@@ -4,6 +4,7 @@
 import { ASSET_STATS, assetChartModel, assetSeriesCsv, kindWords, qualityWords } from './assetdata.js';
 import { signedText } from './areastats.js';
 import { createChart } from './chart.js';
+import { createReleasePanel } from './releasepanel.js';
 import { fillList } from './decomppanel.js';
 import { chosenFigureSize, download, svgPng } from './export.js';
 import { chartFigure, displacementTitle } from './figure.js';
@@ -43,9 +44,13 @@ function directionOf(layer) {
   return displacementTitle([layer]).replace(' displacement (mm)', '');
 }
 
-/** ctx: {attribution()}. */
+/** ctx: {attribution(), releaseSeries(layer, asset): its mean series in each release}. */
 export function createAssetPanel(ctx) {
   const chart = createChart($('asset-chart'), { announce: false });
+  const releases = createReleasePanel($('asset-releases'), {
+    seriesOf: ctx.releaseSeries,
+    missing: 'no point passing the quality filter in',
+  });
   let shown = null; // {row, layer, assets, series, model}
 
   function say(text) {
@@ -99,6 +104,7 @@ export function createAssetPanel(ctx) {
       $('asset-l2a').textContent = caution ? `Its points come from ${row.units} L2a processing units, each relative to its own reference point: its statistics mix references. The mean series uses one unit's points.` : ''; // prettier-ignore
       $('asset-chart-title').textContent = `Mean ${displacementTitle([layer])}, shaded ±1σ`;
       chart.clear();
+      releases.show(layer, row.asset);
       say(row.points_ok ? 'Loading the mean series…' : 'No mean series: no point passes the quality filter.');
     },
     /** The asset's mean series (assetdata store.series), or null: none. */
@@ -120,6 +126,7 @@ export function createAssetPanel(ctx) {
     hide() {
       shown = null;
       chart.clear();
+      releases.hide();
       $('asset-detail').hidden = true;
     },
   };

@@ -9,6 +9,7 @@ import {
   DEFAULT_STAT,
   VELOCITY_STATS,
   assetLayer,
+  assetReleaseSeries,
   assetTableCsv,
   assetsOf,
   chunksInView,
@@ -256,7 +257,10 @@ export function createAssets(ctx) {
       onPick: (row) => select(row.asset, { fly: true }),
       onSort: () => refreshTable(),
     }); // prettier-ignore
-    panel = createAssetPanel({ attribution: ctx.attribution });
+    panel = createAssetPanel({
+      attribution: ctx.attribution,
+      releaseSeries: (layer, asset) => assetReleaseSeries(store, assets, layer, asset),
+    });
   }
 
   return {

@@ -11,7 +11,7 @@ import { defaultLayer } from './layernames.js';
 import { layerById, loadManifest } from './manifest.js';
 import { boundsView, createMap, whenIdle } from './map.js';
 import { createPanel } from './panel.js';
-import { createReleasePanel } from './releasepanel.js';
+import { createReleasePanel, releaseSeries } from './releasepanel.js';
 import { createMapUi, fillLayerSelect } from './mapui.js';
 import { createNearby } from './nearby.js';
 import { createStore } from './store.js';
@@ -48,10 +48,8 @@ const app = { map: null, manifest: null, chunks: null, dataBase: null, selection
 const store = createStore(state, { view: () => mapView() });
 const panel = createPanel(document.getElementById('panel'), () => work.fold());
 const releasePanel = createReleasePanel(document.getElementById('releases'), {
-  get chunks() {
-    return app.chunks;
-  },
-  layerById: (id) => layerById(app.manifest, id),
+  seriesOf: (layer, featureId) => releaseSeries(app.chunks, (id) => layerById(app.manifest, id), layer, featureId),
+  missing: 'no counterpart in',
 });
 const notice = createNotice(document.getElementById('url-notice'));
 const bench = createWorkbench({

@@ -1,7 +1,8 @@
-// "Series across releases" in the point's panel: the point's series in every release of its
-// ground (the build's link files, docs/site-data.md#releases), joined by releases.js, on a chart
-// of their own, each release in its colour and dash, with the offsets and the velocity in words.
-// Every value goes in through textContent.
+// "Series across releases" in the point's panel and the asset's: a point's series in every
+// release of its ground (the build's link files, docs/site-data.md#releases) or an asset's mean
+// series in each release, joined by releases.js, on a chart of their own, each release in its
+// colour and dash, with the offsets and the velocity in words. Every value goes in through
+// textContent.
 import { alignValues, fitLine } from './analysis.js';
 import { createChart } from './chart.js';
 import { COLOURS } from './chartmodel.js';
@@ -45,12 +46,16 @@ function trendLine(result, dates) {
   return { kind: 'fit', label: 'linear fit, joined', colour: JOINED_COLOUR, values, inLegend: true };
 }
 
-/** root: the #releases element; ctx: {chunks, layerById}. */
+/**
+ * root: the section (its .releases-toggle, .releases-chart, .releases-notes); ctx:
+ * {seriesOf(layer, key): the releases' series (releaseSeries), missing: the words for a release
+ * without it ("no counterpart in")}.
+ */
 export function createReleasePanel(root, ctx) {
-  const toggle = root.querySelector('#releases-toggle');
-  const notes = root.querySelector('#releases-notes');
-  const chart = createChart(root.querySelector('#releases-chart'), { announce: false });
-  let shown = null; // {layer, featureId}
+  const toggle = root.querySelector('.releases-toggle');
+  const notes = root.querySelector('.releases-notes');
+  const chart = createChart(root.querySelector('.releases-chart'), { announce: false });
+  let shown = null; // {layer, key}: a point's feature id or an asset's id
   let token = 0;
 
   function say(texts) {
@@ -69,7 +74,7 @@ export function createReleasePanel(root, ctx) {
     if (!shown || !toggle.checked) return say([]);
     say(['Loading the other releases…']);
     try {
-      const releases = await releaseSeries(ctx.chunks, ctx.layerById, shown.layer, shown.featureId);
+      const releases = await ctx.seriesOf(shown.layer, shown.key);
       if (mine !== token) return;
       const result = joinReleases(releases);
       const dates = result.joined.dates;
@@ -77,7 +82,7 @@ export function createReleasePanel(root, ctx) {
       const fit = trendLine(result, dates);
       chart.draw({ dates, lines: fit ? [...lines, fit] : lines, valueTitle: displacementTitle([shown.layer]) });
       root.dataset.releases = String(result.parts.length);
-      say(joinTexts(result));
+      say(joinTexts(result, ctx.missing));
     } catch (error) {
       if (mine === token) say([`Other releases unavailable: ${error.message}`]);
     }
@@ -86,9 +91,9 @@ export function createReleasePanel(root, ctx) {
   toggle.addEventListener('change', draw);
 
   return {
-    /** The point the panel shows; the section appears when its layer has other releases. */
-    show(layer, featureId) {
-      shown = layer.releases && layer.releases.length ? { layer, featureId } : null;
+    /** The point or asset (`key`) the panel shows; it appears when its layer has other releases. */
+    show(layer, key) {
+      shown = layer.releases && layer.releases.length ? { layer, key } : null;
       root.hidden = !shown;
       return draw();
     },

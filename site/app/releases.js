@@ -87,14 +87,15 @@ function signed(value, decimals) {
   return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(decimals)}`;
 }
 
-/** The words under the chart: each offset, what could not be joined, the joined velocity. */
-export function joinTexts(result) {
+/** The words under the chart: each offset, what could not be joined, the joined velocity;
+ * `missing`: the words before a release that lacks the series. */
+export function joinTexts(result, missing = 'no counterpart in') {
   const texts = [];
   for (const part of result.parts.slice(1)) {
     const dates = part.common === 1 ? 'date' : 'dates';
     texts.push(`${periodText(part.period)} shifted by ${signed(part.offset, 1)} mm over ${part.common} common ${dates}`);
   }
-  for (const period of result.missing) texts.push(`no counterpart in ${periodText(period)}`);
+  for (const period of result.missing) texts.push(`${missing} ${periodText(period)}`);
   for (const period of result.unjoined) texts.push(`${periodText(period)} not joined: no date in common with the release before`);
   if (result.fit && result.parts.length) {
     const first = result.joined.dates[0];
