@@ -25,7 +25,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FITS = ['lin', 'seas'];
 
 export const LOOK_KEYS = ['vmin', 'vmax', 'size', 'opacity', 'color', 'at', 'win', 'cmin', 'smax', 'tsince', 'talpha', 'cmp', 'units'];
-export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin'];
+export const ANALYSIS_KEYS = ['sel', 'ref', 'poly', 't0', 't1', 'fit', 'band', 'embed', 'prof', 'buf', 'pbin', 'rel'];
 export const WORDS_KEYS = ['title', 'caption'];
 export const DECOMP_KEYS = ['dec', 'r'];
 export const ASSET_KEYS = ['astat', 'asset'];
@@ -169,6 +169,7 @@ export function parseAnalysis(pairs, layer) {
     prof: parseLine(params.get('prof')),
     buf: number(params.get('buf'), BUFFER.min, BUFFER.max) ?? BUFFER.default,
     pbin: number(params.get('pbin'), 0.1, 1e6), // null: the line's default (profile.js)
+    rel: params.get('rel') === '1', // series across releases shown (releasepanel.js)
   };
 }
 
@@ -183,6 +184,7 @@ export function formatAnalysis(analysis) {
   if (analysis.fit.length) pairs.push(['fit', analysis.fit.join(',')]);
   if (analysis.band === 'minmax') pairs.push(['band', 'minmax']);
   if (analysis.embed) pairs.push(['embed', '1']);
+  if (analysis.rel) pairs.push(['rel', '1']);
   if (analysis.prof) {
     pairs.push(['prof', formatPolygon(analysis.prof)]);
     if (analysis.buf !== BUFFER.default) pairs.push(['buf', String(analysis.buf)]);

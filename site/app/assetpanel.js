@@ -44,12 +44,14 @@ function directionOf(layer) {
   return displacementTitle([layer]).replace(' displacement (mm)', '');
 }
 
-/** ctx: {attribution(), releaseSeries(layer, asset): its mean series in each release}. */
+/** ctx: {attribution(), releaseSeries(layer, asset): its mean series in each release,
+ * joinReleases(on): "Mean series across releases" ticked or unticked}. */
 export function createAssetPanel(ctx) {
   const chart = createChart($('asset-chart'), { announce: false });
   const releases = createReleasePanel($('asset-releases'), {
     seriesOf: ctx.releaseSeries,
     missing: 'no point passing the quality filter in',
+    onToggle: ctx.joinReleases,
   });
   let shown = null; // {row, layer, assets, series, model}
 
@@ -119,6 +121,9 @@ export function createAssetPanel(ctx) {
       shown.model = assetChartModel(series, `mean of ${points(series.points)}`);
       chart.draw({ ...shown.model, valueTitle: displacementTitle([shown.layer]) });
       say(`Mean of ${points(series.points)} on ${series.dates.length} dates; ±1σ: the spread of their values${series.left_out ? `; ${points(series.left_out)} left out (measured on other dates: another processing unit)` : ''}.`); // prettier-ignore
+    },
+    setJoined(on) {
+      releases.setJoined(on);
     },
     failed(message) {
       say(`Asset unavailable: ${message}`);

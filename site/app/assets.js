@@ -260,6 +260,7 @@ export function createAssets(ctx) {
     panel = createAssetPanel({
       attribution: ctx.attribution,
       releaseSeries: (layer, asset) => assetReleaseSeries(store, assets, layer, asset),
+      joinReleases: ctx.joinReleases,
     });
   }
 
@@ -301,6 +302,10 @@ export function createAssets(ctx) {
     select,
     close,
     open,
+    /** Show or hide the selected asset's mean series across releases (rel=). */
+    setJoined(on) {
+      panel?.setJoined(on);
+    },
     /** Hide the panel (the point's panel comes in front); the selected asset stays. */
     hidePanel() {
       if (!assets || $('assets').hidden) return;

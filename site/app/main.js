@@ -50,7 +50,16 @@ const panel = createPanel(document.getElementById('panel'), () => work.fold());
 const releasePanel = createReleasePanel(document.getElementById('releases'), {
   seriesOf: (layer, featureId) => releaseSeries(app.chunks, (id) => layerById(app.manifest, id), layer, featureId),
   missing: 'no counterpart in',
+  onToggle: joinReleases,
 });
+
+/** "Series across releases" ticked in the point's or the asset's panel: both follow, rel=1. */
+function joinReleases(on) {
+  state.analysis.rel = on;
+  releasePanel.setJoined(on);
+  assets.setJoined(on);
+  writeHash();
+}
 const notice = createNotice(document.getElementById('url-notice'));
 const bench = createWorkbench({
   state,
@@ -98,6 +107,7 @@ const assets = createAssets({
   pointLook: () => mapui.api.resolved,
   pointOpened: () => work.fold(),
   changed: () => frame.update(),
+  joinReleases: (on) => joinReleases(on),
 });
 
 // the basemap picker, `bm=` and the fall back from an online basemap: basemaps.js
@@ -387,6 +397,8 @@ function applyHash() {
     if (parsed.pt === null && state.featureId !== null) dropSelection({ all: false });
     if (parsed.pt !== null && parsed.pt !== state.featureId) selectFeature(state.layerId, parsed.pt);
     bench.restore(analysisOf(parsed, state.layerId));
+    releasePanel.setJoined(state.analysis.rel);
+    assets.setJoined(state.analysis.rel);
     decomp.restore(parsed.decomp);
     assets.restore(parsed.assets);
     work.refresh();
@@ -442,6 +454,7 @@ async function start() {
   analysis.embed = analysis.embed || queryEmbed();
   setEmbed(analysis.embed);
   Object.assign(state.analysis, analysis); // the hash keeps it; series load in bench.restore
+  releasePanel.setJoined(analysis.rel);
   state.decomp = parsed.decomp; // kept in the hash; computed once the map is up
   setUpPickers(app.manifest);
   const mapArgs = [attribution, app.manifest.basemap, app.dataBase];
@@ -462,6 +475,7 @@ async function start() {
   basemaps.attach(map);
   mapui.attach(map);
   assets.attach(map);
+  assets.setJoined(state.analysis.rel);
   bench.attach(map);
   switchLayer(state.layerId);
   wireEvents(map);

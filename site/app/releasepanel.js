@@ -49,7 +49,7 @@ function trendLine(result, dates) {
 /**
  * root: the section (its .releases-toggle, .releases-chart, .releases-notes); ctx:
  * {seriesOf(layer, key): the releases' series (releaseSeries), missing: the words for a release
- * without it ("no counterpart in")}.
+ * without it ("no counterpart in"), onToggle(on): the user ticked or unticked it}.
  */
 export function createReleasePanel(root, ctx) {
   const toggle = root.querySelector('.releases-toggle');
@@ -88,7 +88,10 @@ export function createReleasePanel(root, ctx) {
     }
   }
 
-  toggle.addEventListener('change', draw);
+  toggle.addEventListener('change', () => {
+    ctx.onToggle?.(toggle.checked);
+    draw();
+  });
 
   return {
     /** The point or asset (`key`) the panel shows; it appears when its layer has other releases. */
@@ -100,6 +103,12 @@ export function createReleasePanel(root, ctx) {
     hide() {
       shown = null;
       root.hidden = true;
+      return draw();
+    },
+    /** Tick or untick it (a permalink's rel=). */
+    setJoined(on) {
+      if (toggle.checked === Boolean(on)) return undefined;
+      toggle.checked = Boolean(on);
       return draw();
     },
   };

@@ -107,3 +107,24 @@ def shot(tmp_path: Path, size: tuple[int, int]) -> Path:
     folder = Path("/tmp/releases-shots")
     folder.mkdir(exist_ok=True)
     return folder / f"releases-{size[0]}x{size[1]}.png"
+
+
+def test_the_joined_series_is_kept_in_the_address(
+    browser: Any, release_url: str, release_site: Path
+) -> None:
+    both, _ = points(release_site)
+    viewer = open_releases(browser, release_url, SIZES[1], both)
+    viewer.page.wait_for_function("() => location.hash.includes('rel=1')")
+    hash_ = viewer.js("() => location.hash")
+    viewer.page.context.close()
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    again = Viewer(page, release_url)
+    again.open(hash_)
+    page.wait_for_function("() => document.getElementById('releases').dataset.releases === '3'")
+    assert page.is_checked("#releases-toggle")
+    page.uncheck("#releases-toggle")
+    page.wait_for_function("() => !location.hash.includes('rel=1')")
+    again.assert_no_errors()
+    context.close()
