@@ -28,8 +28,16 @@ MAY_IMPORT = {
     "synthetic": {"inputs"},
     "assets": {"tiles", "layer"},
     "releases": {"inputs", "layer"},
-    "pipeline": {"inputs", "tiles", "layer", "distributed", "basemap", "viewer", "assets",
-                 "releases"},
+    "pipeline": {
+        "inputs",
+        "tiles",
+        "layer",
+        "distributed",
+        "basemap",
+        "viewer",
+        "assets",
+        "releases",
+    },
     "cli": {"inputs", "pipeline", "serve", "snapshot", "synthetic"},
 }
 FACADE = {"tiler", "tiler.__main__"}  # the public API and `python -m tiler`: may import anything

@@ -107,8 +107,7 @@ def test_every_assets_statistics_equal_the_csvs(asset_site: Path, layer: str) ->
 def asset_series(site: Path, layer: str, asset: int) -> tuple[list[str], dict[str, Any]] | None:
     manifest = json.loads((site / "data" / "manifest.json").read_text(encoding="utf-8"))
     size = manifest["assets"]["series_size"]
-    path = site / "data" / manifest["assets"]["layers"][layer]["series"].format(
-        chunk=asset // size)
+    path = site / "data" / manifest["assets"]["layers"][layer]["series"].format(chunk=asset // size)
     document = json.loads(gzip.decompress(path.read_bytes()))
     entry = document["assets"][asset - document["first"]]
     return None if entry is None else (document["dates"][entry["dates"]], entry)

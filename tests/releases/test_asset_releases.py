@@ -81,7 +81,7 @@ def asset_release_url(
 def test_an_assets_mean_series_joined_across_releases(
     browser: Any, asset_release_url: str, asset_release_site: Path
 ) -> None:
-    table = (asset_release_site / "data" / "assets" / layer_id(PERIODS[0]) / "assets.csv")
+    table = asset_release_site / "data" / "assets" / layer_id(PERIODS[0]) / "assets.csv"
     rows = [line.split(",") for line in table.read_text().splitlines()[1:]]
     asset = next(int(r[0]) for r in rows if int(r[5]) >= 5)  # points_ok
     offsets = expected_offsets(asset_release_site, asset)

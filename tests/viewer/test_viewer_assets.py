@@ -240,8 +240,10 @@ def test_click_shows_the_csv_statistics_and_the_series(view: Viewer, asset_site:
         view.js("() => [...document.querySelectorAll('#asset-stats dt')].map(n => n.textContent)"),
         shown["stats"], strict=True,
     ))  # fmt: skip
+
     def shown_number(text: str) -> float:
         return float(text.split(" ")[0].replace("\u2212", "-"))
+
     assert shown_number(values["Mean velocity (LOS)"]) == float(expected["mean_velocity_mm_yr"])
     assert shown_number(values["Median velocity"]) == float(expected["median_velocity_mm_yr"])
     low, high = values["5th – 95th percentile"].replace(" mm/yr", "").split(" to ")

@@ -84,8 +84,9 @@ def check_crs(path: Path, crs: str | None) -> None:
         Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     except (CRSError, ProjError) as exc:
         problem = f"its CRS {crs} cannot be transformed to lon/lat ({first_line(exc)})"
-        raise InputError(path, problem, "reproject it, e.g. `ogr2ogr -t_srs EPSG:4326 out.gpkg "
-                         "in.gpkg`") from None
+        raise InputError(
+            path, problem, "reproject it, e.g. `ogr2ogr -t_srs EPSG:4326 out.gpkg in.gpkg`"
+        ) from None
 
 
 def read_batches(

@@ -66,8 +66,13 @@ class AssetStore:
             for index in range(reader.num_record_batches):
                 batch = reader.get_batch(index)
                 bounds = np.column_stack([batch.column(side).to_numpy() for side in SIDES])
-                yield AssetBlock(first, batch.column("id").to_pylist(),
-                                 batch.column("kind").to_numpy(), bounds, batch.column("wkb"))
+                yield AssetBlock(
+                    first,
+                    batch.column("id").to_pylist(),
+                    batch.column("kind").to_numpy(),
+                    bounds,
+                    batch.column("wkb"),
+                )
                 first += batch.num_rows
 
 

@@ -78,8 +78,9 @@ def read_chunk(
         lon=numbers(document["lon"]),
         lat=numbers(document["lat"]),
         velocity=numbers(document["v"]),
-        attributes={name: numbers(values)
-                    for name, values in document.get("attributes", {}).items()},  # fmt: skip
+        attributes={
+            name: numbers(values) for name, values in document.get("attributes", {}).items()
+        },  # fmt: skip
         displacement=displacement,
     )
 
