@@ -43,7 +43,7 @@ VARIANTS = {
     # the asset step: one footprint per ten points over the burst (bench/assetjoin.py)
     "build_assets": ("egms-tiler build --assets", []),
 }
-JOIN_SIZE = {"quick": (1_000_000, 100_000), "full": (10_000_000, 1_000_000)}  # points, polygons
+JOIN_SIZE = {"quick": (200_000, 20_000), "full": (10_000_000, 1_000_000)}  # points, polygons
 
 
 def bench_size(points: int, cache: Path, runs: int, variants: list[str]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def test_bench_quick_writes_results(tmp_path: Path) -> None:
     # the asset step: a build with --assets, and the join of many footprints and points alone
     assert entry["build_assets"]["site_bytes"] > build["site_bytes"]
     join = results["asset_join"]
-    assert join["polygons"] == 100_000 and join["points"] == 1_000_000 and join["pairs"] > 0
+    assert join["polygons"] == 20_000 and join["points"] == 200_000 and join["pairs"] > 0
     assert join["peak_rss"] > 0 and join["join_s"] > 0
     assert "asset join peak RSS" in names
     assert any(n.startswith("build --assets ÷ build") for n in names)
