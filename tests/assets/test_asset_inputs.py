@@ -112,3 +112,16 @@ def test_a_self_intersecting_polygon_is_repaired_with_a_warning(tmp_path: Path) 
 def test_asset_options_need_an_asset_file(tmp_path: Path) -> None:
     done = egms_tiler("build", L3_UP, "-o", tmp_path / "s", "--assets-id", "name")
     assert done.returncode == 1 and "need --assets FILE" in done.stderr
+
+
+def test_assets_far_from_the_points_warn_of_the_crs(tmp_path: Path) -> None:
+    """Metres in a file that says lon/lat (a wrong .prj): a warning naming the CRS, no crash."""
+    metres = shapely.box(500_000, 4_280_000, 500_050, 4_280_050)
+    path = asset_file(tmp_path / "utm-said-4326.gpkg", ["a", "b"], [SQUARE, metres])
+    done = egms_tiler("build", L3_UP, "-o", tmp_path / "site", "--no-trend", "--assets", path)
+    assert done.returncode == 0, done.stderr
+    far = asset_file(tmp_path / "far.gpkg", ["a"], [shapely.box(2.0, 48.0, 2.01, 48.01)])
+    done = egms_tiler("build", L3_UP, "-o", tmp_path / "site", "--no-trend", "--assets", far)
+    assert done.returncode == 0, done.stderr
+    assert "none of its 1 assets lies where the points are" in done.stderr
+    assert "check the file's CRS" in done.stderr

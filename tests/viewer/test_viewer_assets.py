@@ -304,7 +304,9 @@ def test_permalink_row_click_and_no_point_words(view: Viewer, asset_site: Path) 
         view.page.inner_text("#asset-count")
     )
     assert f"asset={no_pass['asset']}" in view.js("() => location.hash")
-    view.page.wait_for_function("() => window.egms.map.getZoom() > 14")  # flew to it
+    # flew to it (and landed: a Back during the flight would be written over when it ends)
+    landed = "() => window.egms.map.getZoom() > 14 && !window.egms.map.isMoving()"
+    view.page.wait_for_function(landed)
     # Back: the asset before; a reload of the address reopens the same
     view.page.go_back()
     view.page.wait_for_function(

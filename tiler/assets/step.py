@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from tiler.assets.outputs import (
 from tiler.assets.source import AssetOptions
 from tiler.assets.statistics import asset_statistics
 from tiler.assets.store import AssetStore, spill_assets
-from tiler.errors import InputWarning
+from tiler.errors import InputError, InputWarning
 from tiler.files import link_or_copy
 from tiler.tiles import tippecanoe
 
@@ -59,6 +60,7 @@ def asset_step(
     folder.mkdir()
     with tempfile.TemporaryDirectory(prefix=".assets-", dir=data.parent) as scratch:
         store = spill_assets(options, Path(scratch), warnings.append)
+        check_place(options, store, layers, warnings.append)
         for warning in warnings:
             warn(warning)
         log(f"assets: {store.count} from {options.path.name}")
@@ -72,6 +74,23 @@ def asset_step(
         "stats_size": STATS_SIZE, "series_size": SERIES_SIZE, "layers": per_layer,
         "build_key": key, "warnings": [[w.path, w.problem, w.fix] for w in warnings],
     }  # fmt: skip
+
+
+def check_place(
+    options: AssetOptions, store: AssetStore, layers: list[dict[str, Any]],
+    warn: Callable[[InputWarning], None],
+) -> None:  # fmt: skip
+    """Assets nowhere near the points mostly mean a wrong CRS: say so."""
+    west, south, east, north = store.extent
+    if not all(math.isfinite(value) for value in store.extent):
+        problem = "its coordinates do not transform to longitude and latitude"
+        raise InputError(options.path, problem, "check the file's CRS: it does not fit them")
+    if any(west <= b[2] and b[0] <= east and south <= b[3] and b[1] <= north
+           for b in (layer["bounds"] for layer in layers)):  # fmt: skip
+        return
+    warn(InputWarning(str(options.path), f"none of its {store.count} assets lies where the "
+                      f"points are (its extent: {west:.4f}, {south:.4f}, {east:.4f}, {north:.4f})",
+                      "check the file's CRS (a wrong or missing .prj?) and the area"))  # fmt: skip
 
 
 def layer_assets(data: Path, layer: dict[str, Any], store: AssetStore) -> dict[str, Any]:
