@@ -224,7 +224,11 @@ def _orbit_from_rows(
         return None
     with open_csv_bytes(path, member) as stream:
         try:
-            batch = open_reader(stream, wanted, 1 << 20).read_next_batch()
+            reader = open_reader(stream, wanted, 1 << 20)
+            try:  # closed before its stream: a read ahead left running aborted the process
+                batch = reader.read_next_batch()
+            finally:
+                reader.close()
         except StopIteration:
             raise InputError(path, "the file has a header but no data rows",
                              "pass a complete EGMS file") from None  # fmt: skip

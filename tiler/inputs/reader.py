@@ -119,9 +119,15 @@ def _records(
     source: Source, stream: IO[bytes], include: list[str], block_size: int
 ) -> Iterator[pa.RecordBatch]:
     try:
-        yield from open_reader(stream, include, block_size)
+        reader = open_reader(stream, include, block_size)
     except READ_ERRORS as exc:
         raise locate_problem(source, exc) from exc
+    try:  # closed before its stream: a read ahead left running aborted the process at exit
+        yield from reader
+    except READ_ERRORS as exc:
+        raise locate_problem(source, exc) from exc
+    finally:
+        reader.close()
 
 
 def _to_batch(
