@@ -343,3 +343,16 @@ def test_bad_asset_in_the_address_and_screenshots(view: Viewer, asset_site: Path
     assert view.js(drawn) > 0
     view.page.screenshot(path=str(ARTIFACTS / "assets-embed-640x420.png"))
     view.assert_no_errors()
+
+
+def test_an_embed_of_a_selected_asset_gives_the_map_the_whole_width(
+    view: Viewer, asset_site: Path
+) -> None:
+    """The assets panel is not shown in an embed (or a snapshot): it must not keep its column."""
+    building = csv_rows(asset_site)["Building 01"]["asset"]
+    view.page.set_viewport_size({"width": 1200, "height": 800})
+    open_view(view, f"&asset={building}&embed=1")
+    view.page.wait_for_function("() => window.egms.assets.api.selected")
+    width = view.js("() => window.egms.map.getCanvas().clientWidth")
+    assert width >= 1200 - 2, width
+    view.assert_no_errors()
