@@ -323,6 +323,7 @@ def test_bad_asset_in_the_address_and_screenshots(view: Viewer, asset_site: Path
     building = csv_rows(asset_site)["Building 01"]["asset"]
     for width, height in WINDOWS:
         view.page.set_viewport_size({"width": width, "height": height})
+        view.page.goto("about:blank")  # a fresh page at each size, not a same-page hash change
         open_view(view, f"&asset={building}")
         wait_series(view)
         view.idle()
