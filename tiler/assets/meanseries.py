@@ -89,8 +89,9 @@ def asset_series(
     for first in range(0, count, size):
         last = min(first + size, count)
         part = kept.of_assets(first, last)
-        sums = accumulate(points, part, first, last - first, chunk_size)
         used = sorted({int(s) for s in asset_set[first:last] if s >= 0})
+        width = max((len(sets[s]) for s in used), default=0)
+        sums = accumulate(points, part, (first, last - first, width), chunk_size)
         yield AssetSeries(offset + first, [sets[s] for s in used], [
             series_entry(sums, index - first, used.index(int(asset_set[index])),
                          len(sets[asset_set[index]]), counts[index])
@@ -100,11 +101,12 @@ def asset_series(
 
 
 def accumulate(
-    points: PointChunks, part: Members, first: int, assets: int, chunk_size: int
+    points: PointChunks, part: Members, shape: tuple[int, int, int], chunk_size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Per asset and date: the sum, the sum of squares and the count of its points' values."""
-    width = max((len(points.get(int(c)).dates) for c in np.unique(part.point // chunk_size)),
-                default=0)  # fmt: skip
+    """Per asset and date: the sum, the sum of squares and the count of its points' values.
+    `shape`: the first asset, how many, the most dates of their date sets (each point read
+    once: the dates were known before any chunk of theirs was decoded)."""
+    first, assets, width = shape
     total, squares, counts = (np.zeros((assets, width)) for _ in range(3))
     which = part.point // chunk_size
     for index in np.unique(which):
