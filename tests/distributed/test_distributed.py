@@ -25,8 +25,8 @@ from daskfaults import FAULT_ENV, PRELOAD
 
 from tiler import build
 from tiler.cli import main
-from tiler.distributed import client
 from tiler.errors import BuildError
+from tiler.layer import pidindex
 from tiler.tiles import zoomchoice
 
 QUICK = {"quiet": True, "basemap": "none"}  # the basemap is not what these tests are about
@@ -108,7 +108,7 @@ def test_local_cluster_build_equals_the_single_machine_build(
     """The L2b layer (max zoom 10) and the L3 layers (their points' zoom 6, their cells' 13:
     zoomchoice.CELL_TILE_ZOOM) have the same tiles at every zoom, every L3 point at every zoom
     from 6 up as in the single-machine build; the pid index is written one bucket a task."""
-    monkeypatch.setattr(client, "PID_GROUP", 1)
+    monkeypatch.setattr(pidindex, "BUCKETS_AT_ONCE", 1)
     out = tmp_path / "site"
     build([inputs], out, **LOCAL)
     assert_same_site(single, out)

@@ -43,14 +43,13 @@ from tiler.distributed.tasks import (
     read_unit_points,
     unit_features,
     worker_view,
-    write_pid_group,
     write_unit,
 )
 from tiler.errors import BuildError, TilerError
 from tiler.inputs.egms import ATTRIBUTION
 from tiler.layer.epochs import EPOCH_TILE_BYTES
 from tiler.layer.passes import LayerJob, LayerResult, LayerState, tiling_subject
-from tiler.layer.pidindex import bucket_count, pid_manifest
+from tiler.layer.pidindex import bucket_count, bucket_groups, pid_manifest, write_pid_group
 from tiler.layer.serieschunks import chunks_needed
 from tiler.model import Source
 from tiler.tiles import tippecanoe
@@ -69,7 +68,6 @@ from tiler.tiles.runs import (
 EXTRA = "pip install 'egms-tiler[distributed]'"
 RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
 LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
-PID_GROUP = 256  # pid-index buckets per task (~1M points)
 UNCHANGED = "the build stopped and the previous site is unchanged"
 
 
@@ -219,9 +217,9 @@ class Cluster:
         buckets = plans[0].buckets
         files = [pid_file(plan.scratch, plan.index) for plan in plans]
         return [
-            (self.submit(write_pid_group, files, range(first, min(first + PID_GROUP, buckets)),
-                         buckets, folder), f"writing the pid index of {job.key.id}")
-            for first in range(0, buckets, PID_GROUP)
+            (self.submit(write_pid_group, files, which, buckets, folder),
+             f"writing the pid index of {job.key.id}")
+            for which in bucket_groups(buckets)
         ]  # fmt: skip
 
     def plan_units(

@@ -31,7 +31,7 @@ from tiler.errors import InputError, InputWarning, TilerError
 from tiler.layer import passes
 from tiler.layer.outlines import unit_outline
 from tiler.layer.passes import LayerJob, LayerState, add_unit
-from tiler.layer.pidindex import buckets_of, write_buckets
+from tiler.layer.pidindex import save_pairs
 from tiler.layer.processing_unit import (
     PointFilter,
     StaticArrays,
@@ -198,7 +198,8 @@ def write_unit(plan: UnitPlan) -> UnitDone:
         add_unit(job, state, plan.index, unit, features, series)
         del unit
         chunks = state.pending[0]
-        save_pids(plan, state.pids.pop(), state.ids.pop())
+        save_pairs(pid_file(plan.scratch, plan.index), state.pids.pop(), state.ids.pop(),
+                   plan.buckets)  # fmt: skip
         spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
         state.index_rows = write_spooled_chunks(chunks, spec, series)
     finally:
@@ -210,29 +211,8 @@ def write_unit(plan: UnitPlan) -> UnitDone:
     return UnitDone(state, features.paths)
 
 
-def save_pids(plan: UnitPlan, pids: pa.Array, ids: np.ndarray) -> None:
-    """The unit's (pid, id) pairs by pid-index bucket, for `write_pid_group`."""
-    bucket = buckets_of(pids, plan.buckets)
-    order = np.argsort(bucket, kind="stable")
-    table = pa.table({"bucket": bucket[order], "pid": pids.take(pa.array(order)), "id": ids[order]})
-    with atomic(pid_file(plan.scratch, plan.index)) as temporary:
-        feather.write_feather(table, temporary, compression="uncompressed")
-
-
 def pid_file(scratch: Path, index: int) -> Path:
     return scratch / "pids" / f"u{index}.arrow"
-
-
-def write_pid_group(files: Sequence[Path], which: range, buckets: int, folder: Path) -> None:
-    """Buckets `which` of the pid index, from every unit's pairs (`files` in unit order)."""
-    pids, ids = [], []
-    for path in files:
-        table = feather.read_table(path, memory_map=True)
-        lo, hi = np.searchsorted(table.column("bucket").to_numpy(), [which.start, which.stop])
-        pids.append(table.column("pid").slice(lo, hi - lo).combine_chunks())
-        ids.append(table.column("id").slice(lo, hi - lo).to_numpy())
-    folder.mkdir(parents=True, exist_ok=True)
-    write_buckets(folder, pa.concat_arrays(pids), np.concatenate(ids), which, buckets)
 
 
 # --- per layer -------------------------------------------------------------------------------

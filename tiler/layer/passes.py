@@ -18,10 +18,10 @@ import shapely
 
 from tiler.errors import InputError, InputWarning
 from tiler.inputs.egms import ATTRIBUTION, iso_date
-from tiler.layer.attributestats import AttributeStats, sample_step
+from tiler.layer.attributestats import AttributeStats
 from tiler.layer.epochs import EPOCH_TILE_BYTES, EPOCHS_ATTRIBUTE, EpochTexts
 from tiler.layer.outlines import unit_outline, write_outlines
-from tiler.layer.pidindex import write_pid_index
+from tiler.layer.pidindex import save_pairs, write_pid_index
 from tiler.layer.processing_unit import (
     SERIES_DTYPE,
     PointFilter,
@@ -45,18 +45,16 @@ from tiler.memory import give_back
 from tiler.model import LayerKey, Source
 from tiler.spatial import Bounds
 from tiler.tiles import runs, sampling, tippecanoe
+from tiler.tiles.density import layer_density
 from tiler.tiles.features import (
     SOURCE_LAYER,
     FeatureFiles,
     geojson_lines,
-    line_positions,
     tile_attributes,
 )
 from tiler.tiles.zoomchoice import (
     MAX_POINTS_PER_TILE,
     MAX_ZOOM,
-    densest_per_zoom_xy,
-    guessed_zoom_xy,
     in_densest_tile,
     max_zoom_from,
     tile_max_zoom,
@@ -137,6 +135,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
             if unit.rows:
                 series = _series_for_pass1(job, state, layer_dir, spooler, source)
                 add_unit(job, state, len(state.units), unit, features, series)
+                _spill_pids(job, state)
                 if spooler is None:
                     _keep_own_series(state, series)
         finally:
@@ -165,6 +164,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     layer_pyramid = _pyramid(state, features, job.key.level)
     state.recipe = runs.tile_layer(options, layer_pyramid, chunks)
     shutil.rmtree(features.directory)
+    assert state.pid_entry is not None  # written with the chunks
     return state.finish(job, layer_dir, tiles, state.pid_entry)
 
 
@@ -188,11 +188,12 @@ def layer_pyramid(
 
     `crowded`: the error to raise when even the deepest zoom has a tile too full.
     """
-    wx, wy = line_positions(files.values())
-    densest = densest_per_zoom_xy(wx, wy, MAX_ZOOM)
+    paths = list(files.values())
+    density = layer_density(paths, MAX_ZOOM, paths[0].parent / "density")
+    densest = density.densest
     if densest[MAX_ZOOM] > MAX_POINTS_PER_TILE:
         raise crowded()
-    base = max_zoom_from(guessed_zoom_xy(wx, wy), densest)
+    base = max_zoom_from(density.guessed_zoom, densest)
     zoom = tile_max_zoom(level, base)
     # band 0 (rank < 0.4^0): every point, at each zoom from the base zoom up
     first_bands = sampling.zoom_bands(densest[: base + 1]) + [0] * (zoom - base)
@@ -258,6 +259,14 @@ def _series_for_pass1(
     return spooler.spooled(source)
 
 
+def _spill_pids(job: LayerJob, state: LayerState) -> None:
+    """The unit's (pid, id) pairs to scratch until the pid index is written (bounded memory)."""
+    if state.pids:
+        path = job.scratch_dir / f"{job.key.id}-pids" / f"u{len(state.pid_files)}.arrow"
+        save_pairs(path, state.pids.pop(), state.ids.pop())
+        state.pid_files.append(path)
+
+
 def _keep_own_series(state: LayerState, series: Path) -> None:
     """Keep a --clip unit's own series for its chunks; drop it if the unit was left out."""
     index = len(state.pending) - 1
@@ -296,8 +305,9 @@ def _write_chunks(
         unit.points.unlink()
     state.pending.clear()
     # here rather than after the tiles: this thread is otherwise idle until tippecanoe ends
-    state.pid_entry = write_pid_index(layer_dir, job.key.id, state.pids, state.ids)
-    state.pids, state.ids = [], []
+    state.pid_entry = write_pid_index(layer_dir, job.key.id, state.pid_files, state.points)
+    for path in state.pid_files:
+        path.unlink()
 
 
 class LayerState:
@@ -311,8 +321,9 @@ class LayerState:
         self.units: list[dict[str, Any]] = []
         self.outlines: list[shapely.Geometry | None] = []
         self.index_rows: list[list[float | int]] = []
-        self.pids: list[pa.Array] = []
+        self.pids: list[pa.Array] = []  # of the units not yet spilled (`pid_files`)
         self.ids: list[np.ndarray] = []
+        self.pid_files: list[Path] = []
         self.stats = AttributeStats()
         self.columns: set[str] = set()
         self.dates: set[str] = set()
@@ -336,8 +347,6 @@ class LayerState:
         self.units += part.units
         self.outlines += part.outlines
         self.index_rows += part.index_rows
-        self.pids += part.pids
-        self.ids += part.ids
         self.stats.merge(part.stats)
         self.columns |= part.columns
         self.dates |= part.dates
@@ -353,11 +362,11 @@ class LayerState:
         return np.asarray(shapely.intersects_xy(shapely.union_all(earlier), lon, lat), dtype=bool)
 
     def finish(
-        self, job: LayerJob, layer_dir: Path, tiles: Path, pids: dict[str, object] | None = None
+        self, job: LayerJob, layer_dir: Path, tiles: Path, pids: dict[str, object]
     ) -> LayerResult:
-        """Write the layer-wide files (chunk index, pid index, outlines) and sum up.
+        """Write the layer-wide files (chunk index, outlines) and sum up.
 
-        `pids`: the manifest entry of a pid index already written (a Dask build writes it).
+        `pids`: the manifest entry of the pid index, written by then.
         """
         index = {"layer": job.key.id, "size": job.chunk_size, "chunks": self.index_rows}
         (layer_dir / "index.json").write_text(json.dumps(index, separators=(",", ":")))
@@ -372,7 +381,7 @@ class LayerState:
             chunk_size=job.chunk_size,
             chunks=len(self.index_rows),
             tiles=tiles,
-            pids=pids or write_pid_index(layer_dir, job.key.id, self.pids, self.ids),
+            pids=pids,
             dates=sorted(self.dates),
             warnings=self.warnings,
             epochs=job.epochs if EPOCHS_ATTRIBUTE in self.columns else (),
@@ -427,7 +436,6 @@ def _write_features(
 ) -> None:  # fmt: skip
     """A slice of ids at a time (the text of a whole burst would be ~250 B a point at once):
     tile features, statistics and the chunk inputs pass 2 reads (`UnitChunks.points`)."""
-    step = sample_step(len(ids))
     keys = sampling.file_keys(unit.lon, unit.lat, ids)  # a tile's floor is the unit's
     writer = PointsWriter(points)
     try:
@@ -440,7 +448,7 @@ def _write_features(
             texts = {EPOCHS_ATTRIBUTE: epochs.of(unit.file_rows[part])} if epochs else {}
             lines = geojson_lines(ids[part], lon, lat, unit.pid[part], static, index, texts)
             features.write(keys[part], lines, lon, lat)
-            state.stats.add(static, part.start, step)
+            state.stats.add(static)
             writer.add(lon, lat, static, unit.file_rows[part])
     finally:
         writer.close()

@@ -7,10 +7,13 @@ computes the same hash (docs/site-data.md).
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.feather as feather
 
 from tiler.files import write_gzip
 
@@ -18,6 +21,7 @@ PIDS_PER_BUCKET = 4096
 FNV_OFFSET = 0x811C9DC5
 FNV_PRIME = 0x01000193
 BUCKET_SUFFIX = ".json.gz"
+BUCKETS_AT_ONCE = 256  # ~1M points' pairs in memory at a time
 
 
 def fnv1a32(pids: pa.Array) -> np.ndarray:
@@ -43,19 +47,58 @@ def bucket_count(points: int) -> int:
     return max(1, -(-points // PIDS_PER_BUCKET))
 
 
+def save_pairs(path: Path, pids: pa.Array, ids: np.ndarray, buckets: int | None = None) -> None:
+    """A unit's (pid, id) pairs, sorted by bucket of the index when `buckets` is known (else
+    in id order, for `write_pid_index` to sort once the layer's size is known)."""
+    table = pa.table({"pid": pids.cast(pa.string()), "id": ids})
+    if buckets is not None:
+        bucket = buckets_of(table.column("pid").combine_chunks(), buckets)
+        order = np.argsort(bucket, kind="stable")
+        table = table.take(pa.array(order)).append_column("bucket", pa.array(bucket[order]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        feather.write_feather(table, temporary, compression="uncompressed")
+        os.replace(temporary, path)  # a task run again never reads a half-written file
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def write_pid_index(
-    layer_dir: Path, layer_id: str, pids: list[pa.Array], ids: list[np.ndarray]
-) -> dict[str, object]:
-    """Write `pid/<bucket>.json.gz` for the whole layer; return the manifest's `pids` entry."""
-    all_pids = (
-        pa.concat_arrays([p.cast(pa.string()) for p in pids]) if pids else pa.array([], pa.string())
-    )
-    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-    buckets = bucket_count(len(all_ids))
-    folder = layer_dir / "pid"
-    folder.mkdir()
-    write_buckets(folder, all_pids, all_ids, range(buckets), buckets)
+    layer_dir: Path, layer_id: str, pair_files: Sequence[Path], points: int
+) -> dict[str, object]:  # fmt: skip
+    """Write `pid/<bucket>.json.gz` from the units' pairs (`save_pairs` without buckets, in
+    unit order), a group of buckets at a time; return the manifest's `pids` entry."""
+    buckets = bucket_count(points)
+    for path in pair_files:
+        table = feather.read_table(path)
+        pids, ids = table.column("pid").combine_chunks(), table.column("id").to_numpy()
+        del table
+        save_pairs(path, pids, ids, buckets)
+    for which in bucket_groups(buckets):
+        write_pid_group(pair_files, which, buckets, layer_dir / "pid")
     return pid_manifest(layer_id, buckets)
+
+
+def bucket_groups(buckets: int) -> list[range]:
+    """The buckets written together (one Dask task each): ~1M points' pairs at a time."""
+    return [range(first, min(first + BUCKETS_AT_ONCE, buckets))
+            for first in range(0, buckets, BUCKETS_AT_ONCE)]  # fmt: skip
+
+
+def write_pid_group(files: Sequence[Path], which: range, buckets: int, folder: Path) -> None:
+    """Buckets `which` of the pid index, from every unit's pairs sorted by bucket (`files` in
+    unit order)."""
+    pids, ids = [], []
+    for path in files:
+        table = feather.read_table(path, memory_map=True)
+        lo, hi = np.searchsorted(table.column("bucket").to_numpy(), [which.start, which.stop])
+        pids.append(table.column("pid").slice(lo, hi - lo).combine_chunks())
+        ids.append(table.column("id").slice(lo, hi - lo).to_numpy())
+    folder.mkdir(parents=True, exist_ok=True)
+    all_pids = pa.concat_arrays(pids) if pids else pa.array([], pa.string())
+    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    write_buckets(folder, all_pids, all_ids, which, buckets)
 
 
 def pid_manifest(layer_id: str, buckets: int) -> dict[str, object]:

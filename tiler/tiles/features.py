@@ -7,7 +7,7 @@ GeoJSON, which it can read in parallel (-P) and where a missing value is simply 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -224,13 +224,6 @@ def _line_index(wx: np.ndarray, wy: np.ndarray, lines: pa.Array) -> np.ndarray:
 
 def read_line_index(path: Path) -> np.ndarray:
     return np.fromfile(line_index_path(path), dtype=LINE_INDEX)
-
-
-def line_positions(paths: Iterable[Path]) -> tuple[np.ndarray, np.ndarray]:
-    """tippecanoe's world x, y (uint64) of every line of the feature files, from their indexes."""
-    indexes = [read_line_index(path) for path in paths]
-    index = np.concatenate(indexes) if indexes else np.zeros(0, LINE_INDEX)
-    return index["x"].astype(np.uint64), index["y"].astype(np.uint64)
 
 
 def append_spans(

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from tiler.spatial import blocks
-from tiler.tiles.grid import quadkeys, tile_keys, world_quadkeys, world_xy
+from tiler.tiles.grid import quadkeys, tile_keys, world_xy
 
 MAX_POINTS_PER_TILE = 12_000  # ~15-40 bytes a point in a compressed tile: well under 500 KB
 FULL_DETAIL = 12
@@ -37,14 +37,6 @@ def guessed_zoom(lon: np.ndarray, lat: np.ndarray) -> int:
     index = np.empty(len(lon), dtype=np.uint64)
     for part in blocks(len(lon)):
         index[part] = quadkeys(lon[part], lat[part])
-    return _spacing_of(index)
-
-
-def guessed_zoom_xy(wx: np.ndarray, wy: np.ndarray) -> int:
-    """`guessed_zoom` from tippecanoe's world coordinates (uint64)."""
-    index = np.empty(len(wx), dtype=np.uint64)
-    for part in blocks(len(wx)):
-        index[part] = world_quadkeys(wx[part], wy[part])
     return _spacing_of(index)
 
 
@@ -120,11 +112,6 @@ def densest_per_zoom(lon: np.ndarray, lat: np.ndarray, max_zoom: int) -> list[in
     for part in blocks(len(lon)):
         keys[part] = tile_keys(*world_xy(lon[part], lat[part]), max_zoom)
     return _densest(keys, max_zoom)
-
-
-def densest_per_zoom_xy(wx: np.ndarray, wy: np.ndarray, max_zoom: int) -> list[int]:
-    """`densest_per_zoom` from tippecanoe's world coordinates (uint64)."""
-    return _densest(tile_keys(wx, wy, max_zoom), max_zoom)
 
 
 def _densest(keys: np.ndarray, max_zoom: int) -> list[int]:
