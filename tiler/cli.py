@@ -250,11 +250,14 @@ PERIOD_CHOICES = ("2018-2022", "2019-2023", "2020-2024")
                    "says which).")  # fmt: skip
 @click.option("--zip/--no-zip", "zipped", default=True, show_default=True,
               help="ZIP with CSV + XML like the downloads, or plain CSV + XML.")  # fmt: skip
+@click.option("--dates", "most_dates", type=click.IntRange(min=8), default=None,
+              help="At most this many acquisitions a file, evenly spread over the period "
+                   "(shorter series for scale benchmarks) [default: every one].")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @reports_errors
 def sample(
     output: Path, levels: tuple[str, ...], periods: tuple[str, ...], points: int, bursts: int,
-    orbit: str, seed: int, changes: float, zipped: bool, quiet: bool,
+    orbit: str, seed: int, changes: float, zipped: bool, most_dates: int | None, quiet: bool,
 ) -> None:  # fmt: skip
     """Write synthetic EGMS files, in the exact format of the real products.
 
@@ -274,7 +277,7 @@ def sample(
     options = SampleOptions(
         output=output, levels=levels or ("L2b",), points=points, bursts=bursts, orbit=orbit,
         periods=tuple(period_of(text) for text in periods or ("2020-2024",)), seed=seed,
-        zip=zipped, changes=changes,
+        zip=zipped, changes=changes, dates=most_dates,
     )  # fmt: skip
     write_sample(options, quiet)
 

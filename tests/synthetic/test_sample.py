@@ -720,3 +720,24 @@ def test_progress_lines_when_stderr_is_not_a_terminal(
     with report.SampleReport(total_points=400, files=1, quiet=True) as progress:
         progress.rows(100)
     assert capsys.readouterr().err == ""
+
+
+@given(st.integers(1, 400), st.integers(2, 500))
+def test_thinned_dates_keep_the_first_the_last_and_at_most_the_number(
+    count: int, most: int
+) -> None:  # fmt: skip
+    from tiler.synthetic.dates import thinned
+
+    items = list(range(count))
+    kept = thinned(items, most)
+    assert len(kept) == min(count, most) and kept == sorted(set(kept))
+    assert (kept[0], kept[-1]) == (0, count - 1)
+
+
+def test_sample_dates_option_writes_shorter_series(tmp_path: Path) -> None:
+    args = ["sample", "-o", str(tmp_path), "--points", "50", "--orbit", "asc", "--dates", "20"]
+    done = CliRunner().invoke(main, [*args, "--no-zip", "-q"])
+    assert done.exit_code == 0, done.output
+    (csv_path,) = tmp_path.glob("*.csv")
+    header = csv_path.read_text().splitlines()[0].split(",")
+    assert sum(name.isdigit() and len(name) == 8 for name in header) == 20

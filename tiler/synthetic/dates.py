@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from .seeds import rng
 
@@ -26,6 +27,7 @@ S1B_ORBIT, S1B_TRACK = 17373, 22
 S1B_FLYING = (datetime(2016, 9, 26), datetime(2021, 12, 23, 23, 59))
 L3_ORIGIN = date(2014, 4, 3)  # the L3 6-day grid (docs/egms-format.md#dates)
 DROP_6_DAY, DROP_12_DAY, DROP_L3 = 0.015, 0.02, 0.01
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,14 @@ class Acquisition:
     @property
     def column(self) -> str:
         return self.when.strftime("%Y%m%d")
+
+
+def thinned(items: list[Item], most: int | None) -> list[Item]:
+    """At most `most` of the items, evenly spread from the first to the last (all: None)."""
+    if most is None or len(items) <= most:
+        return items
+    chosen = sorted({round(k * (len(items) - 1) / max(most - 1, 1)) for k in range(most)})
+    return [items[k] for k in chosen]
 
 
 def burst_index(latitude: float, ascending: bool) -> int:

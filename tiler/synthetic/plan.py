@@ -31,6 +31,7 @@ class SampleOptions:
     seed: int = 0
     zip: bool = True
     changes: float = DEFAULT_FRACTION  # share of the ground (200 m cells) with a step/rate change
+    dates: int | None = None  # at most this many acquisitions a file (shorter series)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class FileSpec:
     tile: layout.Tile | None = None
     component: str | None = None  # L3: "up" | "east"
     changes: float = DEFAULT_FRACTION
+    dates: int | None = None  # SampleOptions.dates
 
     @property
     def info(self) -> egms.NameInfo:
@@ -91,6 +93,7 @@ def _level_files(options: SampleOptions, level: str, period: tuple[int, int]) ->
         "seed": options.seed,
         "points": options.points,
         "changes": options.changes,
+        "dates": options.dates,
     }
     if level == "L3":
         return [

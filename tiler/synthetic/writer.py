@@ -72,7 +72,7 @@ def write(
 def content(spec: FileSpec) -> tuple[str, str, Iterator[l2.Block]]:
     """Header line, XML text and the row blocks of a file."""
     if spec.tile is not None:
-        days = dates.l3_dates(spec.seed, spec.period, spec.tile.name)
+        days = dates.thinned(dates.l3_dates(spec.seed, spec.period, spec.tile.name), spec.dates)
         names = [d.strftime("%Y%m%d") for d in days]
         blocks = l3.tile_blocks(spec, days)
         xml = metadata.tile_xml(spec)
@@ -80,7 +80,8 @@ def content(spec: FileSpec) -> tuple[str, str, Iterator[l2.Block]]:
         assert spec.burst is not None
         info = spec.info
         assert info.track is not None and info.burst is not None
-        acquisitions = dates.l2_acquisitions(spec.seed, spec.period, info.track, info.burst)
+        every = dates.l2_acquisitions(spec.seed, spec.period, info.track, info.burst)
+        acquisitions = dates.thinned(every, spec.dates)
         names = [a.column for a in acquisitions]
         blocks = l2.burst_blocks(spec, acquisitions)
         xml = metadata.burst_xml(spec, acquisitions)
