@@ -106,6 +106,25 @@ def site_sizes(site: Path) -> dict[str, Any]:
     }
 
 
+def series_forms(item: Burst, site: Path, work: Path) -> dict[str, Any]:
+    """The built site rebuilt with its series loose and packed (`--series-files`; the layer
+    reused, only its series files rewritten): what an upload costs, one PUT a file."""
+    forms: dict[str, Any] = {}
+    for mode in ("loose", "packed"):
+        copy = work / f"series-{mode}"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(site, copy, copy_function=os.link)
+        argv = [sys.executable, "-m", "tiler", "build", str(item.zip_path), "-o", str(copy),
+                "-q", "--series-files", mode]  # fmt: skip
+        check(measure(argv, work / f"series-{mode}.log"), work / f"series-{mode}.log")
+        files = [p for p in copy.rglob("*") if p.is_file()]
+        series = [p for p in files if p.parent.name == "ts"]
+        forms[mode] = {"site_files": len(files), "site_bytes": sum(p.stat().st_size for p in files),
+                       "series_files": len(series),
+                       "series_bytes": sum(p.stat().st_size for p in series)}  # fmt: skip
+    return forms
+
+
 def tile_sizes(archives: list[Path]) -> dict[str, Any]:
     """Count, max zoom and the largest tile (as stored and decompressed) over PMTiles archives."""
     count, largest, largest_raw, where, maxzoom = 0, 0, 0, None, 0

@@ -244,9 +244,19 @@ def _details(name: str, entry: dict[str, Any]) -> list[list[str]]:
          f"{build['chunks']}, {size(build['chunk_bytes'])}, {size(build['largest_chunk_bytes'])}"],
         [name, "build: site files, site bytes, data/ bytes",
          f"{build['site_files']}, {size(build['site_bytes'])}, {size(build['data_bytes'])}"],
+        *series_rows(name, entry.get("series_files")),
         [name, "build: all runs (s)", ", ".join(f"{s:.1f}" for s in build["seconds_all"])],
         [name, "hand: all runs (s)", ", ".join(f"{s:.1f}" for s in hand["seconds_all"])],
     ]  # fmt: skip
+
+
+def series_rows(name: str, forms: dict[str, Any] | None) -> list[list[str]]:
+    """Files to upload with the series loose and packed (`--series-files`)."""
+    if not forms:
+        return []
+    return [[name, f"site {mode}: files (series files), bytes",
+             f"{form['site_files']} ({form['series_files']}), {size(form['site_bytes'])}"]
+            for mode, form in forms.items()]  # fmt: skip
 
 
 def markdown(results: dict[str, Any]) -> str:

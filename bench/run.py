@@ -78,6 +78,7 @@ def bench_size(points: int, cache: Path, runs: int, variants: list[str]) -> dict
     entry["hand"] = pipelines.hand_summary(item, work / "hand", hand_runs)
     for key, found in build_runs.items():
         entry[key] = pipelines.build_summary(item, work / key, found)
+    entry["series_files"] = pipelines.series_forms(item, work / "build" / "site", work)
     entry["ratio_build_hand"] = entry["build"]["seconds"] / entry["hand"]["seconds"]
     entry["ratio_build_hand_cpu"] = entry["build"]["cpu_seconds"] / entry["hand"]["cpu_seconds"]
     entry["ratio_extract_hand"] = entry["hand"]["extract"]["seconds"] / entry["hand"]["seconds"]

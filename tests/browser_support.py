@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from tiler.layer.seriespack import chunk_bytes
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "build" / "test-artifacts"  # screenshots and exports the tests keep
 SAMPLES = REPO / "tests" / "data" / "egms"
@@ -98,8 +100,7 @@ def product_period(layer: dict[str, Any]) -> str:
 
 
 def read_chunk(site: Path, layer: dict[str, Any], index: int) -> dict[str, Any]:
-    path = site / "data" / layer["chunks"]["path"].replace("{chunk}", str(index))
-    return json.loads(gzip.decompress(path.read_bytes()))
+    return json.loads(gzip.decompress(chunk_bytes(site / "data", layer["chunks"], index)))
 
 
 def source_rows(zip_path: Path) -> Iterator[dict[str, str]]:

@@ -50,6 +50,17 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def packed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The click sample (CLICK_LAYER) with its series packed (`--series-files packed`) and the
+    single-file page, served by packed-series tests (read-only)."""
+    from tiler import build
+
+    out = tmp_path_factory.mktemp("packed") / "out"
+    build([L2B_DESC], out, quiet=True, basemap="none", series_files="packed", single_file=True)
+    return out
+
+
+@pytest.fixture(scope="session")
 def asset_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A site of the four samples with the bundled assets (`--assets`, ids from `name`)."""
     from tiler import build

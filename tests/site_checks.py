@@ -30,11 +30,12 @@ def assert_points_render(viewer: Viewer, hash_: str = "") -> None:
 
 
 def assert_click_shows_series(
-    viewer: Viewer, point: dict[str, Any], chunk: str | None = None
+    viewer: Viewer, point: dict[str, Any], chunk: str | list[str] | None = None
 ) -> None:
     """Clicking `point` (an isolated point of CLICK_LAYER) charts its exact CSV series.
 
-    `chunk`: the one chunk URL the click must fetch (None: the page makes no requests).
+    `chunk`: the one chunk URL the click must fetch (None: the page makes no requests), or the
+    series URLs the page fetched in all (a packed layer: its pack index, then the pack).
     """
     viewer.page.select_option("#layer-select", CLICK_LAYER)
     viewer.js("p => egms.map.jumpTo({center: [p.lon, p.lat], zoom: 18})", point)
@@ -51,4 +52,5 @@ def assert_click_shows_series(
     assert ys == pytest.approx(want, abs=1e-9)
     assert f"pt={point['id']}" in viewer.js("() => location.hash")
     assert viewer.page.text_content("#panel-pid") == point["pid"]
-    assert viewer.chunk_requests() == ([] if chunk is None else [chunk])
+    expected = chunk if isinstance(chunk, list) else [] if chunk is None else [chunk]
+    assert viewer.chunk_requests() == expected

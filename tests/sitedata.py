@@ -16,6 +16,8 @@ import mapbox_vector_tile
 import mercantile
 from pmtiles.reader import MmapSource, Reader, all_tiles
 
+from tiler.layer.seriespack import chunk_bytes
+
 DATE = re.compile(r"^\d{8}$")
 
 
@@ -48,8 +50,7 @@ def layer(site: Path, layer_id: str) -> dict[str, Any]:
 
 
 def chunk(site: Path, entry: dict[str, Any], index: int) -> dict[str, Any]:
-    path = site / "data" / entry["chunks"]["path"].format(chunk=index)
-    return json.loads(gzip.decompress(path.read_bytes()))
+    return json.loads(gzip.decompress(chunk_bytes(site / "data", entry["chunks"], index)))
 
 
 def all_chunks(site: Path, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:

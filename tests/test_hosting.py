@@ -17,6 +17,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from browser_support import (
     manifest_layer,
 )
 from site_checks import assert_click_shows_series, assert_points_render
+
+from tiler.layer.seriespack import PackIndex, chunk_bytes
 
 NGINX = Path("/usr/sbin/nginx")
 EXAMPLES = REPO / "examples"
@@ -84,16 +87,15 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"nginx did not start on port {port}:\n{log.read_text() if log.exists() else ''}")
 
 
-@pytest.fixture(scope="module")
-def nginx(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The built site served by nginx; yields its base URL (http://127.0.0.1:PORT)."""
+@contextmanager
+def running_nginx(site: Path, prefix: Path) -> Iterator[str]:
+    """`site` served by nginx (temporary files in `prefix`); yields its base URL."""
     if not NGINX.exists():
         pytest.fail(f"{NGINX} is missing: the hosting tests run Debian's nginx; install it "
                     "with `make system-deps` (apt-get install nginx)")  # fmt: skip
-    prefix = tmp_path_factory.mktemp("nginx")
     port = free_port()
     conf = prefix / "nginx.conf"
-    conf.write_text(nginx_conf(built_site, port, prefix), encoding="utf-8")
+    conf.write_text(nginx_conf(site, port, prefix), encoding="utf-8")
     log = prefix / "error.log"
     argv = [str(NGINX), "-p", str(prefix), "-c", str(conf), "-e", str(log), "-g", "daemon off;"]
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -105,6 +107,20 @@ def nginx(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     except subprocess.TimeoutExpired:
         process.kill()
     assert "[emerg]" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def nginx(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built site served by nginx; yields its base URL (http://127.0.0.1:PORT)."""
+    with running_nginx(built_site, tmp_path_factory.mktemp("nginx")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def packed_nginx(packed_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site of packed series (conftest.packed_site) served by nginx."""
+    with running_nginx(packed_site, tmp_path_factory.mktemp("nginx-packed")) as url:
+        yield url
 
 
 def get(base: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
@@ -153,6 +169,27 @@ def test_chunks_are_served_as_stored(nginx: str, built_site: Path, prefix: str) 
     assert again[0] == 304
 
 
+@pytest.mark.parametrize("prefix", ["/", SUB_PATH])
+def test_packed_chunks_are_served_in_ranges_as_stored(
+    packed_nginx: str, packed_site: Path, prefix: str
+) -> None:
+    layer = manifest_layer(packed_site, CLICK_LAYER)
+    pack = layer["chunks"]["pack"]
+    index = PackIndex.decode((packed_site / "data" / pack["index"]).read_bytes())
+    start, length = int(index.starts[7]), int(index.lengths[7])
+    headers = {"Range": f"bytes={start}-{start + length - 1}", "Accept-Encoding": "gzip"}
+    path = f"{prefix}data/{pack['path'].format(pack=0)}"
+    status, answer, body = get(packed_nginx, path, headers)
+    assert status == 206, (status, body[:200])
+    assert "content-encoding" not in answer
+    if prefix == "/":  # other origins (the sub-path's block adds no CORS, as for .pmtiles)
+        assert "Content-Range" in answer["access-control-expose-headers"]
+    assert body == chunk_bytes(packed_site / "data", layer["chunks"], 7)
+    assert json.loads(gzip.decompress(body))["first_id"] == 7 * layer["chunks"]["size"]
+    status, _, stored = get(packed_nginx, f"{prefix}data/{pack['index']}", headers={})
+    assert status == 200 and stored == (packed_site / "data" / pack["index"]).read_bytes()
+
+
 def test_other_origins_may_read_the_archives(nginx: str, built_site: Path) -> None:
     layer = manifest_layer(built_site, CLICK_LAYER)
     headers = {"Origin": "https://reports.example.org", "Range": "bytes=0-9"}
@@ -181,6 +218,18 @@ def test_viewer_through_nginx(
     index = click_point["id"] // layer["chunks"]["size"]
     chunk = viewer.base + "data/" + layer["chunks"]["path"].replace("{chunk}", str(index))
     assert_click_shows_series(viewer, click_point, chunk)
+    viewer.assert_no_errors()
+
+
+def test_viewer_charts_a_packed_layer_through_nginx(
+    viewer: Viewer, packed_nginx: str, packed_site: Path
+) -> None:
+    viewer.base = packed_nginx + SUB_PATH
+    assert_points_render(viewer)
+    point = isolated_point(packed_site, manifest_layer(packed_site, CLICK_LAYER))
+    pack = manifest_layer(packed_site, CLICK_LAYER)["chunks"]["pack"]
+    urls = [viewer.base + "data/" + pack[name] for name in ("index", "path")]
+    assert_click_shows_series(viewer, point, [urls[0], urls[1].replace("{pack}", "0")])
     viewer.assert_no_errors()
 
 

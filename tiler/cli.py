@@ -139,6 +139,10 @@ def main() -> None:
               help="Also write OUTPUT/site.html: the whole site in one HTML file that works "
               "from disk (file://) and as an e-mail attachment; at most 50 MB of "
               "data.")  # fmt: skip
+@click.option("--series-files", type=click.Choice(["auto", "packed", "loose"]), default=None,
+              help="Each layer's time series as one file per 256 points ('loose'), or packed "
+              "into files of at most 24 MiB read with HTTP Range ('packed': few files to "
+              "upload) [default: auto, packed above 1024 chunks].")  # fmt: skip
 @click.option("--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
               help="Run the build on a local Dask cluster of N worker processes (needs "
               "egms-tiler[distributed]).")  # fmt: skip

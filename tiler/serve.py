@@ -38,6 +38,7 @@ MEDIA_TYPES = {
     ".pmtiles": "application/vnd.pmtiles",
     ".json": "application/json",
     ".gz": "application/gzip",
+    ".bin": "application/octet-stream",  # packed series chunks, read in ranges
     ".js": "text/javascript",
     ".mjs": "text/javascript",
     ".css": "text/css",

@@ -35,6 +35,13 @@
     return url.href.startsWith(base) ? decodeURIComponent(url.href.slice(base.length)) : null;
   }
 
+  // [first, last] byte of a `Range: bytes=a-b` request (packed series chunks), or null
+  function byteRange(input, init) {
+    const headers = new Headers((init && init.headers) || (input instanceof Request ? input.headers : undefined));
+    const match = /^bytes=(\d+)-(\d+)$/.exec(headers.get('range') || '');
+    return match ? [Number(match[1]), Number(match[2])] : null;
+  }
+
   const networkFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     const path = dataPath(input);
@@ -42,7 +49,11 @@
     const data = bytes(path);
     if (data === null) return Promise.resolve(new Response(`${path}: not in this file`, { status: 404 }));
     const type = TYPES[path.split('.').pop()] || 'application/octet-stream';
-    return Promise.resolve(new Response(data, { headers: { 'content-type': type } }));
+    const range = byteRange(input, init);
+    if (range === null) return Promise.resolve(new Response(data, { headers: { 'content-type': type } }));
+    const [first, last] = range;
+    const headers = { 'content-type': type, 'content-range': `bytes ${first}-${last}/${data.length}` };
+    return Promise.resolve(new Response(data.slice(first, last + 1), { status: 206, headers }));
   };
 
   class MemorySource {

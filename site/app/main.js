@@ -219,6 +219,7 @@ function switchLayer(layerId, { keepSelection = false } = {}) {
   state.layerId = layer.id;
   ui.layerSelect.value = layer.id;
   mapui.showLayer(layer);
+  app.chunks.prepare(layer);
   assets.layerChanged();
   showStatus(layerStatus(layer));
   if (keepSelection && previous) reselect(...previous, layer);
@@ -448,6 +449,7 @@ async function start() {
   state.words = parsed.words;
   mapui.restore(parsed.look);
   state.layerId = layerById(app.manifest, parsed.layer) ? parsed.layer : defaultLayer(app.manifest.layers).id;
+  app.chunks.prepare(currentLayer());
   const reasons = checkOpened(parsed);
   checkAssets(parsed, reasons);
   const analysis = analysisOf(parsed, state.layerId);

@@ -15,7 +15,7 @@ const JOINED_COLOUR = '#000000';
 
 /** The counterpart of `featureId` (of `layer`) in `release`: {id, by, metres} or null. */
 export async function counterpart(chunks, layer, release, featureId) {
-  const link = await chunks.chunk({ chunks: { path: release.path } }, chunkIndex(layer, featureId));
+  const link = await chunks.chunk({ chunks: release }, chunkIndex(layer, featureId));
   const row = featureId - link.first_id;
   const id = link.id[row];
   return id === null || id === undefined ? null : { id, by: link.by[row], metres: link.m[row] };

@@ -29,7 +29,9 @@ from tiler.errors import BuildError
 from tiler.layer import pidindex
 from tiler.tiles import zoomchoice
 
-QUICK = {"quiet": True, "basemap": "none"}  # the basemap is not what these tests are about
+# the basemap is not what these tests are about; packed series: the packs and their index are
+# compared byte for byte too
+QUICK = {"quiet": True, "basemap": "none", "series_files": "packed"}
 LOCAL = {"dask_local": 2, **QUICK}
 
 

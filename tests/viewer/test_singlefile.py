@@ -122,3 +122,17 @@ def test_too_much_data_is_refused_and_the_site_kept(
     assert lines[0].startswith("Error: --single-file: the site's data is "), lines[0]
     assert "more than the 976.6 KB one HTML file may hold" in lines[0]
     assert (single_site / singlefile.NAME).read_bytes() == before
+
+
+@pytest.mark.browser
+def test_single_file_of_packed_series_charts_a_click(
+    file_viewer: Viewer, packed_site: Path
+) -> None:
+    """The page answers the packed series' Range requests from its own bytes."""
+    point = isolated_point(packed_site, manifest_layer(packed_site, CLICK_LAYER))
+    file_viewer.base = (packed_site / singlefile.NAME).as_uri()
+    assert_points_render(file_viewer)
+    assert_click_shows_series(file_viewer, point)
+    fetched = [url for url in file_viewer.requests if not url.startswith(("data:", "blob:"))]
+    assert fetched == [file_viewer.base], fetched
+    file_viewer.assert_no_errors()

@@ -7,5 +7,6 @@ the time-series chunks (`serieschunks`) while tippecanoe tiles, its reading star
 `seriesprefetch` and kept in `scratchmatrix` files. Then the indexes: `pidindex` (pid to feature
 id), `outlines` (unit hulls) and `attributestats` (colour-scale statistics). `LayerState` is what
 the passes add each unit to; the Dask build (tiler/distributed/) uses it too. `chunkreader` reads a
-built layer back from its chunks for the steps that work across layers.
+built layer back from its chunks for the steps that work across layers; `seriespack` packs a
+layer's chunk files into a few files read by HTTP Range before publication (--series-files).
 """

@@ -45,6 +45,7 @@ SITE_FILES = re.compile(
     rf"|{ASSETS}/[\w.-]+\.(?:js|mjs|css|txt|json|map)"
     rf"|data/{LAYER}/(?:tiles\.pmtiles|index\.json|units\.geojson)"
     rf"|data/{LAYER}/(?:ts|pid|releases/{LAYER})/\d+\.json\.gz"
+    rf"|data/{LAYER}/(?:ts|releases/{LAYER})/(?:pack-\d+\.bin|pack-index\.bin\.gz)"
     rf"|data/assets/index\.json|data/assets/{LAYER}/(?:tiles\.pmtiles|assets\.csv|assets\.gpkg)"
     rf"|data/assets/{LAYER}/(?:stats|series)/\d+\.json\.gz"
 )

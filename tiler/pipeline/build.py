@@ -29,6 +29,7 @@ from tiler.inputs.clip import inside, load_area
 from tiler.inputs.discover import discover
 from tiler.inputs.header import scan
 from tiler.inputs.opening import check_stamp, file_stamp
+from tiler.layer import seriespack
 from tiler.layer.epochs import epoch_dates
 from tiler.layer.passes import LayerJob, LayerResult, build_layer, tile_zooms
 from tiler.layer.processing_unit import PointFilter
@@ -80,6 +81,9 @@ class BuildOptions:
     basemap: str | Sequence[str] | None = None
     description: str | None = None
     single_file: bool = False  # also write OUT/site.html, the whole site in one file
+    # `--series-files`: each layer's series chunks as files, or packed into a few files read
+    # with HTTP Range (layer/seriespack.py); `auto` packs the large layers
+    series_files: str = seriespack.DEFAULT_MODE
     # the build on Dask distributed (tiler/distributed/client.py): a scheduler's address, or a local
     # cluster of N worker processes; scratch every worker sees
     scheduler: str | None = None
@@ -119,6 +123,9 @@ class BuildOptions:
             raise BuildError(f"chunk size must be at least 1, not {self.chunk_size}")
         if self.jobs is not None and self.jobs < 1:
             raise BuildError(f"--jobs must be at least 1, not {self.jobs}")
+        if self.series_files not in seriespack.MODES:
+            raise BuildError(f"--series-files must be one of {', '.join(seriespack.MODES)}, "
+                             f"not {self.series_files!r}")  # fmt: skip
         check_text("--title", self.title)
         check_text("--description", self.description)
         if self.asset_options is not None:
@@ -201,6 +208,7 @@ def build(
         layers = releases.link_layers(building / "data", layers, reporter.log, reused)
         asset_warnings: list[InputWarning] = []
         assets = build_assets(building, layers, config, out, reporter, asset_warnings.append)
+        layers = seriespack.settle(building / "data", layers, config.series_files)
         check_unchanged(sources)
         check_warnings([*found_warnings, *warnings, *built_warnings, *asset_warnings],
                        config.strict, reporter)  # fmt: skip
