@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2 --dist loadfile  # two workers, each test file on one (pytes
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: help demo demo-build test test-fast browser-test golden lint format bench vendor dist clean system-deps
+.PHONY: help demo demo-build test test-fast browser-test golden lint format bench bench-scale vendor dist clean system-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -59,6 +59,9 @@ format: $(TEST_STAMP)  ## apply ruff's formatting and safe fixes
 bench: $(TEST_STAMP)  ## benchmarks (not part of make test)
 	@test -f bench/run.py || { echo "no benchmarks yet (bench/run.py)"; exit 1; }
 	$(BIN)/python bench/run.py
+
+bench-scale: $(TEST_STAMP)  ## memory and time per point as a layer grows: 1M, 10M, 30M points (hours)
+	cd bench && ../$(BIN)/python scale.py $(SCALE_ARGS)
 
 vendor:  ## maintainers: refresh site/vendor/ from site/package-lock.json (needs Node/npm)
 	bash tools/vendor.sh

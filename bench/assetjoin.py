@@ -88,8 +88,12 @@ def measure_join(cache: Path, work: Path, points: int, polygons: int) -> dict[st
             "--cache", str(cache)]  # fmt: skip
     found = check(measure(argv, log), log)
     phases = json.loads(log.read_text().strip().splitlines()[-1])
-    return {**phases, "seconds": found.seconds, "cpu_seconds": found.cpu_seconds,
-            "peak_rss": found.peak_rss}
+    return {
+        **phases,
+        "seconds": found.seconds,
+        "cpu_seconds": found.cpu_seconds,
+        "peak_rss": found.peak_rss,
+    }
 
 
 @click.command()

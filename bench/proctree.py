@@ -117,3 +117,65 @@ def check(result: Measured, log: Path) -> Measured:
         tail = log.read_text(errors="replace")[-3000:]
         raise SystemExit(f"{' '.join(result.argv)} exited {result.returncode}; log {log}:\n{tail}")
     return result
+
+
+def _high_water(pid: int) -> int:
+    """The process's own peak resident bytes so far (VmHWM), 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            line = next(line for line in status if line.startswith(b"VmHWM:"))
+        return int(line.split()[1]) * 1024
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
+def _role(pid: int, root: int) -> str:
+    """'client' (the command), 'tippecanoe', or 'worker' (any other Python process: Dask
+    workers and nannies) of a process of the tree."""
+    if pid == root:
+        return "client"
+    try:
+        with open(f"/proc/{pid}/comm", "rb") as comm:
+            name = comm.read().strip()
+    except OSError:
+        return "other"
+    return "tippecanoe" if name.startswith(b"tippecanoe") else "worker"
+
+
+class RolePeaks:
+    """The peak resident memory of each process of a tree (its VmHWM, read until it ends), the
+    largest per role: the client, a worker, a tippecanoe."""
+
+    def __init__(self, pid: int, interval: float = INTERVAL) -> None:
+        self.pid, self.interval = pid, interval
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self.workers: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tree, stack = _children(), [self.pid]
+            while stack:
+                pid = stack.pop()
+                role = self.peaks[pid][0] if pid in self.peaks else _role(pid, self.pid)
+                peak = _high_water(pid)
+                if peak:
+                    self.peaks[pid] = (role, max(peak, self.peaks.get(pid, (role, 0))[1]))
+                stack.extend(tree.get(pid, ()))
+            self._stop.wait(self.interval)
+
+    def largest(self) -> dict[str, int]:
+        """The largest peak of each role (bytes)."""
+        out: dict[str, int] = {}
+        for role, peak in self.peaks.values():
+            out[role] = max(out.get(role, 0), peak)
+        return out
+
+    def __enter__(self) -> RolePeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -116,8 +116,10 @@ def _asset_targets(
     out = []
     join = results.get("asset_join")
     if join:
-        shown = (f"{size(join['peak_rss'])}, {join['seconds']:.1f} s ({join['polygons']:,} "
-                 f"footprints x {join['points']:,} points, {join['pairs']:,} pairs)")
+        shown = (
+            f"{size(join['peak_rss'])}, {join['seconds']:.1f} s ({join['polygons']:,} "
+            f"footprints x {join['points']:,} points, {join['pairs']:,} pairs)"
+        )
         out.append(_target("asset join peak RSS", "≤ 1 GB (the build's bound)", join["peak_rss"],
                            shown, join["peak_rss"] <= GB))  # fmt: skip
     if "build_assets" in big:

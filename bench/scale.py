@@ -1,0 +1,176 @@
+"""Benchmark: does the build stay flat as a layer grows? `make bench-scale`.
+
+One layer of synthetic L2a bursts of 1M points each (`egms-tiler sample --bursts`, one track,
+seed 1, 60 acquisitions a file: `--dates`, so that 30M points fit this machine), built whole at
+each size by one machine and by Dask (`--dask-local 1`, `--dask-local 2`). For each build: wall
+and CPU time (the whole process tree), CPU per point, and the peak resident memory of the client
+(the command's own process), of the largest worker process and of the largest tippecanoe (each
+its own VmHWM, bench/proctree.py `RolePeaks`). Memory bounded by design shows as peaks that do
+not grow with the points, and time per point that stays flat.
+
+    python bench/scale.py                          # 1M, 10M, 30M x single, dask 1, dask 2
+    python bench/scale.py --sizes 1000000,3000000 --builds single,dask2
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from proctree import RolePeaks
+
+REPO = Path(__file__).resolve().parents[1]
+BURST = 1_000_000
+DATES = 60
+SEED = 1
+BUILDS = {"single": [], "dask1": ["--dask-local", "1"], "dask2": ["--dask-local", "2"]}
+MEMORY_BOUND = 1.20  # the issue's bound: peaks within 20 % from the smallest size to the largest
+TIME_BOUND = 1.15  # and CPU per point within 15 %
+
+
+def say(message: str) -> None:
+    click.echo(f"[scale] {message}", err=True)
+
+
+def bursts(cache: Path, count: int, burst: int) -> list[Path]:
+    """The first `count` bursts of one track (generated once, for the largest size)."""
+    folder = cache / f"l2a-{burst}-x{count}"
+    found = sorted(folder.glob("*.zip"))
+    if len(found) < count:
+        folder.mkdir(parents=True, exist_ok=True)
+        say(f"sample: {count} bursts of {burst:,} points into {folder}")
+        argv = [sys.executable, "-m", "tiler", "sample", "-o", str(folder), "--level", "L2a",
+                "--points", str(burst), "--bursts", str(count), "--orbit", "asc",
+                "--seed", str(SEED), "--dates", str(DATES), "-q"]  # fmt: skip
+        subprocess.run(argv, check=True)
+        found = sorted(folder.glob("*.zip"))
+    return found[:count]
+
+
+def measure_build(inputs: list[Path], out: Path, extra: list[str], log: Path) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "tiler", "build", *map(str, inputs), "-o", str(out),
+            "--basemap", "none", "--rebuild", *extra]  # fmt: skip
+    started, load = time.perf_counter(), os.getloadavg()[0]
+    with open(log, "wb") as stream:
+        process = subprocess.Popen(argv, stdout=stream, stderr=subprocess.STDOUT)
+        with RolePeaks(process.pid) as peaks:
+            _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{shlex.join(argv)} failed; log {log}:\n{log.read_text()[-3000:]}")
+    largest = peaks.largest()
+    return {
+        "seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "client_peak": largest.get("client", 0), "worker_peak": largest.get("worker", 0),
+        "tippecanoe_peak": largest.get("tippecanoe", 0), "load": [round(load, 1),
+        round(os.getloadavg()[0], 1)], "phases": _phases(log),
+    }  # fmt: skip
+
+
+def _phases(log: Path) -> list[str]:
+    """The build's own per-layer lines (phase times, runs)."""
+    return [line for line in log.read_text(errors="replace").splitlines() if " on Dask: " in line
+            or line.startswith("tiles:")]  # fmt: skip
+
+
+def mib(value: int) -> str:
+    return f"{value / 2**20:,.0f}" if value else "-"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| points | build | wall s | CPU s | CPU µs a point | client peak MiB | "
+             "worker peak MiB | tippecanoe peak MiB | load |",
+             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for row in rows:
+        lines.append(
+            f"| {row['points']:,} | {row['build']} | {row['seconds']} | {row['cpu_seconds']} | "
+            f"{_per_point(row) * 1e6:.0f} | {mib(row['client_peak'])} | "
+            f"{mib(row['worker_peak'])} | {mib(row['tippecanoe_peak'])} | "
+            f"{row['load'][0]} → {row['load'][1]} |"
+        )
+    return "\n".join(lines)
+
+
+def flatness(rows: list[dict[str, Any]]) -> list[str]:
+    """Per build: largest ÷ smallest size's peaks and CPU per point, judged on the bounds."""
+    verdicts = []
+    for build in dict.fromkeys(row["build"] for row in rows):
+        mine = sorted((row for row in rows if row["build"] == build), key=lambda r: r["points"])
+        if len(mine) < 2:
+            continue
+        small, large = mine[0], mine[-1]
+        parts = []
+        for key in ("client_peak", "worker_peak"):
+            if small[key] and large[key]:
+                ratio = large[key] / small[key]
+                parts.append(f"{key.replace('_', ' ')} x{ratio:.2f} "
+                             f"({'PASS' if ratio <= MEMORY_BOUND else 'FAIL'})")  # fmt: skip
+        per_point = (large["cpu_seconds"] / large["points"]) / (
+            small["cpu_seconds"] / small["points"]
+        )
+        parts.append(
+            f"CPU a point x{per_point:.2f} ({'PASS' if per_point <= TIME_BOUND else 'FAIL'})"
+        )
+        verdicts.append(f"- {build}, {small['points']:,} → {large['points']:,} points: "
+                        + ", ".join(parts))  # fmt: skip
+    return verdicts
+
+
+def _per_point(row: dict[str, Any]) -> float:
+    return float(row["cpu_seconds"]) / int(row["points"])
+
+
+def write_results(rows: list[dict[str, Any]], out: Path, command: str, burst: int) -> None:
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    text = "\n".join([
+        "# Scale benchmark (`make bench-scale`)", "",
+        f"`{command}` on {machine}. One layer of synthetic L2a bursts of {burst:,} points "
+        f"(one track, seed {SEED}, {DATES} acquisitions a file), `build --basemap none "
+        "--rebuild`, one run each. Peaks: each process's own VmHWM, the largest of each role.",
+        "", table(rows), "", "Largest size ÷ smallest (bounds: memory 1.20, CPU a point 1.15):",
+        *flatness(rows), "",
+    ])  # fmt: skip
+    (out / "scale-results.md").write_text(text)
+    (out / "scale-results.json").write_text(json.dumps({"command": command, "rows": rows},
+                                                       indent=1) + "\n")  # fmt: skip
+    click.echo(text)
+
+
+@click.command()
+@click.option("--sizes", default="1000000,10000000,30000000", show_default=True,
+              help="Points of the layer, comma-separated (multiples of --burst).")  # fmt: skip
+@click.option("--builds", default="single,dask1,dask2", show_default=True,
+              help=f"Which builds, comma-separated, of {', '.join(BUILDS)}.")  # fmt: skip
+@click.option("--burst", type=click.IntRange(min=1), default=BURST, show_default=True,
+              help="Points per burst file.")  # fmt: skip
+@click.option("--cache", type=click.Path(path_type=Path), default=REPO / "build" / "bench-scale",
+              show_default=True, help="Bursts (kept) and sites.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), default=REPO / "bench",
+              show_default=True, help="Where scale-results.md and .json go.")  # fmt: skip
+def main(sizes: str, builds: str, burst: int, cache: Path, out: Path) -> None:
+    points = [int(size) for size in sizes.split(",")]
+    chosen = builds.split(",")
+    files = bursts(cache, max(points) // burst, burst)
+    rows = []
+    for size in points:
+        for build in chosen:
+            say(f"{size:,} points, {build}")
+            site = cache / "site"
+            found = measure_build(files[: size // burst], site, BUILDS[build],
+                                  cache / f"{build}-{size}.log")  # fmt: skip
+            rows.append({"points": size, "build": build, **found})
+            say(table(rows[-1:]).splitlines()[-1])
+    out.mkdir(parents=True, exist_ok=True)
+    write_results(rows, out, "python bench/scale.py " + shlex.join(sys.argv[1:]), burst)
+
+
+if __name__ == "__main__":
+    main()
