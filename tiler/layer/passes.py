@@ -293,6 +293,7 @@ def _write_pending(
         else:
             state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
             spooler.done_with(unit.source)
+        state.pending[index] = unit.written()
         state.written += 1
 
 
@@ -414,7 +415,7 @@ def add_unit(
     with texts or nullcontext() as epochs:
         _write_features(state, index, unit, order, overlap, ids, features, points, trend, epochs)
     columns = (*unit.static.names, *trend)
-    state.pending.append(UnitChunks(unit.source, first_id, unit.pid, points, columns))
+    state.pending.append(UnitChunks(unit.source, first_id, count, unit.pid, points, columns))
     state.next_id = first_id + chunks_needed(count, job.chunk_size) * job.chunk_size
     state.points += count
     state.bounds.add(unit.lon, unit.lat)

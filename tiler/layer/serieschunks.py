@@ -9,7 +9,7 @@ pyarrow kernels, not per-value Python, and stored gzip-compressed (the viewer in
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,18 +59,21 @@ POINT_DTYPE = np.dtype("<f8")
 
 @dataclass(frozen=True, slots=True)
 class UnitChunks:
-    """What pass 2 needs to write one unit's chunks: pids in memory, the rest in `points`."""
+    """What pass 2 needs to write one unit's chunks: pids in memory (until its chunks are
+    written: `written`), the rest in `points`."""
 
     source: Source
     first_id: int  # a chunk boundary
-    pids: pa.Array
+    count: int
+    pids: pa.Array | None
     points: Path  # POINT_COLUMNS of every id, in id order (written by `PointsWriter`)
     columns: tuple[str, ...] = ()  # the unit's static columns (internal names): which
     # CHUNK_FIELDS its chunks carry
 
-    @property
-    def count(self) -> int:
-        return len(self.pids)
+    def written(self) -> UnitChunks:
+        """The unit once its chunks are written: its pids let go (a layer's would be ~25 B a
+        point in memory)."""
+        return replace(self, pids=None)
 
     def open(self) -> RowFile:
         return RowFile(self.points, len(POINT_COLUMNS), POINT_DTYPE)
@@ -131,6 +134,8 @@ def write_spooled_chunks(
     dates = [iso_date(column) for column in unit.source.dates]
     give_back()  # the CSV blocks of the whole series
     index_rows: list[list[float | int]] = []
+    unit_pids = unit.pids
+    assert unit_pids is not None, "a unit's chunks are written once"
     with unit.open() as points, RowFile(spooled, len(dates), SERIES_DTYPE) as series:
         for start in range(0, unit.count, spec.size):
             stop = min(start + spec.size, unit.count)
@@ -139,7 +144,7 @@ def write_spooled_chunks(
             block = series.rows(file_rows.astype(np.int64))
             chunk = (unit.first_id + start) // spec.size
             columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (velocity, 1)}
-            pids = unit.pids[start:stop]
+            pids = unit_pids[start:stop]
             attributes = chunk_attributes(unit.columns, values)
             parts = chunk_parts(spec, unit.first_id + start, dates, pids, columns, block,
                                 attributes)  # fmt: skip
