@@ -135,7 +135,7 @@ def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_da
     inputs = [SAMPLES, bursts]
     build(inputs, tmp_path / "single", **QUICK)
     capfd.readouterr()
-    build(inputs, tmp_path / "dask", dask_local=2, basemap="none")  # not quiet: the phases
+    build(inputs, tmp_path / "dask", dask_local=2, basemap="none", series_files="packed")  # phases
     printed = "".join(capfd.readouterr())
     assert_same_site(tmp_path / "single", tmp_path / "dask")
     bursts_layer = next(line for line in printed.splitlines() if "l2b-2020-2024-asc on" in line)
