@@ -129,17 +129,22 @@ def _high_water(pid: int) -> int:
         return 0
 
 
-def _role(pid: int, root: int) -> str:
-    """'client' (the command), 'tippecanoe', or 'worker' (any other Python process: Dask
-    workers and nannies) of a process of the tree."""
+def _role(pid: int, parent: int, root: int) -> str:
+    """'client' (the command), 'worker' (a Dask worker: a process the client spawned with
+    multiprocessing), 'tippecanoe', or 'other' (a process forked but not yet exec'd shows
+    its parent's memory: not counted)."""
     if pid == root:
         return "client"
     try:
         with open(f"/proc/{pid}/comm", "rb") as comm:
             name = comm.read().strip()
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            spawned = b"spawn_main" in cmdline.read()
     except OSError:
         return "other"
-    return "tippecanoe" if name.startswith(b"tippecanoe") else "worker"
+    if name.startswith(b"tippecanoe"):
+        return "tippecanoe"
+    return "worker" if spawned and parent == root else "other"
 
 
 class RolePeaks:
@@ -155,14 +160,14 @@ class RolePeaks:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree, stack = _children(), [self.pid]
+            tree, stack = _children(), [(self.pid, 0)]
             while stack:
-                pid = stack.pop()
-                role = self.peaks[pid][0] if pid in self.peaks else _role(pid, self.pid)
+                pid, parent = stack.pop()
+                role = _role(pid, parent, self.pid)  # again: a forked child may exec since
                 peak = _high_water(pid)
-                if peak:
+                if peak and role != "other":
                     self.peaks[pid] = (role, max(peak, self.peaks.get(pid, (role, 0))[1]))
-                stack.extend(tree.get(pid, ()))
+                stack.extend((child, pid) for child in tree.get(pid, ()))
             self._stop.wait(self.interval)
 
     def largest(self) -> dict[str, int]:
