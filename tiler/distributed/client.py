@@ -16,12 +16,14 @@ the shared directory at the same paths (a shared filesystem); both are checked f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,6 +73,7 @@ RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
 LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
 PID_GROUP = 256  # pid-index buckets per task (~1M points)
 UNCHANGED = "the build stopped and the previous site is unchanged"
+CONNECT_SECONDS = 3  # then an unreachable scheduler is an error (Dask's default: 30 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,19 +121,59 @@ def scratch_root(base: Path) -> Path:
 
 @contextmanager
 def connected(client_class: Any, address: str) -> Iterator[Any]:
+    check_scheduler(address)
     try:
-        client = client_class(address, timeout="30s")
-    except (OSError, TimeoutError) as exc:
-        raise BuildError(
-            f"cannot reach the Dask scheduler at {address}: {exc}; start one "
-            "(`dask scheduler`, then `dask worker ADDRESS` on each machine) or use --dask-local N"
-        ) from None
+        client = client_class(address, timeout=f"{CONNECT_SECONDS}s")
+    except (OSError, TimeoutError):  # it answered a moment ago: gone since
+        raise BuildError(unreachable(address, "it stopped answering")) from None
     with client:
         try:
             client.wait_for_workers(1, timeout=60)
         except TimeoutError:
             raise BuildError(f"the Dask scheduler at {address} has no worker") from None
         yield client
+
+
+def check_scheduler(address: str) -> None:
+    """A one-line error within CONNECT_SECONDS when no Dask scheduler answers at `address`:
+    Dask's own client waits 30 s, and forever on a port that accepts but never answers."""
+    try:
+        kind = scheduler_identity(address).get("type")
+    except ValueError as exc:  # no port, an unknown protocol
+        raise BuildError(f"--scheduler {address}: {exc}; give it as tcp://HOST:8786") from None
+    except (OSError, TimeoutError):
+        raise BuildError(unreachable(address, f"no answer within {CONNECT_SECONDS} s")) from None
+    except Exception:  # something else answered, in another protocol (a web server)
+        kind = None
+    if kind != "Scheduler":
+        what = f"a Dask {kind}" if kind else "something else"
+        raise BuildError(
+            f"{address} is not a Dask scheduler but {what}: give the scheduler's address "
+            "(`dask scheduler` prints it; port 8786 by default, 8787 is its dashboard)"
+        )
+
+
+def unreachable(address: str, why: str) -> str:
+    return (
+        f"cannot reach the Dask scheduler at {address} ({why}): is `dask scheduler` running "
+        "on that machine, and is that its port (8786 by default)? Or use --dask-local N"
+    )
+
+
+def scheduler_identity(address: str) -> dict[str, Any]:
+    """What answers at `address` says it is, asked with a deadline of our own."""
+    from distributed.core import rpc
+
+    async def ask() -> dict[str, Any]:
+        async with rpc(address, timeout=CONNECT_SECONDS) as server:
+            answer: dict[str, Any] = await server.identity()
+            return answer
+
+    async def bounded() -> dict[str, Any]:
+        return await asyncio.wait_for(ask(), CONNECT_SECONDS)
+
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever the caller runs
+        return thread.submit(asyncio.run, bounded()).result()
 
 
 class Cluster:

@@ -179,6 +179,7 @@ def build(
     map_big_blocks()
     config = with_overrides(options or BuildOptions(), overrides)
     config.check()
+    check_cluster_address(config)
     choices = basemap.parse_all(config.basemap)  # a bad --basemap fails before any work
     backdrop = basemap.local_choice(choices)
     out = Path(output)
@@ -395,6 +396,14 @@ def run_layer_jobs(
             return [result for result in pool.map(one, groups.items()) if result is not None]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_cluster_address(config: BuildOptions) -> None:
+    """An unreachable --scheduler fails in seconds, before the inputs are read."""
+    if config.scheduler is not None:
+        from tiler.distributed.client import check_scheduler
+
+        check_scheduler(config.scheduler)
 
 
 @contextmanager
