@@ -20,6 +20,7 @@ import asyncio
 import logging
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -48,6 +49,7 @@ from tiler.distributed.tasks import (
     write_pid_group,
     write_unit,
 )
+from tiler.distributed.workers import kill_working_in, stop_tiling
 from tiler.errors import BuildError, TilerError
 from tiler.inputs.egms import ATTRIBUTION
 from tiler.layer.epochs import EPOCH_TILE_BYTES
@@ -73,6 +75,8 @@ RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
 LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
 PID_GROUP = 256  # pid-index buckets per task (~1M points)
 UNCHANGED = "the build stopped and the previous site is unchanged"
+STOP_SECONDS = 10  # a stopped build waits this long at most for a remote worker's running task
+WORKER_SETUP = "tiler.distributed.workers"  # preloaded into --dask-local workers: Ctrl-C
 CONNECT_SECONDS = 3  # then an unreachable scheduler is an error (Dask's default: 30 s)
 
 
@@ -96,16 +100,29 @@ def cluster(options: ClusterOptions, scratch: Path) -> Iterator[Cluster]:
     try:
         if options.scheduler is not None:
             with connected(Client, options.scheduler) as client:
-                yield Cluster(client, options, root)
+                yield from stopped_on_exit(Cluster(client, options, root), STOP_SECONDS)
             return
-        settings = {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
+        settings = {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                    "distributed.worker.preload": [*dask.config.get("distributed.worker.preload"),
+                                                   WORKER_SETUP]}  # fmt: skip
         with dask.config.set(settings), LocalCluster(
             n_workers=options.local_workers, threads_per_worker=1, processes=True,
             dashboard_address=":0", silence_logs=logging.ERROR,
         ) as local, Client(local) as client:  # fmt: skip
-            yield Cluster(client, options, root)
+            # closing the cluster ends its workers: no running task to wait for
+            yield from stopped_on_exit(Cluster(client, options, root), 0)
     finally:
+        kill_working_in(root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def stopped_on_exit(cluster: Cluster, wait: float) -> Iterator[Cluster]:
+    """The cluster, whose tasks stop when the build does (failed or interrupted)."""
+    try:
+        yield cluster
+    except BaseException:
+        cluster.stop(wait)
+        raise
 
 
 def scratch_root(base: Path) -> Path:
@@ -185,6 +202,9 @@ class Cluster:
         self.root = root
         self.log = options.log
         self.token = uuid.uuid4().hex[:8]
+        self.lock = threading.Lock()
+        self.futures: set[Any] = set()  # submitted and not done
+        self.stopped = False
         self.check_workers()
 
     def check_workers(self) -> None:
@@ -203,10 +223,39 @@ class Cluster:
                 )
 
     def submit(self, task: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
+        if self.stopped:  # a layer's thread still going after an interrupt starts nothing
+            raise BuildError(UNCHANGED)
         key = f"{task.__name__}-{self.token}-{uuid.uuid4().hex[:12]}"
-        return self.client.submit(
+        future = self.client.submit(
             guarded, task, *args, key=key, retries=RETRIES, pure=False, priority=priority
         )
+        with self.lock:
+            self.futures.add(future)
+        future.add_done_callback(self.finished)
+        return future
+
+    def finished(self, future: Any) -> None:
+        with self.lock:
+            self.futures.discard(future)
+
+    def stop(self, wait: float) -> None:
+        """Cancel the build's tasks and kill its tippecanoe runs; wait `wait` seconds at most
+        for its running tasks, which Dask cannot stop, so none writes after the build is gone."""
+        self.stopped = True
+        with self.lock:
+            futures = list(self.futures)
+        deadline = time.monotonic() + wait
+        try:
+            self.client.cancel(futures)
+            while self.running() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        except Exception:  # noqa: BLE001 - stopping is best effort: the cause is reported
+            logging.getLogger(__name__).debug("stopping the Dask tasks", exc_info=True)
+
+    def running(self) -> int:
+        """Kill the build's tippecanoe runs on every worker; its tasks still running."""
+        counts = self.client.run(stop_tiling, str(self.root), self.token, on_error="ignore")
+        return sum(counts.values())
 
     def value(self, future: Any, what: str) -> Any:
         """The task's result; a failure becomes a BuildError naming `what` was being done."""
