@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -145,6 +146,7 @@ def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_da
     assert_same_site(tmp_path / "single", tmp_path / "dask")
     bursts_layer = next(line for line in printed.splitlines() if "l2b-2020-2024-asc on" in line)
     assert "tiles (7 runs)" in bursts_layer  # 3 regions at its maximum zoom, 4 lower-zoom runs
+    assert re.search(r"^Dask dashboard: http://127\.0\.0\.1:\d+/status$", printed, re.M)
 
 
 def test_dedupe_and_epochs_on_dask_equal_the_single_machine_build(

@@ -27,8 +27,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import shapely
 
@@ -74,6 +75,12 @@ EXTRA = "pip install 'egms-tiler[distributed]'"
 RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
 LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
 PID_GROUP = 256  # pid-index buckets per task (~1M points)
+STEPS = {  # the progress display's name of each task's step
+    "read_unit_points": "reading files", "dedupe_unit": "--dedupe", "write_unit": "writing units",
+    "write_pid_group": "pid index", "join_features": "joining features",
+    "layer_pyramid": "choosing zooms", "plan_runs": "planning tile runs",
+    "tile_run": "tile runs", "merge_runs": "merging tiles",
+}  # fmt: skip
 UNCHANGED = "the build stopped and the previous site is unchanged"
 STOP_SECONDS = 10  # a stopped build waits this long at most for a remote worker's running task
 WORKER_SETUP = "tiler.distributed.workers"  # preloaded into --dask-local workers: Ctrl-C
@@ -86,6 +93,14 @@ class ClusterOptions:
     local_workers: int | None = None  # or a LocalCluster of this many worker processes
     shared_dir: Path | None = None  # scratch every worker sees [default: the build's own]
     log: Callable[[str], None] = print  # one line per layer: the wall time of its phases
+    steps: StepProgress | None = None  # a progress display of the tasks
+
+
+class StepProgress(Protocol):
+    """Counts a build's tasks by step (tiler.progress.Reporter)."""
+
+    def step_added(self, step: str) -> None: ...
+    def step_done(self, step: str) -> None: ...
 
 
 @contextmanager
@@ -206,6 +221,7 @@ class Cluster:
         self.futures: set[Any] = set()  # submitted and not done
         self.stopped = False
         self.check_workers()
+        self.log(f"Dask dashboard: {client.dashboard_link}")
 
     def check_workers(self) -> None:
         """Every worker runs this egms-tiler version and can write the shared directory."""
@@ -231,12 +247,17 @@ class Cluster:
         )
         with self.lock:
             self.futures.add(future)
-        future.add_done_callback(self.finished)
+        step, steps = STEPS.get(task.__name__, task.__name__), self.options.steps
+        if steps is not None:
+            steps.step_added(step)
+        future.add_done_callback(partial(self.finished, step))
         return future
 
-    def finished(self, future: Any) -> None:
+    def finished(self, step: str, future: Any) -> None:
         with self.lock:
             self.futures.discard(future)
+        if self.options.steps is not None:
+            self.options.steps.step_done(step)
 
     def stop(self, wait: float) -> None:
         """Cancel the build's tasks and kill its tippecanoe runs; wait `wait` seconds at most

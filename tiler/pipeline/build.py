@@ -417,7 +417,7 @@ def layer_builder(
     from tiler.distributed.client import ClusterOptions, cluster
 
     shared = None if config.shared_dir is None else Path(config.shared_dir).absolute()
-    options = ClusterOptions(config.scheduler, config.dask_local, shared, reporter.log)
+    options = ClusterOptions(config.scheduler, config.dask_local, shared, reporter.log, reporter)
     with cluster(options, scratch) as dask:
         yield dask.build_layer
 
