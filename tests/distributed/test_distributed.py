@@ -10,6 +10,7 @@ tasks and tippecanoe runs, and leaves the previous site and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -199,6 +200,12 @@ def test_cluster_options_are_checked_before_any_work(inputs: Path, tmp_path: Pat
 # --- Ctrl-C: the build runs as a real `egms-tiler build` process; its tippecanoe is a stand-in
 # that never ends (it records its pid, then sleeps), so the interrupt comes while a run is going.
 
+# `egms-tiler build` as a terminal runs it, even under a test run started in the background
+# (which ignores SIGINT, and its children with it)
+INTERRUPTIBLE = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from tiler.cli import run; run()"
+)
 STOPPED = "Interrupted: the build stopped and the previous site is unchanged"
 STAND_IN = """#!/bin/sh
 if [ "$1" = --version ]; then exec "{real}" --version; fi
@@ -244,15 +251,19 @@ def test_ctrl_c_stops_the_dask_build_and_keeps_the_previous_site(
     shutil.copytree(single_bursts, out)
     before = data_files(out, every=True)
     script, started = stand_in(tmp_path / "stand-in")
-    command = [sys.executable, "-m", "tiler", "build", *map(str, bursts), "-o", str(out),
+    command = [sys.executable, "-c", INTERRUPTIBLE, "build", *map(str, bursts), "-o", str(out),
                "--basemap", "none", "--rebuild", "--dask-local", "2"]  # fmt: skip
     env = {**os.environ, tippecanoe.ENV_OVERRIDE: str(script)}
     with subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
     ) as process:  # fmt: skip
-        wait_for_a_run(process, started)
-        (os.killpg if to_group else os.kill)(process.pid, signal.SIGINT)
-        stderr = process.communicate(timeout=120)[1]
+        try:
+            wait_for_a_run(process, started)
+            (os.killpg if to_group else os.kill)(process.pid, signal.SIGINT)
+            stderr = process.communicate(timeout=120)[1]
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # a build that did not stop
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     assert stderr.splitlines()[-1] == STOPPED
