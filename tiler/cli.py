@@ -21,6 +21,10 @@ from tiler.errors import BuildError, TilerError, printable
 
 DEFAULT_OUT = Path("build") / "site"
 F = TypeVar("F", bound=Callable[..., Any])
+INTERRUPTED = {  # what Ctrl-C leaves, by command
+    "build": "Interrupted: the build stopped and the previous site is unchanged",
+    "": "Interrupted; the previous output (if any) is unchanged.",
+}
 
 
 def reports_errors(command: F) -> F:
@@ -37,7 +41,7 @@ def reports_errors(command: F) -> F:
         except UnicodeError as exc:
             fail(f"text that is not UTF-8: {exc}")
         except KeyboardInterrupt:
-            click.echo("Interrupted; the previous output (if any) is unchanged.", err=True)
+            click.echo(INTERRUPTED.get(command.__name__, INTERRUPTED[""]), err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]

@@ -7,8 +7,17 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.console import Console, RenderableType
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -32,6 +41,24 @@ class LiveProgress:
             self._progress.stop()
 
 
+class StepBar(ProgressColumn):
+    """A bar for the rows that have a total (Dask tasks), none for the layers' point counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar = BarColumn(bar_width=20)
+
+    def render(self, task: Task) -> RenderableType:
+        return self.bar.render(task) if task.total is not None else Text("")
+
+
+class CountColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text(f"{task.completed:,.0f} points")
+        return Text(f"{task.completed:,.0f}/{task.total:,.0f}")
+
+
 class Reporter(LiveProgress):
     """Thread-safe progress of layers being built (layers run in parallel)."""
 
@@ -41,11 +68,12 @@ class Reporter(LiveProgress):
         self._lock = threading.Lock()
         self._live = not quiet and sys.stderr.isatty()
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"),
-            TextColumn("{task.completed:,.0f} points"), TimeElapsedColumn(),
+            SpinnerColumn(), TextColumn("{task.description}"), StepBar(),
+            CountColumn(), TimeElapsedColumn(),
             console=self.console, transient=True,
         ) if self._live else None  # fmt: skip
         self._tasks: dict[str, TaskID] = {}
+        self._steps: dict[str, TaskID] = {}  # Dask tasks by step
 
     def log(self, message: str) -> None:
         if not self.quiet:
@@ -64,7 +92,9 @@ class Reporter(LiveProgress):
     def start_layer(self, layer_id: str, files: int) -> None:
         if self._progress is not None:
             with self._lock:
-                self._tasks[layer_id] = self._progress.add_task(f"{layer_id} ({files} files)")
+                self._tasks[layer_id] = self._progress.add_task(
+                    f"{layer_id} ({files} files)", total=None
+                )
         else:
             self.log(f"building {layer_id} from {files} file(s)")
 
@@ -72,6 +102,23 @@ class Reporter(LiveProgress):
         if self._progress is not None:
             with self._lock:
                 self._progress.advance(self._tasks[layer_id], count)
+
+    def step_added(self, step: str) -> None:
+        """A Dask task of `step` (reading files, tile runs, ...) was submitted."""
+        if self._progress is not None:
+            with self._lock:
+                if step not in self._steps:
+                    self._steps[step] = self._progress.add_task(f"Dask: {step}", total=0)
+                self._progress.update(self._steps[step], total=self._total(step) + 1)
+
+    def step_done(self, step: str) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.advance(self._steps[step], 1)
+
+    def _total(self, step: str) -> float:
+        assert self._progress is not None
+        return self._progress.tasks[self._steps[step]].total or 0
 
     def summary(
         self, rows: list[tuple[str, int, int, int, str]], seconds: float, output: str

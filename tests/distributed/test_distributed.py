@@ -4,19 +4,28 @@ Same manifest, the same chunk, index, pid and outline files byte for byte, and t
 at every zoom (decoded): the Dask build tiles the same feature files with the same runs. A
 worker killed mid-build is replaced and the build still equals it; a task that kills every
 worker it runs on stops the build with a clear error and leaves the previous site. The kills
-come from tests/daskfaults.py, preloaded into the workers.
+come from tests/daskfaults.py, preloaded into the workers. Ctrl-C stops the build, its workers'
+tasks and tippecanoe runs, and leaves the previous site and nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dask
 import numpy as np
+import psutil
 import pytest
 import sitedata as sd
 from click.testing import CliRunner
@@ -27,7 +36,7 @@ from tiler import build
 from tiler.cli import main
 from tiler.errors import BuildError
 from tiler.layer import pidindex
-from tiler.tiles import zoomchoice
+from tiler.tiles import tippecanoe, zoomchoice
 
 # the basemap is not what these tests are about; packed series: the packs and their index are
 # compared byte for byte too
@@ -66,12 +75,12 @@ def single_bursts(bursts: list[Path], tmp_path_factory: pytest.TempPathFactory) 
     return out
 
 
-def data_files(site: Path) -> dict[str, str]:
-    """Every data file but the tiles, by content."""
+def data_files(site: Path, every: bool = False) -> dict[str, str]:
+    """Every data file but the tiles (or every file of the site), by content."""
     return {
         str(path.relative_to(site)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted((site / "data").rglob("*"))
-        if path.is_file() and path.suffix != ".pmtiles"
+        for path in sorted((site if every else site / "data").rglob("*"))
+        if path.is_file() and (every or path.suffix != ".pmtiles")
     }
 
 
@@ -140,6 +149,7 @@ def test_the_real_samples_and_a_layer_cut_into_regions_have_the_same_tiles_on_da
     assert_same_site(tmp_path / "single", tmp_path / "dask")
     bursts_layer = next(line for line in printed.splitlines() if "l2b-2020-2024-asc on" in line)
     assert "tiles (7 runs)" in bursts_layer  # 3 regions at its maximum zoom, 4 lower-zoom runs
+    assert re.search(r"^Dask dashboard: http://127\.0\.0\.1:\d+/status$", printed, re.M)
 
 
 def test_dedupe_and_epochs_on_dask_equal_the_single_machine_build(
@@ -187,3 +197,79 @@ def test_cluster_options_are_checked_before_any_work(inputs: Path, tmp_path: Pat
     assert result.exit_code == 1
     assert "--shared-dir is for --scheduler or --dask-local builds" in result.output
     assert not (tmp_path / "s").exists()
+
+
+# --- Ctrl-C: the build runs as a real `egms-tiler build` process; its tippecanoe is a stand-in
+# that never ends (it records its pid, then sleeps), so the interrupt comes while a run is going.
+
+# `egms-tiler build` as a terminal runs it, even under a test run started in the background
+# (which ignores SIGINT, and its children with it)
+INTERRUPTIBLE = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from tiler.cli import run; run()"
+)
+STOPPED = "Interrupted: the build stopped and the previous site is unchanged"
+STAND_IN = """#!/bin/sh
+if [ "$1" = --version ]; then exec "{real}" --version; fi
+echo $$ >> "{started}"
+exec sleep 600
+"""
+
+
+def stand_in(folder: Path) -> tuple[Path, Path]:
+    """A tippecanoe that never ends, and the file its runs write their pids to."""
+    folder.mkdir()
+    started, script = folder / "started", folder / "tippecanoe"
+    script.write_text(STAND_IN.format(real=tippecanoe.find_binary(), started=started))
+    script.chmod(0o755)
+    return script, started
+
+
+def wait_for_a_run(build: subprocess.Popen[str], started: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not (started.exists() and started.read_text().strip()):
+        assert build.poll() is None, build.communicate()[1]
+        assert time.monotonic() < deadline, "no tile run started"
+        time.sleep(0.05)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "kill-INT"])
+def test_ctrl_c_stops_the_dask_build_and_keeps_the_previous_site(
+    bursts: list[Path],
+    single_bursts: Path,
+    tmp_path: Path,
+    to_group: bool,
+) -> None:
+    """A terminal's Ctrl-C reaches the whole process group (the Dask workers, tippecanoe);
+    `kill -INT` only the build, which must stop the workers' tippecanoe runs itself."""
+    out = tmp_path / "out" / "site"
+    shutil.copytree(single_bursts, out)
+    before = data_files(out, every=True)
+    script, started = stand_in(tmp_path / "stand-in")
+    command = [sys.executable, "-c", INTERRUPTIBLE, "build", *map(str, bursts), "-o", str(out),
+               "--basemap", "none", "--rebuild", "--dask-local", "2"]  # fmt: skip
+    env = {**os.environ, tippecanoe.ENV_OVERRIDE: str(script)}
+    with subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    ) as process:  # fmt: skip
+        try:
+            wait_for_a_run(process, started)
+            (os.killpg if to_group else os.kill)(process.pid, signal.SIGINT)
+            stderr = process.communicate(timeout=120)[1]
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # a build that did not stop
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert stderr.splitlines()[-1] == STOPPED
+    assert data_files(out, every=True) == before
+    assert os.listdir(out.parent) == ["site"]
+    assert all(gone(int(pid)) for pid in started.read_text().split())
+    shutil.rmtree(tmp_path / "out")

@@ -16,16 +16,20 @@ the shared directory at the same paths (a shared filesystem); both are checked f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import shapely
 
@@ -45,6 +49,7 @@ from tiler.distributed.tasks import (
     worker_view,
     write_unit,
 )
+from tiler.distributed.workers import kill_working_in, stop_tiling
 from tiler.errors import BuildError, TilerError
 from tiler.inputs.egms import ATTRIBUTION
 from tiler.layer.epochs import EPOCH_TILE_BYTES
@@ -68,7 +73,16 @@ from tiler.tiles.runs import (
 EXTRA = "pip install 'egms-tiler[distributed]'"
 RETRIES = 2  # a task that raised (not a TilerError) runs again this many times
 LOCAL_ALLOWED_FAILURES = 2  # a task whose worker died more often than this fails the build
+STEPS = {  # the progress display's name of each task's step
+    "read_unit_points": "reading files", "dedupe_unit": "--dedupe", "write_unit": "writing units",
+    "write_pid_group": "pid index", "join_features": "joining features",
+    "layer_pyramid": "choosing zooms", "plan_runs": "planning tile runs",
+    "tile_run": "tile runs", "merge_runs": "merging tiles",
+}  # fmt: skip
 UNCHANGED = "the build stopped and the previous site is unchanged"
+STOP_SECONDS = 10  # a stopped build waits this long at most for a remote worker's running task
+WORKER_SETUP = "tiler.distributed.workers"  # preloaded into --dask-local workers: Ctrl-C
+CONNECT_SECONDS = 3  # then an unreachable scheduler is an error (Dask's default: 30 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +91,14 @@ class ClusterOptions:
     local_workers: int | None = None  # or a LocalCluster of this many worker processes
     shared_dir: Path | None = None  # scratch every worker sees [default: the build's own]
     log: Callable[[str], None] = print  # one line per layer: the wall time of its phases
+    steps: StepProgress | None = None  # a progress display of the tasks
+
+
+class StepProgress(Protocol):
+    """Counts a build's tasks by step (tiler.progress.Reporter)."""
+
+    def step_added(self, step: str) -> None: ...
+    def step_done(self, step: str) -> None: ...
 
 
 @contextmanager
@@ -91,16 +113,29 @@ def cluster(options: ClusterOptions, scratch: Path) -> Iterator[Cluster]:
     try:
         if options.scheduler is not None:
             with connected(Client, options.scheduler) as client:
-                yield Cluster(client, options, root)
+                yield from stopped_on_exit(Cluster(client, options, root), STOP_SECONDS)
             return
-        settings = {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}
+        settings = {"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                    "distributed.worker.preload": [*dask.config.get("distributed.worker.preload"),
+                                                   WORKER_SETUP]}  # fmt: skip
         with dask.config.set(settings), LocalCluster(
             n_workers=options.local_workers, threads_per_worker=1, processes=True,
             dashboard_address=":0", silence_logs=logging.ERROR,
         ) as local, Client(local) as client:  # fmt: skip
-            yield Cluster(client, options, root)
+            # closing the cluster ends its workers: no running task to wait for
+            yield from stopped_on_exit(Cluster(client, options, root), 0)
     finally:
+        kill_working_in(root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def stopped_on_exit(cluster: Cluster, wait: float) -> Iterator[Cluster]:
+    """The cluster, whose tasks stop when the build does (failed or interrupted)."""
+    try:
+        yield cluster
+    except BaseException:
+        cluster.stop(wait)
+        raise
 
 
 def scratch_root(base: Path) -> Path:
@@ -116,19 +151,59 @@ def scratch_root(base: Path) -> Path:
 
 @contextmanager
 def connected(client_class: Any, address: str) -> Iterator[Any]:
+    check_scheduler(address)
     try:
-        client = client_class(address, timeout="30s")
-    except (OSError, TimeoutError) as exc:
-        raise BuildError(
-            f"cannot reach the Dask scheduler at {address}: {exc}; start one "
-            "(`dask scheduler`, then `dask worker ADDRESS` on each machine) or use --dask-local N"
-        ) from None
+        client = client_class(address, timeout=f"{CONNECT_SECONDS}s")
+    except (OSError, TimeoutError):  # it answered a moment ago: gone since
+        raise BuildError(unreachable(address, "it stopped answering")) from None
     with client:
         try:
             client.wait_for_workers(1, timeout=60)
         except TimeoutError:
             raise BuildError(f"the Dask scheduler at {address} has no worker") from None
         yield client
+
+
+def check_scheduler(address: str) -> None:
+    """A one-line error within CONNECT_SECONDS when no Dask scheduler answers at `address`:
+    Dask's own client waits 30 s, and forever on a port that accepts but never answers."""
+    try:
+        kind = scheduler_identity(address).get("type")
+    except ValueError as exc:  # no port, an unknown protocol
+        raise BuildError(f"--scheduler {address}: {exc}; give it as tcp://HOST:8786") from None
+    except (OSError, TimeoutError):
+        raise BuildError(unreachable(address, f"no answer within {CONNECT_SECONDS} s")) from None
+    except Exception:  # something else answered, in another protocol (a web server)
+        kind = None
+    if kind != "Scheduler":
+        what = f"a Dask {kind}" if kind else "something else"
+        raise BuildError(
+            f"{address} is not a Dask scheduler but {what}: give the scheduler's address "
+            "(`dask scheduler` prints it; port 8786 by default, 8787 is its dashboard)"
+        )
+
+
+def unreachable(address: str, why: str) -> str:
+    return (
+        f"cannot reach the Dask scheduler at {address} ({why}): is `dask scheduler` running "
+        "on that machine, and is that its port (8786 by default)? Or use --dask-local N"
+    )
+
+
+def scheduler_identity(address: str) -> dict[str, Any]:
+    """What answers at `address` says it is, asked with a deadline of our own."""
+    from distributed.core import rpc
+
+    async def ask() -> dict[str, Any]:
+        async with rpc(address, timeout=CONNECT_SECONDS) as server:
+            answer: dict[str, Any] = await server.identity()
+            return answer
+
+    async def bounded() -> dict[str, Any]:
+        return await asyncio.wait_for(ask(), CONNECT_SECONDS)
+
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever the caller runs
+        return thread.submit(asyncio.run, bounded()).result()
 
 
 class Cluster:
@@ -140,7 +215,11 @@ class Cluster:
         self.root = root
         self.log = options.log
         self.token = uuid.uuid4().hex[:8]
+        self.lock = threading.Lock()
+        self.futures: set[Any] = set()  # submitted and not done
+        self.stopped = False
         self.check_workers()
+        self.log(f"Dask dashboard: {client.dashboard_link}")
 
     def check_workers(self) -> None:
         """Every worker runs this egms-tiler version and can write the shared directory."""
@@ -158,10 +237,44 @@ class Cluster:
                 )
 
     def submit(self, task: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
+        if self.stopped:  # a layer's thread still going after an interrupt starts nothing
+            raise BuildError(UNCHANGED)
         key = f"{task.__name__}-{self.token}-{uuid.uuid4().hex[:12]}"
-        return self.client.submit(
+        future = self.client.submit(
             guarded, task, *args, key=key, retries=RETRIES, pure=False, priority=priority
         )
+        with self.lock:
+            self.futures.add(future)
+        step, steps = STEPS.get(task.__name__, task.__name__), self.options.steps
+        if steps is not None:
+            steps.step_added(step)
+        future.add_done_callback(partial(self.finished, step))
+        return future
+
+    def finished(self, step: str, future: Any) -> None:
+        with self.lock:
+            self.futures.discard(future)
+        if self.options.steps is not None:
+            self.options.steps.step_done(step)
+
+    def stop(self, wait: float) -> None:
+        """Cancel the build's tasks and kill its tippecanoe runs; wait `wait` seconds at most
+        for its running tasks, which Dask cannot stop, so none writes after the build is gone."""
+        self.stopped = True
+        with self.lock:
+            futures = list(self.futures)
+        deadline = time.monotonic() + wait
+        try:
+            self.client.cancel(futures)
+            while self.running() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        except Exception:  # noqa: BLE001 - stopping is best effort: the cause is reported
+            logging.getLogger(__name__).debug("stopping the Dask tasks", exc_info=True)
+
+    def running(self) -> int:
+        """Kill the build's tippecanoe runs on every worker; its tasks still running."""
+        counts = self.client.run(stop_tiling, str(self.root), self.token, on_error="ignore")
+        return sum(counts.values())
 
     def value(self, future: Any, what: str) -> Any:
         """The task's result; a failure becomes a BuildError naming `what` was being done."""

@@ -186,6 +186,7 @@ def build(
     map_big_blocks()
     config = with_overrides(options or BuildOptions(), overrides)
     config.check()
+    check_cluster_address(config)
     choices = basemap.parse_all(config.basemap)  # a bad --basemap fails before any work
     backdrop = basemap.local_choice(choices)
     out = Path(output)
@@ -405,6 +406,14 @@ def run_layer_jobs(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def check_cluster_address(config: BuildOptions) -> None:
+    """An unreachable --scheduler fails in seconds, before the inputs are read."""
+    if config.scheduler is not None:
+        from tiler.distributed.client import check_scheduler
+
+        check_scheduler(config.scheduler)
+
+
 @contextmanager
 def layer_builder(
     config: BuildOptions, scratch: Path, reporter: Reporter
@@ -416,7 +425,7 @@ def layer_builder(
     from tiler.distributed.client import ClusterOptions, cluster
 
     shared = None if config.shared_dir is None else Path(config.shared_dir).absolute()
-    options = ClusterOptions(config.scheduler, config.dask_local, shared, reporter.log)
+    options = ClusterOptions(config.scheduler, config.dask_local, shared, reporter.log, reporter)
     with cluster(options, scratch) as dask:
         yield dask.build_layer
 
