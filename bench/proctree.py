@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 INTERVAL = 0.05
@@ -69,29 +70,42 @@ def tree_rss(root: int) -> int:
     return total
 
 
-class PeakSampler:
-    """Samples `tree_rss(pid)` on a thread until stopped; keeps the peak."""
+class Sampler:
+    """Calls `sample` every `interval` seconds on a thread, from entering until leaving."""
 
     def __init__(self, pid: int, interval: float = INTERVAL) -> None:
         self.pid, self.interval = pid, interval
-        self.peak = 0
-        self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
-            self.samples += 1
+            self.sample()
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> PeakSampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class PeakSampler(Sampler):
+    """Samples `tree_rss(pid)`; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = INTERVAL) -> None:
+        super().__init__(pid, interval)
+        self.peak = 0
+        self.samples = 0
+
+    def sample(self) -> None:
+        self.peak = max(self.peak, tree_rss(self.pid))
+        self.samples += 1
 
 
 def measure(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Measured:
@@ -147,28 +161,23 @@ def _role(pid: int, parent: int, root: int) -> str:
     return "worker" if spawned and parent == root else "other"
 
 
-class RolePeaks:
+class RolePeaks(Sampler):
     """The peak resident memory of each process of a tree (its VmHWM, read until it ends), the
     largest per role: the client, a worker, a tippecanoe."""
 
     def __init__(self, pid: int, interval: float = INTERVAL) -> None:
-        self.pid, self.interval = pid, interval
+        super().__init__(pid, interval)
         self.peaks: dict[int, tuple[str, int]] = {}
-        self.workers: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            tree, stack = _children(), [(self.pid, 0)]
-            while stack:
-                pid, parent = stack.pop()
-                role = _role(pid, parent, self.pid)  # again: a forked child may exec since
-                peak = _high_water(pid)
-                if peak and role != "other":
-                    self.peaks[pid] = (role, max(peak, self.peaks.get(pid, (role, 0))[1]))
-                stack.extend((child, pid) for child in tree.get(pid, ()))
-            self._stop.wait(self.interval)
+    def sample(self) -> None:
+        tree, stack = _children(), [(self.pid, 0)]
+        while stack:
+            pid, parent = stack.pop()
+            role = _role(pid, parent, self.pid)  # again: a forked child may exec since
+            peak = _high_water(pid)
+            if peak and role != "other":
+                self.peaks[pid] = (role, max(peak, self.peaks.get(pid, (role, 0))[1]))
+            stack.extend((child, pid) for child in tree.get(pid, ()))
 
     def largest(self) -> dict[str, int]:
         """The largest peak of each role (bytes)."""
@@ -176,11 +185,3 @@ class RolePeaks:
         for role, peak in self.peaks.values():
             out[role] = max(out.get(role, 0), peak)
         return out
-
-    def __enter__(self) -> RolePeaks:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
