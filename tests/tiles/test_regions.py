@@ -35,7 +35,7 @@ def test_a_tile_s_region_reads_every_point_of_its_buffer(points: list, zoom: int
     """Also when the run's deepest zoom is `up` zooms below this one (a run of several)."""
     wx, wy = world(points)
     level = grid.level_for(zoom + up)
-    rows, keys = grid.memberships(wx, wy, zoom, level)
+    rows, keys = grid.memberships(wx, wy, zoom, grid.regions(level))
     read = set(zip(rows.tolist(), keys.tolist(), strict=True))
     shift = 32 - zoom
     buffer = (5 << shift) >> 8  # tippecanoe's default: 5 pixels of 256
@@ -55,7 +55,7 @@ def test_a_region_s_input_fits_its_tile_as_tippecanoe_checks(
 ) -> None:  # fmt: skip
     """tippecanoe's choose_first_zoom: the input's box, 5 pixels wider, inside one tile."""
     wx, wy = world(points)
-    rows, keys = grid.memberships(wx, wy, zoom, grid.level_for(zoom + up))
+    rows, keys = grid.memberships(wx, wy, zoom, grid.regions(grid.level_for(zoom + up)))
     for key in np.unique(keys).tolist():
         level, x, y = grid.region_tile(key)
         assert level <= min(grid.level_for(zoom + up), zoom)
@@ -76,7 +76,7 @@ def test_most_points_of_a_burst_sized_layer_are_in_deep_regions() -> None:
     rng = np.random.default_rng(2)
     wx, wy = world(list(zip(rng.uniform(23.3, 24.3, 50_000), rng.uniform(37.78, 38.08, 50_000),
                             strict=True)))  # fmt: skip
-    rows, keys = grid.memberships(wx, wy, 15, grid.level_for(15))
+    rows, keys = grid.memberships(wx, wy, 15, grid.regions(grid.level_for(15)))
     levels = np.array([grid.region_tile(key)[0] for key in keys.tolist()])
     assert np.mean(levels == grid.level_for(15)) > 0.7  # measured: 0.76 (16 × 16 regions)
     assert len(rows) < 1.02 * len(wx), "few points are read by two regions"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pmtiles.reader import MmapSource, all_tiles
 from pyproj import Transformer
 
-from tiler.tiles import grid, regioninputs, runs, sampling, tippecanoe, zoomchoice
+from tiler.tiles import balance, grid, regioninputs, runs, sampling, tippecanoe, zoomchoice
 from tiler.tiles.features import FeatureFiles
 from tiler.tiles.grid import world_xy
 from tiler.tiles.runs import Pyramid, tile_layer
@@ -270,7 +270,8 @@ def test_regions_write_the_tiles_of_one_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Tiled by region (as the big zooms of a large layer are), every tile is the same: with
-    zooms 13 to 15 in region runs (the lower zooms' lines tagged), and with every zoom."""
+    zooms 13 to 15 in region runs (the lower zooms' lines tagged), and with every zoom; the runs
+    parts of dense regions and groups of sparse ones (tiler/tiles/balance.py)."""
     rng = np.random.default_rng(11)
     west = rng.uniform(12.99, 13.1, 20_000)  # across a z10 (and z11) tile edge (13.0078°)
     points = list(zip(west, rng.uniform(38.66, 38.75, 20_000), strict=True))
@@ -279,16 +280,18 @@ def test_regions_write_the_tiles_of_one_run(
     zoom = 15  # regions of zoom 11 tiles, and coarser ones along their edges
     thirteen = runs._size(pyramid_of(source, lon, lat, zoom).sources(13))
     monkeypatch.setattr(regioninputs, "LINES_AT_ONCE", 3_000)  # a file's lines in several blocks
-    tiles = []
+    monkeypatch.setattr(balance, "TARGET_POINTS", 2_500)
+    tiles, reports = [], []
     cuts = {1 << 40: [(15, 15), (0, 14)], thirteen: [(13, 15), (0, 12)], 0: [(0, 15)]}
     for region_bytes, ranges in cuts.items():
         monkeypatch.setattr(runs, "REGION_RUN_BYTES", region_bytes)
         options = tippecanoe.TileOptions((), tmp_path / f"{region_bytes}.pmtiles")
         layer = pyramid_of(source, lon, lat, zoom)
         assert runs.zoom_ranges(layer) == ranges
-        assert tile_layer(options, layer, lambda: None) == "fast"
+        assert tile_layer(options, layer, lambda: None, reports.append) == "fast"
         tiles.append(all_tiles_decoded(options.output))
     alone, by_region, all_by_region = tiles
+    assert [int(line.split()[1]) for line in reports] == [2, 9, 8], reports  # 2,500 points a run
     assert_same_tiles(by_region, alone, rounding=1)
     assert_same_tiles(all_by_region, alone, rounding=1)
     deep = {tile: features for tile, features in all_by_region.items() if tile[0] >= 13}
@@ -297,7 +300,7 @@ def test_regions_write_the_tiles_of_one_run(
     assert {tile: by_region[tile] for tile in deepest} == {tile: alone[tile] for tile in deepest}
     assert len(alone) > 150
     wx, wy = world_xy(lon, lat)
-    keys = grid.memberships(wx, wy, zoom, grid.level_for(zoom))[1]
+    keys = grid.memberships(wx, wy, zoom, grid.regions(grid.level_for(zoom)))[1]
     levels = {grid.region_tile(key)[0] for key in keys}
     top = grid.level_for(zoom)
     assert top in levels and min(levels) < top, "the deepest regions, coarser along their edges"

@@ -57,7 +57,7 @@ from tiler.layer.passes import LayerJob, LayerResult, LayerState, tiling_subject
 from tiler.layer.pidindex import bucket_count, bucket_groups, pid_manifest, write_pid_group
 from tiler.layer.serieschunks import chunks_needed
 from tiler.model import Source
-from tiler.tiles import tippecanoe
+from tiler.tiles import balance, tippecanoe
 from tiler.tiles.features import SOURCE_LAYER
 from tiler.tiles.runs import (
     Pyramid,
@@ -65,6 +65,7 @@ from tiler.tiles.runs import (
     merge_runs,
     plan_runs,
     pooled,
+    spread,
     step_size,
     tile_run,
     zoom_ranges,
@@ -420,7 +421,7 @@ class LayerTiles:
         pyramid: Pyramid = cluster.value(future, f"choosing the zooms of {name}")
         clock.mark("zoom")
         runs, ok = self.run(pyramid)
-        clock.mark(f"tiles ({len(runs)} runs)")
+        clock.mark(f"tiles ({spread(runs)})")
         future = cluster.submit(merge_runs, self.options, pyramid, runs, ok)
         recipe: str = cluster.value(future, f"merging the tiles of {name}")
         clock.mark("merge")
@@ -434,7 +435,7 @@ class LayerTiles:
         cluster, options = self.cluster, pooled(self.options)
         what = f"tiling {self.job.key.id}"
         steps = {
-            cluster.submit(plan_runs, options, pyramid, low, high,
+            cluster.submit(plan_runs, options, pyramid, low, high, balance.TARGET_POINTS,
                            priority=step_size(pyramid, high)): order
             for order, (low, high) in enumerate(zoom_ranges(pyramid))
         }  # fmt: skip

@@ -102,6 +102,7 @@ class LayerJob:
     on_bounds: Callable[[list[float]], None] | None = None  # the bounds are final (after pass 1)
     epochs: tuple[str, ...] = ()  # the displacement at these dates in the tiles (--no-epochs: none)
     trend: bool = True  # the trend-change screening (--no-trend: none)
+    on_tiles: Callable[[str], None] | None = None  # how the tiling was cut (runs.spread)
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
@@ -162,7 +163,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     )
     chunks = partial(_write_chunks, job, state, layer_dir, spooler)
     layer_pyramid = _pyramid(state, features, job.key.level)
-    state.recipe = runs.tile_layer(options, layer_pyramid, chunks)
+    state.recipe = runs.tile_layer(options, layer_pyramid, chunks, job.on_tiles)
     shutil.rmtree(features.directory)
     assert state.pid_entry is not None  # written with the chunks
     return state.finish(job, layer_dir, tiles, state.pid_entry)

@@ -392,6 +392,7 @@ def run_layer_jobs(
             on_bounds=None if on_bounds is None else partial(on_bounds, key),
             epochs=layer_epochs(sources) if config.epochs else (),
             trend=config.trend,
+            on_tiles=lambda line: reporter.log(f"{key.id}: {line}"),
         )
         return build_one(job)
 

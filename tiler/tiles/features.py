@@ -222,8 +222,14 @@ def _line_index(wx: np.ndarray, wy: np.ndarray, lines: pa.Array) -> np.ndarray:
     return index
 
 
-def read_line_index(path: Path) -> np.ndarray:
-    return np.fromfile(line_index_path(path), dtype=LINE_INDEX)
+def read_line_index(path: Path, first: int = 0, count: int = -1) -> np.ndarray:
+    """The line index of a feature file: every line, or `count` from line `first` on."""
+    offset = first * LINE_INDEX.itemsize
+    return np.fromfile(line_index_path(path), dtype=LINE_INDEX, count=count, offset=offset)
+
+
+def line_count(path: Path) -> int:
+    return line_index_path(path).stat().st_size // LINE_INDEX.itemsize
 
 
 def append_spans(

@@ -12,17 +12,22 @@ A run over a region that fits one tile at zoom `level` starts there instead.
 
 A run's regions are tiles of one level, LEVELS_UP zooms above the deepest zoom it writes. A
 tile belongs to the deepest tile, at most that level, that holds it with its buffer ring and
-tippecanoe's margin; the few tiles along a region's edges belong to a coarser region. A
-region's run reads the points of its tiles and of their buffer rings, and the merge keeps only
-its own tiles, so every tile is the one a single run would write. A run may write several
-zooms (tiler/tiles/runs.py): its regions then own tiles of each.
+tippecanoe's margin; the few tiles along a region's edges belong to a coarser region. The runs
+are intervals of one curve (`RunCut`): the regions in Z order and, within a region, its tiles
+in Z order, so that a run is several sparse neighbouring regions or a part of a dense one
+(tiler/tiles/balance.py), whose input still fits its regions' tile. A run reads the points of
+its tiles and of their buffer rings, and the merge keeps only its own tiles (`RunCut.run`, the
+one rule of the plan, the runs' inputs and the merge), so every tile is the one a single run
+would write. A run may write several zooms (tiler/tiles/runs.py): it then owns tiles of each.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -82,7 +87,8 @@ COORD_BITS = 29
 Key = int  # level << 58 | x << 29 | y
 
 
-def region_key(level: int, x: int, y: int) -> Key:
+def region_key(level: int, x: Any, y: Any) -> Any:
+    """The key of tile (level, x, y): of ints, or of int64 arrays x and y."""
     return (level << LEVEL_BITS) | (x << COORD_BITS) | y
 
 
@@ -145,17 +151,26 @@ def _fit(box: Box, tier: int) -> tuple[Any, Any]:
     return fits, (tier << LEVEL_BITS) | (rx << COORD_BITS) | ry
 
 
+Owners = Callable[[int, np.ndarray, np.ndarray], np.ndarray]  # (zoom, x, y) -> owner of each tile
+
+
+def regions(level: int) -> Owners:
+    """The region key of tiles: `owners` among regions of `level` and coarser."""
+    return partial(owners, level=level)
+
+
 def memberships(
-    wx: np.ndarray, wy: np.ndarray, zoom: int, level: int
+    wx: np.ndarray, wy: np.ndarray, zoom: int, owner_of: Owners
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(point, region) pairs, sorted by region: the region of each point's own tile at `zoom`,
-    and of the tiles whose buffer ring holds it. wx, wy: tippecanoe's 32-bit world coordinates."""
+    """(point, owner) pairs, sorted by owner (`regions` or a RunCut): the owner of each point's
+    own tile at `zoom`, and of the tiles whose buffer ring holds it. wx, wy: tippecanoe's 32-bit
+    world coordinates."""
     shift = 32 - zoom
     ring = (RING << shift) >> 8
     wx = wx.astype(np.int64)
     wy = wy.astype(np.int64)
     rows = [np.arange(len(wx))]
-    keys = [_owners_of_points(wx, wy, zoom, level)]
+    keys = [_owners_of_points(wx, wy, zoom, owner_of)]
     inside = (1 << shift) - 1
     in_x, in_y = wx & inside, wy & inside  # position inside the point's own tile
     edge = inside + 1 - ring
@@ -168,7 +183,7 @@ def memberships(
             x = np.clip(wx[near] + dx, 0, top)
             y = np.clip(wy[near] + dy, 0, top)
             rows.append(near)
-            keys.append(_owners_of_points(x, y, zoom, level))
+            keys.append(_owners_of_points(x, y, zoom, owner_of))
     return unique_pairs(np.concatenate(rows), np.concatenate(keys))
 
 
@@ -180,25 +195,76 @@ def unique_pairs(row: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return row[first], key[first]
 
 
-def _owners_of_points(wx: np.ndarray, wy: np.ndarray, zoom: int, level: int) -> np.ndarray:
-    """The region of the tile each point falls in, computed once per distinct tile."""
+def _owners_of_points(wx: np.ndarray, wy: np.ndarray, zoom: int, owner_of: Owners) -> np.ndarray:
+    """The owner of the tile each point falls in, computed once per distinct tile."""
     shift = 32 - zoom
     tiles, inverse = np.unique((wx >> shift) << 32 | (wy >> shift), return_inverse=True)
-    return owners(zoom, tiles >> 32, tiles & 0xFFFFFFFF, level)[inverse]
+    return owner_of(zoom, tiles >> 32, tiles & 0xFFFFFFFF)[inverse]
+
+
+# --- runs: intervals of the curve of (region, tile) --------------------------------------------
+
+Place = tuple[int, int]  # a tile's place on the curve of runs: its region's, then its own
+
+
+def curve_order(keys: np.ndarray) -> np.ndarray:
+    """Tile keys' places along the Z curve of their top-left corners, a tile before the tiles
+    inside it: neighbouring places are neighbouring tiles (int64 arrays)."""
+    mask = (1 << COORD_BITS) - 1
+    level = keys >> LEVEL_BITS
+    shift = (COORD_BITS - level).astype(np.uint64)
+    x = ((keys >> COORD_BITS) & mask).astype(np.uint64) << shift
+    y = (keys & mask).astype(np.uint64) << shift
+    return (world_quadkeys(x, y).astype(np.int64) << 5) | level  # 58 bits of corner, the level
+
+
+def places(zoom: int, x: np.ndarray, y: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
+    """The places of tiles (zoom, x, y) on the curve of runs: their regions', their own."""
+    x, y = x.astype(np.int64), y.astype(np.int64)
+    return curve_order(owners(zoom, x, y, level)), curve_order(region_key(zoom, x, y))
+
+
+@lru_cache(maxsize=1 << 16)
+def _place(key: Key) -> int:
+    return int(curve_order(np.array([key], dtype=np.int64))[0])
+
+
+@dataclass(frozen=True, slots=True)
+class RunCut:
+    """Runs as intervals of the curve of (region, tile) places: run i from starts[i] to the next
+    start; the first start is (0, 0). A value: a Dask build sends it between processes."""
+
+    level: int  # of the regions
+    starts: tuple[Place, ...]
+
+    def __call__(self, zoom: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The run of each tile (zoom, x, y)."""
+        region, own = places(zoom, x, y, self.level)
+        known = np.array(self.starts, dtype=np.int64).reshape(-1, 2)
+        first = np.r_[known[:, 0], region]
+        second = np.r_[known[:, 1], own]
+        is_start = np.r_[np.ones(len(known), bool), np.zeros(len(region), bool)]
+        order = np.lexsort((~is_start, second, first))  # a start before a tile at its place
+        before = np.cumsum(is_start[order]) - 1  # the starts at or before each place
+        runs = np.empty(len(region), dtype=np.int64)
+        tiles = ~is_start[order]
+        runs[order[tiles] - len(known)] = before[tiles]
+        return runs
+
+    def run(self, zoom: int, x: int, y: int) -> int:
+        """`self(...)` of one tile, without numpy's per-call cost (the merge asks tile by tile)."""
+        place = (_place(owner(zoom, x, y, self.level)), _place(region_key(zoom, x, y)))
+        return bisect.bisect_right(self.starts, place) - 1
 
 
 @dataclass(frozen=True, slots=True)
 class OwnedBy:
-    """A tile filter for the merge: the tiles of `zooms` that belong to region `key` (a value,
-    not a closure: a Dask build sends it between processes)."""
+    """A tile filter for the merge: the tiles of `zooms` that belong to run `run` (a value, not
+    a closure: a Dask build sends it between processes)."""
 
-    key: Key
+    cut: RunCut
+    run: int
     zooms: range
-    level: int
 
     def __call__(self, z: int, x: int, y: int) -> bool:
-        return z in self.zooms and owner(z, x, y, self.level) == self.key
-
-
-def owned_by(key: Key, zooms: range, level: int) -> TileFilter:
-    return OwnedBy(key, zooms, level)
+        return z in self.zooms and self.cut.run(z, x, y) == self.run

@@ -1,53 +1,91 @@
-"""Each region's feature file for a run, copied line by line from the layer's feature files.
+"""Each region run's feature file, copied line by line from the layer's feature files, and the
+points per tile its plan is made from (tiler/tiles/balance.py), both streamed in blocks.
 
-The lines a region reads are mostly contiguous (the features are in Hilbert order), so they
+The lines a run reads are mostly contiguous (the features are in Hilbert order), so they
 are copied as byte spans (tiler/features.py `append_spans`: in the kernel unless tagged).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from tiler.tiles import grid
+from tiler.tiles.balance import TileCounts
 from tiler.tiles.features import append_spans, read_line_index
 
 SPAN_BYTES = 1 << 22  # a tagged span passes through memory: at most this, joined
 LINES_AT_ONCE = 1 << 18  # lines placed in regions at a time: bounded memory whatever the layer
 
 
-def write_region_files(
-    first_zooms: Mapping[Path, int], top: int, directory: Path, tagged: bool
-) -> dict[grid.Key, Path]:  # fmt: skip
-    """Write `directory`/r<key>.geojsonl for every region of a run the sources' points reach.
+def count_tiles(first_zooms: Mapping[Path, int], top: int) -> TileCounts:
+    """The points of each tile of zoom `top`, by the first zoom that shows them: what the plan
+    of the runs is made from (held per occupied tile, whatever the number of points)."""
+    shift = 32 - top
+    tiles: dict[int, np.ndarray] = {}  # first zoom -> x << 32 | y of every point counted so far
+    counts: dict[int, np.ndarray] = {}
+    for source, first in first_zooms.items():
+        for index, _ in _blocks(source):
+            keys = (index["x"].astype(np.int64) >> shift) << 32 | (index["y"] >> shift)
+            keys = np.concatenate([tiles.get(first, keys[:0]), keys])
+            weights = np.concatenate([counts.get(first, np.zeros(0, np.int64)),
+                                      np.ones(len(index), np.int64)])  # fmt: skip
+            tiles[first], inverse = np.unique(keys, return_inverse=True)
+            counts[first] = np.bincount(inverse, weights=weights).astype(np.int64)
+    firsts = sorted(tiles)
+    keys = np.concatenate([tiles[first] for first in firsts] or [np.zeros(0, np.int64)])
+    return TileCounts(
+        top, keys >> 32, keys & 0xFFFFFFFF,
+        np.repeat(np.array(firsts, dtype=np.int64), [len(tiles[first]) for first in firsts]),
+        np.concatenate([counts[first] for first in firsts] or [np.zeros(0, np.int64)]),
+    )  # fmt: skip
+
+
+def _blocks(source: Path) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The line index of `source`, LINES_AT_ONCE lines at a time, with each line's offset."""
+    offset = 0
+    for block in itertools.count():
+        index = read_line_index(source, block * LINES_AT_ONCE, LINES_AT_ONCE)
+        if not len(index):
+            return
+        ends = offset + np.cumsum(index["length"], dtype=np.int64)
+        yield index, ends - index["length"]
+        offset = int(ends[-1])
+
+
+def write_run_files(
+    first_zooms: Mapping[Path, int], top: int, cut: grid.RunCut, directory: Path, tagged: bool
+) -> dict[int, tuple[Path, int]]:  # fmt: skip
+    """Write `directory`/r<run>.geojsonl for every run of `cut` the sources' points reach:
+    the points of its regions' tiles and of their buffer rings, each line once. Returns each
+    run's file and lines.
 
     first_zooms: each source file, with the first zoom of the run that shows it; the run
     writes every zoom from there to `top`. tagged: tag each line with that zoom.
     """
-    outputs: dict[grid.Key, Path] = {}
-    level = grid.level_for(top)
+    outputs: dict[int, tuple[Path, int]] = {}
     for source, first in first_zooms.items():
-        index = read_line_index(source)
-        ends = np.cumsum(index["length"], dtype=np.int64)
-        starts = ends - index["length"]
         with open(source, "rb") as text:
-            for block in range(0, len(index), LINES_AT_ONCE):
-                lines = slice(block, block + LINES_AT_ONCE)
-                rows, keys = _memberships(index[lines], range(first, top + 1), level)
-                for key, chosen in _groups(keys, rows):
-                    path = outputs.setdefault(key, directory / f"r{key}.geojsonl")
-                    spans = _spans(starts[lines][chosen], ends[lines][chosen])
+            for index, starts in _blocks(source):
+                rows, runs = _memberships(index, range(first, top + 1), cut)
+                for run, chosen in _groups(runs, rows):
+                    path, count = outputs.get(run, (directory / f"r{run}.geojsonl", 0))
+                    outputs[run] = path, count + len(chosen)
+                    spans = _spans(starts[chosen], starts[chosen] + index["length"][chosen])
                     append_spans(text.fileno(), path, spans, first if tagged else None)
     return outputs
 
 
-def _memberships(index: np.ndarray, zooms: range, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """(line, region) pairs, sorted by region: every region that shows the line at any zoom."""
+def _memberships(
+    index: np.ndarray, zooms: range, cut: grid.RunCut
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(line, run) pairs, sorted by run: every run that shows the line at any zoom."""
     if len(zooms) == 1:
-        return grid.memberships(index["x"], index["y"], zooms[0], level)
-    pairs = [grid.memberships(index["x"], index["y"], zoom, level) for zoom in zooms]
+        return grid.memberships(index["x"], index["y"], zooms[0], cut)
+    pairs = [grid.memberships(index["x"], index["y"], zoom, cut) for zoom in zooms]
     return grid.unique_pairs(*(np.concatenate(part) for part in zip(*pairs, strict=True)))
 
 

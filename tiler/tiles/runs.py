@@ -29,11 +29,11 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from tiler.tiles import grid, tippecanoe
-from tiler.tiles.features import with_min_zoom
+from tiler.tiles import balance, grid, tippecanoe
+from tiler.tiles.features import line_count, with_min_zoom
 from tiler.tiles.grid import TileFilter
 from tiler.tiles.merge import Part, combined_metadata, merge
-from tiler.tiles.regioninputs import write_region_files
+from tiler.tiles.regioninputs import count_tiles, write_run_files
 from tiler.tiles.sampling import FileKey, files_for_zoom
 
 NO_STATS = "--no-tile-stats"  # the manifest has its own attribute statistics
@@ -81,14 +81,19 @@ class Pyramid:
 
 
 def tile_layer(
-    options: tippecanoe.TileOptions, pyramid: Pyramid, meanwhile: Callable[[], None]
-) -> str:
-    """Tile into options.output while `meanwhile` runs on this thread.
+    options: tippecanoe.TileOptions, pyramid: Pyramid, meanwhile: Callable[[], None],
+    report: Callable[[str], None] | None = None,
+) -> str:  # fmt: skip
+    """Tile into options.output while `meanwhile` runs on this thread; `report` gets how even
+    the runs were (`spread`).
 
     Returns the recipe that made the archive: "fast", or "documented" after a fallback.
     """
     ranges = zoom_ranges(pyramid)
-    steps = [partial(plan_runs, pooled(options), pyramid, low, high) for low, high in ranges]
+    target = balance.TARGET_POINTS
+    steps = [
+        partial(plan_runs, pooled(options), pyramid, low, high, target) for low, high in ranges
+    ]
     pool = _Pool(steps, [step_size(pyramid, high) for _, high in ranges])
     try:
         meanwhile()
@@ -96,6 +101,8 @@ def tile_layer(
         pool.stop()
         raise
     ok = pool.wait()
+    if report is not None:
+        report(f"tiles: {spread(pool.planned())}")
     return merge_runs(options, pyramid, pool.planned(), ok)
 
 
@@ -138,12 +145,21 @@ class Run:
     options: tippecanoe.TileOptions
     keep: TileFilter | None = None
     made: tuple[Path, ...] = ()
+    points: int = 0  # features of its input
 
     @property
     def size(self) -> int:
         """Bytes of input: the bigger runs go first."""
         source = self.options.source
         return _size(source if isinstance(source, tuple) else (source,))
+
+
+def spread(runs: Sequence[Run]) -> str:
+    """How even the runs are, for the build's log: '38 runs, 25,300 points a run on average,
+    the largest 1.8x'."""
+    mean = sum(run.points for run in runs) / max(len(runs), 1)
+    largest = max((run.points for run in runs), default=0) / mean if mean else 0
+    return f"{len(runs)} runs, {mean:,.0f} points a run on average, the largest {largest:.1f}x"
 
 
 def _scratch(options: tippecanoe.TileOptions) -> Path:
@@ -182,9 +198,11 @@ def _size(paths: Sequence[Path]) -> int:
 
 
 def plan_runs(
-    options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int
+    options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int, target: int
 ) -> list[Run]:
-    """The runs for zooms lowest..highest: one, or one per region when the input is big."""
+    """The runs for zooms lowest..highest: one, or when the input is big, runs of regions of
+    about `target` points each (balance.py; read where the build is driven, so that one value
+    holds on every worker)."""
     scratch = _scratch(options)
     name = f"{options.output.parent.name}-z{lowest}"
     several = lowest != highest
@@ -194,20 +212,23 @@ def plan_runs(
     if _size(sources) < REGION_RUN_BYTES:
         output = scratch / f"{name}.pmtiles"
         if not several:
-            return [Run(replace(options, source=sources, output=output, recipe=recipe))]
+            run = replace(options, source=sources, output=output, recipe=recipe)
+            return [Run(run, points=sum(map(line_count, sources)))]
         sample = _tagged_sample(pyramid, highest, scratch / f"{name}-{highest}.geojsonl")
         run = replace(options, source=(sample,), output=output, recipe=recipe)
-        return [Run(run, made=(sample,))]
+        return [Run(run, made=(sample,), points=sum(map(line_count, pyramid.sources(highest))))]
     folder = scratch / f"{name}{REGIONS_FOLDER}"
-    shutil.rmtree(folder, ignore_errors=True)  # the regions' files are appended to: a plan run
+    shutil.rmtree(folder, ignore_errors=True)  # the runs' files are appended to: a plan run
     folder.mkdir()  # again (a Dask task whose worker died) starts from none
     first = {path: max(zoom, lowest) for path, zoom in pyramid.first_zooms(highest).items()}
-    level = grid.level_for(highest)
+    zooms = range(lowest, highest + 1)
+    cut, _ = balance.plan(count_tiles(first, highest), zooms, target)
     return [
         Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
                      threads=REGION_THREADS),
-             keep=grid.owned_by(key, range(lowest, highest + 1), level), made=(path,))
-        for key, path in sorted(write_region_files(first, highest, folder, several).items())
+             keep=grid.OwnedBy(cut, run, zooms), made=(path,), points=points)
+        for run, (path, points) in sorted(write_run_files(first, highest, cut, folder,
+                                                          several).items())
     ]  # fmt: skip
 
 

@@ -1,0 +1,107 @@
+"""The region runs of a zoom range, balanced by their points (pure): both builds plan with this.
+
+From the points per tile of the deepest zoom (regioninputs.count_tiles), the curve of runs
+(grid.RunCut: the regions in Z order, and each region's tiles in Z order) is cut into runs of
+about the same points: a run is several sparse neighbouring regions (reading each line once and
+keeping the tiles any of them owns) or a part of a dense one, so that a city is many runs and a
+countryside of nearly empty regions is one. A part of a region still starts at the region's
+level, as the whole region did: its input fits the region's tile.
+
+Splitting a dense region into its 4 children instead was tried: the tiles along the children's
+edges stay with the parent (their buffer ring and tippecanoe's margin cross the children's
+edges; grid.owner), and in a dense city, with the zoom below the maximum in the same run (its
+tiles twice as wide), that cross held 333,000 of the city's 400,000 points.
+
+TARGET_POINTS: 100,000 points (~25 MB of features) is about the biggest run that is not cut
+into regions (runs.REGION_RUN_BYTES, 20 MB), so that the runs of a layer are of one size: ~8 CPU
+s of tippecanoe at ~80 µs a point and ~40 MB with one thread. On one machine (2 runs at a time,
+biggest first) a 1M-point layer is ~10 region runs and the last to finish is a short one; on a
+cluster a layer is total / 100,000 tasks of a few seconds, enough for every core from ~10M
+points on, each holding little. Much smaller runs cost more than they spread: each part of a
+region reads its neighbours' buffer rings again and starts at the region's level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tiler.tiles import grid
+
+TARGET_POINTS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class TileCounts:
+    """Points per tile (x, y) of zoom `top`, by the first zoom of the run that shows them."""
+
+    top: int
+    x: np.ndarray  # int64, one row per (tile, first zoom)
+    y: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+
+
+def plan(counts: TileCounts, zooms: range, target: int) -> tuple[grid.RunCut, tuple[int, ...]]:
+    """The runs of zooms `zooms` (up to counts.top), and each run's points as planned (their
+    buffer rings not counted)."""
+    level = grid.level_for(counts.top)
+    region, own, points = units(counts, zooms, level)
+    cuts = group(points, target)
+    sums = np.add.reduceat(points, cuts) if len(points) else np.zeros(1)
+    starts = [(0, 0), *zip(region[cuts[1:]].tolist(), own[cuts[1:]].tolist(), strict=True)]
+    return grid.RunCut(level, tuple(starts)), tuple(np.rint(sums).astype(np.int64).tolist())
+
+
+def units(
+    counts: TileCounts, zooms: range, level: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The tiles of every zoom, in the order of the curve of runs: their places (region, own)
+    and points. A point shown at n zooms counts 1/n in each of its tiles: once in all when its
+    tiles are in one run."""
+    shown = np.minimum(zooms[-1], counts.top) - np.maximum(counts.first, zooms[0]) + 1
+    region, own, points = [], [], []
+    for zoom in zooms:
+        rows = np.flatnonzero(counts.first <= zoom)
+        shift = counts.top - zoom
+        tiles = np.unique(((counts.x[rows] >> shift) << 32) | (counts.y[rows] >> shift),
+                          return_inverse=True)  # fmt: skip
+        found = grid.places(zoom, tiles[0] >> 32, tiles[0] & 0xFFFFFFFF, level)
+        region.append(found[0])
+        own.append(found[1])
+        points.append(np.bincount(tiles[1], weights=counts.count[rows] / shown[rows]))
+    order = np.lexsort((np.concatenate(own), np.concatenate(region)))
+    return (np.concatenate(region)[order], np.concatenate(own)[order],
+            np.concatenate(points)[order])  # fmt: skip
+
+
+def group(points: np.ndarray, target: float) -> list[int]:
+    """Where each run starts among the units: runs of at least `target` points on average (and
+    of the biggest unit), the largest as small as can be. A run is then at most its mean plus
+    the biggest unit: ≤ 2x the mean."""
+    total = float(points.sum())
+    biggest = float(points.max(initial=0))
+    wanted = max(1, int(total // max(target, biggest, 1)))
+    low, high = biggest, max(total, 1.0)
+    while high - low > max(1.0, high * 1e-4):  # the smallest cap that needs at most `wanted`
+        cap = (low + high) / 2
+        if len(_cuts(points, cap, wanted + 1)) <= wanted:
+            high = cap
+        else:
+            low = cap
+    return _cuts(points, high, len(points) + 1)
+
+
+def _cuts(points: np.ndarray, cap: float, most: int) -> list[int]:
+    """Greedy: where each run starts when a run takes units while they fit `cap` (stopping at
+    `most` runs)."""
+    ends = np.cumsum(points)
+    cuts = [0]
+    while len(cuts) < most:
+        before = float(ends[cuts[-1] - 1]) if cuts[-1] else 0.0
+        end = int(np.searchsorted(ends, before + cap, side="right"))
+        if end >= len(points):
+            break
+        cuts.append(max(end, cuts[-1] + 1))
+    return cuts
