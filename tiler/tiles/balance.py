@@ -30,6 +30,8 @@ import numpy as np
 from tiler.tiles import grid
 
 TARGET_POINTS = 100_000
+BLOCK_UP = 2  # runs start at blocks of a region's tiles of 4 × 4 tiles of the maximum zoom or
+# coarser (12,000 points a tile at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,8 @@ def plan(counts: TileCounts, zooms: range, target: int) -> tuple[grid.RunCut, tu
     buffer rings not counted)."""
     level = grid.level_for(counts.top)
     region, own, points = units(counts, zooms, level)
-    cuts = group(points, target)
+    block_points, first = blocks(region, own, points, max(zooms[0], counts.top - BLOCK_UP))
+    cuts = first[group(block_points, target)]
     sums = np.add.reduceat(points, cuts) if len(points) else np.zeros(1)
     starts = [(0, 0), *zip(region[cuts[1:]].tolist(), own[cuts[1:]].tolist(), strict=True)]
     return grid.RunCut(level, tuple(starts)), tuple(np.rint(sums).astype(np.int64).tolist())
@@ -76,11 +79,22 @@ def units(
             np.concatenate(points)[order])  # fmt: skip
 
 
+def blocks(
+    region: np.ndarray, own: np.ndarray, points: np.ndarray, zoom: int
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The points of each block of units (a region's tiles inside one tile of `zoom`), and the
+    first unit of each: a run starts only at a block, so that a point is read once at every zoom
+    of its block, not by two runs."""
+    corner = own >> (5 + 2 * (grid.COORD_BITS - zoom))
+    first = np.flatnonzero(np.r_[True, (region[1:] != region[:-1]) | (corner[1:] != corner[:-1])])
+    return np.add.reduceat(points, first) if len(points) else points, first
+
+
 def group(points: np.ndarray, target: float) -> list[int]:
     """Where each run starts among the units: runs of at least `target` points on average (and
     of the biggest unit), the largest as small as can be. A run is then at most its mean plus
     the biggest unit: ≤ 2x the mean."""
-    total = float(points.sum())
+    total = float(np.cumsum(points)[-1]) if len(points) else 0.0  # as _cuts adds them up
     biggest = float(points.max(initial=0))
     wanted = max(1, int(total // max(target, biggest, 1)))
     low, high = biggest, max(total, 1.0)

@@ -1,0 +1,90 @@
+"""The plan of region runs (tiler/tiles/balance.py): runs of similar points, each tile in one."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_regions import clusters, places, world
+
+from tiler.tiles import balance, grid
+
+TOP = 14
+ZOOMS = range(13, TOP + 1)  # the zoom below the maximum folded in: tiles of two sizes
+
+
+def city(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A dense city (a Gaussian of 40,000 points) and 4,000 points spread over 6° × 6°."""
+    rng = np.random.default_rng(seed)
+    lon = np.r_[rng.normal(12.5, 0.05, 40_000), rng.uniform(10, 16, 4_000)]
+    lat = np.r_[rng.normal(41.9, 0.04, 40_000), rng.uniform(39, 45, 4_000)]
+    return world(list(zip(lon, lat, strict=True)))
+
+
+def counts_of(wx: np.ndarray, wy: np.ndarray, top: int, first: int) -> balance.TileCounts:
+    tiles, count = np.unique((wx >> (32 - top)) << 32 | (wy >> (32 - top)), return_counts=True)
+    firsts = np.full(len(tiles), first)
+    return balance.TileCounts(top, tiles >> 32, tiles & 0xFFFFFFFF, firsts, count)
+
+
+def read_by_runs(wx: np.ndarray, wy: np.ndarray, zooms: range, owner_of: grid.Owners) -> np.ndarray:
+    """The points each run reads: its tiles' and their buffer rings', each once."""
+    pairs = [grid.memberships(wx, wy, zoom, owner_of) for zoom in zooms]
+    rows, runs = grid.unique_pairs(*(np.concatenate(part) for part in zip(*pairs, strict=True)))
+    return np.unique(runs, return_counts=True)[1]
+
+
+def test_a_dense_city_is_cut_into_runs_of_similar_points() -> None:
+    wx, wy = city()
+    cut, planned = balance.plan(counts_of(wx, wy, TOP, ZOOMS[0]), ZOOMS, 4_000)
+    read = read_by_runs(wx, wy, ZOOMS, cut)
+    assert len(read) == len(planned) > 8
+    assert max(planned) <= 2 * np.mean(planned)
+    assert read.max() <= 2 * read.mean()
+    assert read.sum() < 1.3 * len(wx), "few points are read by two runs"
+    regions = read_by_runs(wx, wy, ZOOMS, grid.regions(grid.level_for(TOP)))
+    assert regions.max() > 50 * regions.mean(), "one region per run: the city is one of them"
+
+
+def test_each_tile_is_in_one_run_the_same_for_the_plan_the_inputs_and_the_merge() -> None:
+    wx, wy = city(2)
+    cut, planned = balance.plan(counts_of(wx, wy, TOP, ZOOMS[0]), ZOOMS, 4_000)
+    for zoom in ZOOMS:
+        shift = 32 - zoom
+        x = np.r_[wx >> shift, (wx >> shift) + 1]  # occupied tiles and their neighbours
+        y = np.r_[wy >> shift, (wy >> shift) - 1]
+        runs = cut(zoom, x, y)
+        for tx, ty, run in list(zip(x.tolist(), y.tolist(), runs.tolist(), strict=True))[::97]:
+            keeps = [grid.OwnedBy(cut, other, ZOOMS)(zoom, tx, ty) for other in range(len(planned))]
+            assert keeps.count(True) == 1 and keeps[run], (zoom, tx, ty)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(places, clusters), st.integers(4, 16), st.integers(0, 2), st.integers(1, 300))
+def test_any_plan_s_runs_are_within_2x_their_mean(
+    points: list, top: int, folded: int, target: int
+) -> None:  # fmt: skip
+    wx, wy = world(points)
+    zooms = range(top - folded, top + 1)
+    cut, planned = balance.plan(counts_of(wx, wy, top, zooms[0]), zooms, target)
+    assert max(planned) <= 2 * np.mean(planned) + 1e-9
+    assert abs(sum(planned) - len(points)) <= len(planned) / 2  # each rounded
+    for zoom in zooms:
+        x, y = wx >> (32 - zoom), wy >> (32 - zoom)
+        runs = cut(zoom, x, y)
+        assert runs.min() >= 0 and runs.max() < len(cut.starts)
+        scalar = [cut.run(zoom, tx, ty) for tx, ty in zip(x.tolist(), y.tolist(), strict=True)]
+        assert runs.tolist() == scalar
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.01, 1e4), min_size=1, max_size=300), st.floats(1, 1e5))
+def test_the_largest_run_is_at_most_its_mean_and_the_biggest_unit(
+    units: list[float], target: float
+) -> None:  # fmt: skip
+    points = np.array(units)
+    cuts = balance.group(points, target)
+    sums = np.add.reduceat(points, cuts)
+    assert cuts[0] == 0 and sorted(set(cuts)) == cuts
+    assert len(cuts) <= max(1, points.sum() // max(target, points.max()))
+    assert sums.max() <= sums.mean() + points.max() + 1e-6 * points.sum()
