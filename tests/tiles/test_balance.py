@@ -55,7 +55,7 @@ def test_each_tile_is_in_one_run_the_same_for_the_plan_the_inputs_and_the_merge(
         y = np.r_[wy >> shift, (wy >> shift) - 1]
         runs = cut(zoom, x, y)
         for tx, ty, run in list(zip(x.tolist(), y.tolist(), runs.tolist(), strict=True))[::97]:
-            keeps = [grid.OwnedBy(cut, other, ZOOMS)(zoom, tx, ty) for other in range(len(planned))]
+            keeps = [cut.owned_by(other, ZOOMS)(zoom, tx, ty) for other in range(len(planned))]
             assert keeps.count(True) == 1 and keeps[run], (zoom, tx, ty)
 
 

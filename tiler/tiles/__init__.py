@@ -3,7 +3,8 @@
 `grid` (the tile math: world coordinates, tile keys, quadkeys, the regions a big zoom is cut
 into and which region owns a tile), `features` (the GeoJSON lines of the points, and the one
 line copier), `zoomchoice` (the maximum zoom, before tiling), `sampling` (the nested sample each
-lower zoom shows), `regioninputs` (each region's own feature file), `tippecanoe` (the checked
+lower zoom shows), `balance` (the region runs' plan, of similar points), `regioninputs` (the
+points per tile, and each region run's own feature file), `tippecanoe` (the checked
 subprocess), `runs` (the plan of runs and its fallback, run by a local pool or by the Dask
 build's tasks), `merge` (disjoint archives into one PMTiles, byte for byte).
 """

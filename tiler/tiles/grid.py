@@ -252,19 +252,33 @@ class RunCut:
         return runs
 
     def run(self, zoom: int, x: int, y: int) -> int:
-        """`self(...)` of one tile, without numpy's per-call cost (the merge asks tile by tile)."""
-        place = (_place(owner(zoom, x, y, self.level)), _place(region_key(zoom, x, y)))
-        return bisect.bisect_right(self.starts, place) - 1
+        """`self(...)` of one tile, without numpy's per-call cost."""
+        return bisect.bisect_right(self.starts, place(zoom, x, y, self.level)) - 1
+
+    def owned_by(self, run: int, zooms: range) -> OwnedBy:
+        """The merge's filter of run `run`: its interval of the curve, not every run's."""
+        end = self.starts[run + 1] if run + 1 < len(self.starts) else None
+        return OwnedBy(self.level, zooms, self.starts[run], end)
+
+
+def place(zoom: int, x: int, y: int, level: int) -> Place:
+    """`places` of one tile."""
+    return _place(owner(zoom, x, y, level)), _place(region_key(zoom, x, y))
 
 
 @dataclass(frozen=True, slots=True)
 class OwnedBy:
-    """A tile filter for the merge: the tiles of `zooms` that belong to run `run` (a value, not
-    a closure: a Dask build sends it between processes)."""
+    """A tile filter for the merge: the tiles of `zooms` of a run, those whose place on the
+    curve is from `start` to `end` (a value, not a closure: a Dask build sends it between
+    processes)."""
 
-    cut: RunCut
-    run: int
+    level: int  # of the regions
     zooms: range
+    start: Place
+    end: Place | None  # the last run's: none
 
     def __call__(self, z: int, x: int, y: int) -> bool:
-        return z in self.zooms and self.cut.run(z, x, y) == self.run
+        if z not in self.zooms:
+            return False
+        found = place(z, x, y, self.level)
+        return self.start <= found and (self.end is None or found < self.end)

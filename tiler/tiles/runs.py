@@ -8,7 +8,8 @@ merged byte for byte (tiler/tiles/merge.py):
   up, see zooms.tile_max_zoom) run together over all points, each feature tagged with the
   first zoom that shows it (a separate run would read the sample's points again: 1M points at
   zooms 13-15 took 97 CPU s in one run, 137 in three), cut into regions (tiler/tiles/grid.py) so
-  that each run starts near the zooms it writes;
+  that each run starts near the zooms it writes, grouped or cut into runs of about the same
+  points (tiler/tiles/balance.py);
 - the lowest zooms, whose samples are small, share one tagged run: a tippecanoe process costs
   ~0.05 s of start-up whatever its input;
 - the zooms between run alone over their sample.
@@ -29,7 +30,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from tiler.tiles import balance, grid, tippecanoe
+from tiler.tiles import balance, tippecanoe
 from tiler.tiles.features import line_count, with_min_zoom
 from tiler.tiles.grid import TileFilter
 from tiler.tiles.merge import Part, combined_metadata, merge
@@ -226,7 +227,7 @@ def plan_runs(
     return [
         Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
                      threads=REGION_THREADS),
-             keep=grid.OwnedBy(cut, run, zooms), made=(path,), points=points)
+             keep=cut.owned_by(run, zooms), made=(path,), points=points)
         for run, (path, points) in sorted(write_run_files(first, highest, cut, folder,
                                                           several).items())
     ]  # fmt: skip
