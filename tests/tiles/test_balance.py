@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_regions import clusters, places, world
 
-from tiler.tiles import balance, grid
+from tiler.tiles import balance, grid, regioninputs
+from tiler.tiles.features import FeatureFiles
 
 TOP = 14
 ZOOMS = range(13, TOP + 1)  # the zoom below the maximum folded in: tiles of two sizes
@@ -88,3 +93,22 @@ def test_the_largest_run_is_at_most_its_mean_and_the_biggest_unit(
     assert cuts[0] == 0 and sorted(set(cuts)) == cuts
     assert len(cuts) <= max(1, points.sum() // max(target, points.max()))
     assert sums.max() <= sums.mean() + points.max() + 1e-6 * points.sum()
+
+
+def test_the_tiles_points_are_counted_a_block_of_lines_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regioninputs, "LINES_AT_ONCE", 700)
+    rng = np.random.default_rng(4)
+    lon, lat = rng.normal(12.5, 0.02, 5_000), rng.normal(41.9, 0.02, 5_000)
+    which = rng.integers(0, 2, len(lon))
+    files = FeatureFiles(tmp_path)
+    files.write(which, pa.array([f"line {row}" for row in range(len(lon))]), lon, lat)
+    counts = regioninputs.count_tiles({files.paths[0]: 12, files.paths[1]: 13}, TOP)
+    wx, wy = world(list(zip(lon, lat, strict=True)))
+    for key, first in enumerate((12, 13)):
+        rows = which == key
+        expected = counts_of(wx[rows], wy[rows], TOP, first)
+        chosen = counts.first == first
+        for axis in ("x", "y", "count"):
+            assert getattr(counts, axis)[chosen].tolist() == getattr(expected, axis).tolist()

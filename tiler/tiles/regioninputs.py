@@ -25,23 +25,17 @@ def count_tiles(first_zooms: Mapping[Path, int], top: int) -> TileCounts:
     """The points of each tile of zoom `top`, by the first zoom that shows them: what the plan
     of the runs is made from (held per occupied tile, whatever the number of points)."""
     shift = 32 - top
-    tiles: dict[int, np.ndarray] = {}  # first zoom -> x << 32 | y of every point counted so far
-    counts: dict[int, np.ndarray] = {}
+    keys = counts = np.zeros(0, np.int64)  # (first zoom, x, y) packed as a tile key
     for source, first in first_zooms.items():
         for index, _ in _blocks(source):
-            keys = (index["x"].astype(np.int64) >> shift) << 32 | (index["y"] >> shift)
-            keys = np.concatenate([tiles.get(first, keys[:0]), keys])
-            weights = np.concatenate([counts.get(first, np.zeros(0, np.int64)),
-                                      np.ones(len(index), np.int64)])  # fmt: skip
-            tiles[first], inverse = np.unique(keys, return_inverse=True)
-            counts[first] = np.bincount(inverse, weights=weights).astype(np.int64)
-    firsts = sorted(tiles)
-    keys = np.concatenate([tiles[first] for first in firsts] or [np.zeros(0, np.int64)])
-    return TileCounts(
-        top, keys >> 32, keys & 0xFFFFFFFF,
-        np.repeat(np.array(firsts, dtype=np.int64), [len(tiles[first]) for first in firsts]),
-        np.concatenate([counts[first] for first in firsts] or [np.zeros(0, np.int64)]),
-    )  # fmt: skip
+            x, y = (index[axis].astype(np.int64) >> shift for axis in ("x", "y"))
+            keys, inverse = np.unique(
+                np.r_[keys, grid.region_key(first, x, y)], return_inverse=True
+            )
+            counts = np.bincount(inverse, np.r_[counts, np.ones(len(x))]).astype(np.int64)
+    mask = (1 << grid.COORD_BITS) - 1
+    x, y = (keys >> grid.COORD_BITS) & mask, keys & mask
+    return TileCounts(top, x, y, keys >> grid.LEVEL_BITS, counts)
 
 
 def _blocks(source: Path) -> Iterator[tuple[np.ndarray, np.ndarray]]:
