@@ -83,12 +83,13 @@ def test_any_plan_s_runs_are_within_2x_their_mean(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(0.01, 1e4), min_size=1, max_size=300), st.floats(1, 1e5))
+@given(st.lists(st.tuples(st.floats(0.01, 1e4), st.booleans()), min_size=1, max_size=300),
+       st.floats(1, 1e5))  # fmt: skip
 def test_the_largest_run_is_at_most_its_mean_and_the_biggest_unit(
-    units: list[float], target: float
+    units: list[tuple[float, bool]], target: float
 ) -> None:  # fmt: skip
-    points = np.array(units)
-    cuts = balance.group(points, target)
+    points = np.array([unit[0] for unit in units])
+    cuts = balance.group(points, target, np.array([unit[1] for unit in units]))
     sums = np.add.reduceat(points, cuts)
     assert cuts[0] == 0 and sorted(set(cuts)) == cuts
     assert len(cuts) <= max(1, points.sum() // max(target, points.max()))

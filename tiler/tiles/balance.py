@@ -50,8 +50,8 @@ def plan(counts: TileCounts, zooms: range, target: int) -> tuple[grid.RunCut, tu
     buffer rings not counted)."""
     level = grid.level_for(counts.top)
     region, own, points = units(counts, zooms, level)
-    block_points, first = blocks(region, own, points, max(zooms[0], counts.top - BLOCK_UP))
-    cuts = first[group(block_points, target)]
+    block_points, first, regions = blocks(region, own, points, max(zooms[0], counts.top - BLOCK_UP))
+    cuts = first[group(block_points, target, regions)]
     sums = np.add.reduceat(points, cuts) if len(points) else np.zeros(1)
     starts = [(0, 0), *zip(region[cuts[1:]].tolist(), own[cuts[1:]].tolist(), strict=True)]
     return grid.RunCut(level, tuple(starts)), tuple(np.rint(sums).astype(np.int64).tolist())
@@ -81,41 +81,55 @@ def units(
 
 def blocks(
     region: np.ndarray, own: np.ndarray, points: np.ndarray, zoom: int
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The points of each block of units (a region's tiles inside one tile of `zoom`), and the
-    first unit of each: a run starts only at a block, so that a point is read once at every zoom
-    of its block, not by two runs."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The points of each block of units (a region's tiles inside one tile of `zoom`), the first
+    unit of each, and whether it starts a region: a run starts only at a block, so that a point
+    is read once at every zoom of its block, not by two runs."""
     corner = own >> (5 + 2 * (grid.COORD_BITS - zoom))
-    first = np.flatnonzero(np.r_[True, (region[1:] != region[:-1]) | (corner[1:] != corner[:-1])])
-    return np.add.reduceat(points, first) if len(points) else points, first
+    new_region = np.r_[True, region[1:] != region[:-1]]
+    first = np.flatnonzero(new_region | np.r_[True, corner[1:] != corner[:-1]])
+    return np.add.reduceat(points, first) if len(points) else points, first, new_region[first]
 
 
-def group(points: np.ndarray, target: float) -> list[int]:
+def group(points: np.ndarray, target: float, regions: np.ndarray) -> list[int]:
     """Where each run starts among the units: runs of at least `target` points on average (and
     of the biggest unit), the largest as small as can be. A run is then at most its mean plus
-    the biggest unit: ≤ 2x the mean."""
+    the biggest unit: ≤ 2x the mean. regions: whether each unit starts a region, where a run
+    would rather start (a run over parts of two regions starts where both fit, further up)."""
     total = float(np.cumsum(points)[-1]) if len(points) else 0.0  # as _cuts adds them up
     biggest = float(points.max(initial=0))
     wanted = max(1, int(total // max(target, biggest, 1)))
+    fill = _Fill(points, np.flatnonzero(regions), biggest)
     low, high = biggest, max(total, 1.0)
     while high - low > max(1.0, high * 1e-4):  # the smallest cap that needs at most `wanted`
         cap = (low + high) / 2
-        if len(_cuts(points, cap, wanted + 1)) <= wanted:
+        if len(fill.cuts(cap, wanted + 1)) <= wanted:
             high = cap
         else:
             low = cap
-    return _cuts(points, high, len(points) + 1)
+    return fill.cuts(high, len(points) + 1)
 
 
-def _cuts(points: np.ndarray, cap: float, most: int) -> list[int]:
-    """Greedy: where each run starts when a run takes units while they fit `cap` (stopping at
-    `most` runs)."""
-    ends = np.cumsum(points)
-    cuts = [0]
-    while len(cuts) < most:
-        before = float(ends[cuts[-1] - 1]) if cuts[-1] else 0.0
-        end = int(np.searchsorted(ends, before + cap, side="right"))
-        if end >= len(points):
-            break
-        cuts.append(max(end, cuts[-1] + 1))
-    return cuts
+@dataclass(frozen=True, slots=True)
+class _Fill:
+    points: np.ndarray
+    regions: np.ndarray  # the units that start a region
+    biggest: float
+
+    def cuts(self, cap: float, most: int) -> list[int]:
+        """Greedy: where each run starts when a run takes units while they fit `cap`, or ends
+        at the last region start before, if the run still holds more than cap - the biggest
+        unit, as the greedy run does (stopping at `most` runs)."""
+        ends = np.cumsum(self.points)
+        cuts = [0]
+        while len(cuts) < most:
+            before = float(ends[cuts[-1] - 1]) if cuts[-1] else 0.0
+            end = int(np.searchsorted(ends, before + cap, side="right"))
+            if end >= len(self.points):
+                break
+            last = np.searchsorted(self.regions, end, side="right") - 1
+            region = int(self.regions[last]) if last >= 0 else 0
+            if region > cuts[-1] and ends[region - 1] - before > cap - self.biggest:
+                end = region
+            cuts.append(max(end, cuts[-1] + 1))
+        return cuts
