@@ -14,11 +14,12 @@ tiles twice as wide), that cross held 333,000 of the city's 400,000 points.
 
 TARGET_POINTS: 100,000 points (~25 MB of features) is about the biggest run that is not cut
 into regions (runs.REGION_RUN_BYTES, 20 MB), so that the runs of a layer are of one size: ~8 CPU
-s of tippecanoe at ~80 µs a point and ~40 MB with one thread. On one machine (2 runs at a time,
-biggest first) a 1M-point layer is ~10 region runs and the last to finish is a short one; on a
-cluster a layer is total / 100,000 tasks of a few seconds, enough for every core from ~10M
-points on, each holding little. Much smaller runs cost more than they spread: each part of a
-region reads its neighbours' buffer rings again and starts at the region's level.
+s of tippecanoe at ~80 µs a point and ~60 MB with one thread (runs.REGION_THREADS). On one
+machine (2 runs at a time, biggest first) a 1M-point layer is ~10 region runs and the last to
+finish is a short one; on a cluster a layer is total / 100,000 tasks of a few seconds, enough
+for every core from ~10M points on, each holding little. Much smaller runs cost more than they
+spread: each part of a region reads its neighbours' buffer rings again, and a run holding a
+coarser region (along its neighbours' edges) starts at that region's level.
 """
 
 from __future__ import annotations
