@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tiler.layer.valuecounts import ValueCounts
-from tiler.tiles.features import LINE_INDEX, line_index_path
+from tiler.tiles.features import line_index_blocks
 from tiler.tiles.grid import world_quadkeys
 from tiler.tiles.zoomchoice import spacing_zoom
 
@@ -77,7 +77,7 @@ class Density:
 def layer_density(features: Iterable[Path], max_zoom: int, scratch: Path) -> Density:
     """The density of the points of the feature files (their line indexes), using `scratch`
     (a directory made and removed here) for the buckets."""
-    paths = [line_index_path(path) for path in features]
+    paths = list(features)
     prefixes = ValueCounts(limit=UNBOUNDED)
     for quadkeys in _blocks(paths):
         prefixes.add(_prefix(quadkeys, PREFIX_ZOOM))
@@ -98,10 +98,7 @@ def layer_density(features: Iterable[Path], max_zoom: int, scratch: Path) -> Den
 def _blocks(paths: list[Path]) -> Iterator[np.ndarray]:
     """The quadkeys of every line, a block at a time."""
     for path in paths:
-        lines = path.stat().st_size // LINE_INDEX.itemsize
-        for start in range(0, lines, LINES_AT_ONCE):
-            count = min(LINES_AT_ONCE, lines - start)
-            index = np.fromfile(path, LINE_INDEX, count, offset=start * LINE_INDEX.itemsize)
+        for index in line_index_blocks(path, LINES_AT_ONCE):
             yield world_quadkeys(index["x"].astype(np.uint64), index["y"].astype(np.uint64))
 
 

@@ -228,6 +228,12 @@ def read_line_index(path: Path, first: int = 0, count: int = -1) -> np.ndarray:
     return np.fromfile(line_index_path(path), dtype=LINE_INDEX, count=count, offset=offset)
 
 
+def line_index_blocks(path: Path, lines: int) -> Iterator[np.ndarray]:
+    """The line index of a feature file, `lines` lines at a time (bounded memory)."""
+    for first in range(0, line_count(path), lines):
+        yield read_line_index(path, first, lines)
+
+
 def line_count(path: Path) -> int:
     return line_index_path(path).stat().st_size // LINE_INDEX.itemsize
 

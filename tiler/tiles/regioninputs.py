@@ -7,7 +7,6 @@ are copied as byte spans (tiler/features.py `append_spans`: in the kernel unless
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from tiler.tiles import grid
 from tiler.tiles.balance import TileCounts
-from tiler.tiles.features import append_spans, read_line_index
+from tiler.tiles.features import append_spans, line_index_blocks
 
 SPAN_BYTES = 1 << 22  # a tagged span passes through memory: at most this, joined
 LINES_AT_ONCE = 1 << 18  # lines placed in regions at a time: bounded memory whatever the layer
@@ -41,10 +40,7 @@ def count_tiles(first_zooms: Mapping[Path, int], top: int) -> TileCounts:
 def _blocks(source: Path) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The line index of `source`, LINES_AT_ONCE lines at a time, with each line's offset."""
     offset = 0
-    for block in itertools.count():
-        index = read_line_index(source, block * LINES_AT_ONCE, LINES_AT_ONCE)
-        if not len(index):
-            return
+    for index in line_index_blocks(source, LINES_AT_ONCE):
         ends = offset + np.cumsum(index["length"], dtype=np.int64)
         yield index, ends - index["length"]
         offset = int(ends[-1])
