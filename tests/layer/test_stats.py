@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiler.layer.attributestats import AttributeStats
-from tiler.layer.valuecounts import ValueCounts
+from tiler.valuecounts import ValueCounts
 
 values = st.lists(
     st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(float("nan"))), min_size=1,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tiler.layer.valuecounts import ValueCounts
 from tiler.tiles.features import TILE_FIELDS
+from tiler.valuecounts import ValueCounts
 
 NO_STATS = {"overlap"}
 PERCENTILES = {"p02": 2, "p50": 50, "p98": 98}

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tiler.layer.valuecounts import ValueCounts
 from tiler.tiles.features import line_index_blocks
 from tiler.tiles.grid import world_quadkeys
 from tiler.tiles.zoomchoice import spacing_zoom
+from tiler.valuecounts import ValueCounts
 
 PREFIX_ZOOM = 12
 BUCKET_POINTS = 1 << 20  # 8 MB of quadkeys: a bucket's sort holds ~5 times that
