@@ -1,9 +1,12 @@
-"""Files the build writes or reuses: deterministic gzip, and hard links where a copy would do."""
+"""Files the build writes or reuses: deterministic gzip, hard links where a copy would do, and
+files written whole or not at all."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from isal import isal_zlib
@@ -27,3 +30,16 @@ def link_or_copy(source: str, destination: str) -> None:
         os.link(source, destination)
     except OSError:
         shutil.copy2(source, destination)
+
+
+@contextmanager
+def atomic(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed to it when the block succeeds: a task run again
+    (its Dask worker lost) never reads a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import shapely
 
 from tiler import __version__
 from tiler.errors import InputError, InputWarning, TilerError
+from tiler.files import atomic
 from tiler.layer import passes
 from tiler.layer.outlines import unit_outline
 from tiler.layer.passes import LayerJob, LayerState, add_unit
@@ -76,18 +76,6 @@ def guarded(task: Callable[..., Any], *args: Any) -> Any:
 def worker_view(folder: str) -> tuple[str, bool]:
     """What the client checks on every worker: the egms-tiler version, and the shared dir."""
     return __version__, os.access(folder, os.W_OK)
-
-
-@contextmanager
-def atomic(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path`, renamed to it when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 # --- per unit --------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ class AttributeStats:
             values = static[column]
             finite = values[np.isfinite(values)]
             if finite.size:
-                scaled = np.rint(finite.astype(np.float64) * SCALED[attribute]).astype(np.int64)
+                scaled = np.rint(finite.astype(np.float64, copy=False) * SCALED[attribute]).astype(
+                    np.int64
+                )
                 self.counts.setdefault(attribute, ValueCounts()).add(scaled)
 
     def summary(self) -> dict[str, dict[str, float]]:

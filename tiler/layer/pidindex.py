@@ -7,7 +7,6 @@ computes the same hash (docs/site-data.md).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.feather as feather
 
-from tiler.files import write_gzip
+from tiler.files import atomic, write_gzip
 
 PIDS_PER_BUCKET = 4096
 FNV_OFFSET = 0x811C9DC5
@@ -55,13 +54,8 @@ def save_pairs(path: Path, pids: pa.Array, ids: np.ndarray, buckets: int | None 
         bucket = buckets_of(table.column("pid").combine_chunks(), buckets)
         order = np.argsort(bucket, kind="stable")
         table = table.take(pa.array(order)).append_column("bucket", pa.array(bucket[order]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic(path) as temporary:
         feather.write_feather(table, temporary, compression="uncompressed")
-        os.replace(temporary, path)  # a task run again never reads a half-written file
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def write_pid_index(
