@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from tiler.files import write_gzip
+from tiler.files import copy_range, write_gzip
 from tiler.layer.serieschunks import CHUNK_SUFFIX, chunks_needed
 
 MODES = ("auto", "packed", "loose")
@@ -41,7 +41,6 @@ INDEX_NAME = "pack-index.bin.gz"
 MAGIC = b"EGSP"
 VERSION = 1
 WORD = np.dtype("<u4")
-COPY_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,25 +180,6 @@ def unpack_folder(data: Path, pack: dict[str, Any], folder: str) -> None:
                                int(index.lengths[chunk]))  # fmt: skip
         path.unlink()
     index_path.unlink()
-
-
-def copy_range(source: int, target: int, offset: int, length: int) -> None:
-    """Append `length` bytes of `source` from `offset` to `target`, in the kernel where it can
-    (copy_file_range: no bytes through Python, reflinks on file systems that have them)."""
-    done = 0
-    kernel = getattr(os, "copy_file_range", None)
-    while done < length:
-        try:
-            if kernel is None:
-                raise OSError("no copy_file_range")
-            copied = kernel(source, target, length - done, offset + done)
-        except OSError:
-            kernel = None
-            copied = os.write(target, os.pread(source, min(COPY_BLOCK, length - done),
-                                               offset + done))  # fmt: skip
-        if copied <= 0:
-            raise OSError(f"short read at byte {offset + done} of a series file")
-        done += copied
 
 
 # --- reading back (the Python steps after the layers: assets, releases, tests) -----------------

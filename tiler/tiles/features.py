@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tiler.files import copy_range
 from tiler.tiles.grid import world_xy
 
 # the trend-change screening (tiler/layer/trendchange.py), computed from the series. The tiles
@@ -252,7 +253,7 @@ def append_spans(
         os.lseek(out, 0, os.SEEK_END)  # copy_file_range refuses O_APPEND
         for start, end in spans:
             if tag is None:
-                _copy(source, out, start, end)
+                copy_range(source, out, start, end - start)
             else:
                 _write(out, with_min_zoom(os.pread(source, end - start, start), tag))
     finally:
@@ -271,14 +272,6 @@ def _write(target: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(target, view) :]
-
-
-def _copy(source: int, target: int, start: int, end: int) -> None:
-    while start < end:
-        copied = os.copy_file_range(source, target, end - start, start)
-        if copied <= 0:
-            raise OSError(f"could not copy feature lines {start}..{end}")
-        start += copied
 
 
 def join_feature_files(parts: Sequence[Mapping[int, Path]], directory: Path) -> dict[int, Path]:
