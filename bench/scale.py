@@ -14,6 +14,7 @@ not grow with the points, and time per point that stays flat.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
@@ -21,11 +22,15 @@ import shlex
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import click
 from proctree import RolePeaks
+
+from tiler.synthetic import FileSpec, SampleOptions, plan, validate
+from tiler.synthetic.writer import write
 
 REPO = Path(__file__).resolve().parents[1]
 BURST = 1_000_000
@@ -41,18 +46,25 @@ def say(message: str) -> None:
 
 
 def bursts(cache: Path, count: int, burst: int) -> list[Path]:
-    """The first `count` bursts of one track (generated once, for the largest size)."""
+    """The first `count` bursts of one track (generated once, for the largest size).
+
+    The files are independent, so they are written by one process per core."""
     folder = cache / f"l2a-{burst}-x{count}"
     found = sorted(folder.glob("*.zip"))
     if len(found) < count:
+        options = SampleOptions(folder, levels=("L2a",), points=burst, bursts=count, orbit="asc",
+                                seed=SEED, dates=DATES)  # fmt: skip
+        validate(options)
         folder.mkdir(parents=True, exist_ok=True)
-        say(f"sample: {count} bursts of {burst:,} points into {folder}")
-        argv = [sys.executable, "-m", "tiler", "sample", "-o", str(folder), "--level", "L2a",
-                "--points", str(burst), "--bursts", str(count), "--orbit", "asc",
-                "--seed", str(SEED), "--dates", str(DATES), "-q"]  # fmt: skip
-        subprocess.run(argv, check=True)
+        say(f"sample: {count} bursts of {burst:,} points into {folder}, {os.cpu_count()} at once")
+        with ProcessPoolExecutor(os.cpu_count()) as pool:
+            list(pool.map(_write_burst, plan(options), itertools.repeat(folder)))
         found = sorted(folder.glob("*.zip"))
     return found[:count]
+
+
+def _write_burst(spec: FileSpec, folder: Path) -> None:
+    write(spec, folder, True, lambda rows: None)
 
 
 def measure_build(inputs: list[Path], out: Path, extra: list[str], log: Path) -> dict[str, Any]:

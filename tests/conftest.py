@@ -29,6 +29,9 @@ L3_UP = SAMPLES / "EGMS_L3_E45N17_100km_U_2020_2024_1.zip"
 L3_EAST = SAMPLES / "EGMS_L3_E45N17_100km_E_2020_2024_1.zip"
 ALL_SAMPLES = (L2B_DESC, L2B_ASC, L3_UP, L3_EAST)
 ASSETS = REPO / "tests" / "data" / "assets" / "ustica-assets.gpkg"  # UTM 33N, made by its script
+# The builds of a test run share one cache of the offline basemap (tiler/basemap/cache.py), in
+# build/ rather than the user's home; tests/basemap tiles it afresh.
+os.environ.setdefault("EGMS_TILER_CACHE", str(REPO / "build" / "test-cache"))
 
 
 def a_year_earlier(header: list[str]) -> list[str]:

@@ -10,10 +10,10 @@ import pytest
 from conftest import L2B_DESC
 from hypothesis import given
 from hypothesis import strategies as st
-from pmtiles.reader import MmapSource, Reader
+from pmtiles.reader import MmapSource, Reader, all_tiles
 from sitedata import csv_rows
 
-from tiler.basemap import choices, offline, topojson
+from tiler.basemap import cache, choices, offline, topojson
 from tiler.basemap.background import BasemapAhead, union
 from tiler.errors import BuildError
 from tiler.model import LayerKey
@@ -183,11 +183,57 @@ def test_the_policy_names_exactly_the_chosen_basemaps_hosts() -> None:
 
 @pytest.fixture(scope="module")
 def offline_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The offline archive tiled afresh (an empty cache), and its entry."""
     root = tmp_path_factory.mktemp("basemap")
     (root / "data").mkdir()
     (root / "scratch").mkdir()
-    entry = offline.install(choices.parse("offline"), root / "data", USTICA, root / "scratch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(cache.CACHE_ENV, str(root / "cache"))
+        entry = offline.install(choices.parse("offline"), root / "data", USTICA, root / "scratch")
     return root / "data" / choices.FILE_NAME, entry
+
+
+def test_the_offline_archive_is_tiled_once_and_copied_after(
+    offline_site: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiled, entry = offline_site
+    cached = list((tiled.parents[1] / "cache").glob("basemap-*.pmtiles"))
+    assert len(cached) == 1 and cached[0].read_bytes() == tiled.read_bytes()
+    monkeypatch.setenv(cache.CACHE_ENV, str(cached[0].parent))
+    monkeypatch.setattr(offline, "_tile_offline", lambda *args: pytest.fail("tiled again"))
+    (tmp_path / "data").mkdir()
+    assert offline.install(choices.parse("offline"), tmp_path / "data", USTICA, tmp_path) == entry
+    assert (tmp_path / "data" / choices.FILE_NAME).read_bytes() == tiled.read_bytes()
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(
+    offline_site: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "not-a-folder" / "cache"))
+    (tmp_path / "data").mkdir()
+    offline.install(choices.parse("offline"), tmp_path / "data", USTICA, tmp_path)
+    assert archive(tmp_path / "data" / choices.FILE_NAME) == archive(offline_site[0])
+
+
+def archive(path: Path) -> tuple[dict[Any, bytes], dict[str, Any]]:
+    """Every tile and the metadata but tippecanoe's command line (a tiling's bytes differ:
+    tippecanoe gzips with a time)."""
+    with open(path, "rb") as stream:
+        reader = Reader(MmapSource(stream))
+        metadata = reader.metadata()
+        metadata.pop("generator_options")
+        return dict(all_tiles(reader.get_bytes)), metadata
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/x/cache")
+    assert cache.folder() == Path("/x/cache/egms-tiler")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache.folder() == Path.home() / ".cache" / "egms-tiler"
+    monkeypatch.setenv(cache.CACHE_ENV, "/y")
+    assert cache.folder() == Path("/y")
 
 
 def inside(lon: float, lat: float, ring: list[tuple[float, float]]) -> bool:

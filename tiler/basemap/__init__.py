@@ -2,7 +2,8 @@
 
 `choices` (the `--basemap` values and what the viewer gets for each), `topojson` (Natural Earth's
 TopoJSON to GeoJSON, pure), `offline` (the offline map tiled into the site, or a file copied),
-`background` (the install started on a thread while the layers tile).
+`cache` (the offline map tiled once per machine), `background` (the install started on a thread
+while the layers tile).
 """
 
 from tiler.basemap.background import BasemapAhead, union

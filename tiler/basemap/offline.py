@@ -1,5 +1,6 @@
-"""The offline basemap written into the site: Natural Earth tiled by tippecanoe, a PMTiles file
-copied, or an identical archive linked from the site being replaced."""
+"""The offline basemap written into the site: Natural Earth tiled by tippecanoe (once per
+machine: tiler/basemap/cache.py), a PMTiles file copied, or an identical archive linked from
+the site being replaced."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tiler.basemap.cache import cached_copy, key
 from tiler.basemap.choices import FILE_NAME, Basemap, online_entry
 from tiler.basemap.topojson import ArcTable, area_features
 from tiler.files import link_or_copy
@@ -23,6 +25,7 @@ WORLD_ATLAS = "countries-10m.json"
 MAX_ZOOM = 5
 FULL_DETAIL = 14
 OFFLINE_ATTRIBUTION = "Natural Earth"
+RECIPE_VERSION = 1  # of the offline tiling, in the cache key (tiler/basemap/cache.py)
 
 
 def install(
@@ -54,8 +57,19 @@ def install(
     if previous and old_file and previous.get("entry") == entry and old_file.is_file():
         link_or_copy(str(old_file), str(target))
     else:
-        _tile_offline(area, target, scratch)
+        cached_copy(_cache_name(entry), target, lambda path: _tile_offline(area, path, scratch))
     return entry
+
+
+def _cache_name(entry: dict[str, Any]) -> str:
+    """The cached archive's name: a key of what the tiling depends on (bump RECIPE_VERSION when
+    `_tile_offline` changes in a way the entry and the recipe do not show)."""
+    from tiler.tiles import tippecanoe
+
+    version = tippecanoe.binary_version(tippecanoe.find_binary())
+    parts = (json.dumps(entry, sort_keys=True), world_atlas_file().read_bytes(),
+             *polygon_recipe(entry["area"]), repr(version), str(RECIPE_VERSION))  # fmt: skip
+    return f"basemap-{key(*parts)}.pmtiles"
 
 
 def _tile_offline(area: list[float], target: Path, scratch: Path) -> None:

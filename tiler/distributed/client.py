@@ -57,11 +57,12 @@ from tiler.layer.passes import LayerJob, LayerResult, LayerState, tiling_subject
 from tiler.layer.pidindex import bucket_count, bucket_groups, pid_manifest, write_pid_group
 from tiler.layer.serieschunks import chunks_needed
 from tiler.model import Source
-from tiler.tiles import balance, tippecanoe
+from tiler.tiles import tippecanoe
 from tiler.tiles.features import SOURCE_LAYER
 from tiler.tiles.runs import (
     Pyramid,
     Run,
+    limits,
     merge_runs,
     plan_runs,
     pooled,
@@ -435,7 +436,7 @@ class LayerTiles:
         cluster, options = self.cluster, pooled(self.options)
         what = f"tiling {self.job.key.id}"
         steps = {
-            cluster.submit(plan_runs, options, pyramid, low, high, balance.TARGET_POINTS,
+            cluster.submit(plan_runs, options, pyramid, low, high, limits(),
                            priority=step_size(pyramid, high)): order
             for order, (low, high) in enumerate(zoom_ranges(pyramid))
         }  # fmt: skip

@@ -49,6 +49,20 @@ REGION_THREADS = 1  # the pool keeps both cores busy; each thread costs ~20 MB (
 
 
 @dataclass(frozen=True, slots=True)
+class RunLimits:
+    """How big a run's input may grow before it is cut into regions, and the points of each
+    region run: read where the build is driven (`limits()`), so that one value holds on every
+    worker."""
+
+    region_bytes: int
+    target_points: int
+
+
+def limits() -> RunLimits:
+    return RunLimits(REGION_RUN_BYTES, balance.TARGET_POINTS)
+
+
+@dataclass(frozen=True, slots=True)
 class Pyramid:
     """What to tile: the feature files by key, the maximum zoom and each lower zoom's band."""
 
@@ -91,9 +105,8 @@ def tile_layer(
     Returns the recipe that made the archive: "fast", or "documented" after a fallback.
     """
     ranges = zoom_ranges(pyramid)
-    target = balance.TARGET_POINTS
     steps = [
-        partial(plan_runs, pooled(options), pyramid, low, high, target) for low, high in ranges
+        partial(plan_runs, pooled(options), pyramid, low, high, limits()) for low, high in ranges
     ]
     pool = _Pool(steps, [step_size(pyramid, high) for _, high in ranges])
     try:
@@ -199,18 +212,18 @@ def _size(paths: Sequence[Path]) -> int:
 
 
 def plan_runs(
-    options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int, target: int
-) -> list[Run]:
-    """The runs for zooms lowest..highest: one, or when the input is big, runs of regions of
-    about `target` points each (balance.py; read where the build is driven, so that one value
-    holds on every worker)."""
+    options: tippecanoe.TileOptions, pyramid: Pyramid, lowest: int, highest: int,
+    limits: RunLimits,
+) -> list[Run]:  # fmt: skip
+    """The runs for zooms lowest..highest: one, or when the input passes `limits.region_bytes`,
+    runs of regions of about `limits.target_points` points each (balance.py)."""
     scratch = _scratch(options)
     name = f"{options.output.parent.name}-z{lowest}"
     several = lowest != highest
     recipe = (f"--minimum-zoom={lowest}", f"--maximum-zoom={highest}", NO_STATS,
               *((TAGGED,) if several else ()))  # fmt: skip
     sources = tuple(pyramid.sources(highest))
-    if _size(sources) < REGION_RUN_BYTES:
+    if _size(sources) < limits.region_bytes:
         output = scratch / f"{name}.pmtiles"
         if not several:
             run = replace(options, source=sources, output=output, recipe=recipe)
@@ -223,7 +236,7 @@ def plan_runs(
     folder.mkdir()  # again (a Dask task whose worker died) starts from none
     first = {path: max(zoom, lowest) for path, zoom in pyramid.first_zooms(highest).items()}
     zooms = range(lowest, highest + 1)
-    cut, _ = balance.plan(count_tiles(first, highest), zooms, target)
+    cut, _ = balance.plan(count_tiles(first, highest), zooms, limits.target_points)
     return [
         Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
                      threads=REGION_THREADS),
