@@ -35,6 +35,7 @@ from tiler.synthetic.writer import write
 REPO = Path(__file__).resolve().parents[1]
 BURST = 1_000_000
 DATES = 60
+TRACK = 30  # bursts: the largest default size
 SEED = 1
 BUILDS = {"single": [], "dask1": ["--dask-local", "1"], "dask2": ["--dask-local", "2"]}
 MEMORY_BOUND = 1.20  # the issue's bound: peaks within 20 % from the smallest size to the largest
@@ -46,17 +47,19 @@ def say(message: str) -> None:
 
 
 def bursts(cache: Path, count: int, burst: int) -> list[Path]:
-    """The first `count` bursts of one track (generated once, for the largest size).
+    """The first `count` bursts of one track of at least TRACK bursts (generated once: a burst's
+    points depend on the track's length, so every size takes its bursts from the same track).
 
     The files are independent, so they are written by one process per core."""
-    folder = cache / f"l2a-{burst}-x{count}"
+    track = max(count, TRACK)
+    folder = cache / f"l2a-{burst}-x{track}"
     found = sorted(folder.glob("*.zip"))
-    if len(found) < count:
-        options = SampleOptions(folder, levels=("L2a",), points=burst, bursts=count, orbit="asc",
+    if len(found) < track:
+        options = SampleOptions(folder, levels=("L2a",), points=burst, bursts=track, orbit="asc",
                                 seed=SEED, dates=DATES)  # fmt: skip
         validate(options)
         folder.mkdir(parents=True, exist_ok=True)
-        say(f"sample: {count} bursts of {burst:,} points into {folder}, {os.cpu_count()} at once")
+        say(f"sample: {track} bursts of {burst:,} points into {folder}, {os.cpu_count()} at once")
         with ProcessPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(_write_burst, plan(options), itertools.repeat(folder)))
         found = sorted(folder.glob("*.zip"))
@@ -153,7 +156,6 @@ def write_results(rows: list[dict[str, Any]], out: Path, command: str, burst: in
     (out / "scale-results.md").write_text(text)
     (out / "scale-results.json").write_text(json.dumps({"command": command, "rows": rows},
                                                        indent=1) + "\n")  # fmt: skip
-    click.echo(text)
 
 
 @click.command()
@@ -167,21 +169,33 @@ def write_results(rows: list[dict[str, Any]], out: Path, command: str, burst: in
               show_default=True, help="Bursts (kept) and sites.")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), default=REPO / "bench",
               show_default=True, help="Where scale-results.md and .json go.")  # fmt: skip
-def main(sizes: str, builds: str, burst: int, cache: Path, out: Path) -> None:
+@click.option("--keep", is_flag=True,
+              help="Keep the rows of the results already in --out that this run does not "
+              "measure (a long benchmark in several sittings).")  # fmt: skip
+def main(sizes: str, builds: str, burst: int, cache: Path, out: Path, keep: bool) -> None:
     points = [int(size) for size in sizes.split(",")]
     chosen = builds.split(",")
     files = bursts(cache, max(points) // burst, burst)
-    rows = []
+    rows = kept_rows(out) if keep else []
+    command = "python bench/scale.py " + shlex.join(sys.argv[1:])
+    out.mkdir(parents=True, exist_ok=True)
     for size in points:
         for build in chosen:
             say(f"{size:,} points, {build}")
             site = cache / "site"
             found = measure_build(files[: size // burst], site, BUILDS[build],
                                   cache / f"{build}-{size}.log")  # fmt: skip
-            rows.append({"points": size, "build": build, **found})
-            say(table(rows[-1:]).splitlines()[-1])
-    out.mkdir(parents=True, exist_ok=True)
-    write_results(rows, out, "python bench/scale.py " + shlex.join(sys.argv[1:]), burst)
+            row = {"points": size, "build": build, **found}
+            rows = [old for old in rows if (old["points"], old["build"]) != (size, build)]
+            rows = sorted([*rows, row], key=lambda r: (r["points"], list(BUILDS).index(r["build"])))
+            say(table([row]).splitlines()[-1])
+            write_results(rows, out, command, burst)  # after each build: hours of work kept
+    click.echo((out / "scale-results.md").read_text())
+
+
+def kept_rows(out: Path) -> list[dict[str, Any]]:
+    found = out / "scale-results.json"
+    return json.loads(found.read_text())["rows"] if found.is_file() else []
 
 
 if __name__ == "__main__":
