@@ -67,8 +67,8 @@ def _cache_name(entry: dict[str, Any]) -> str:
     from tiler.tiles import tippecanoe
 
     version = tippecanoe.binary_version(tippecanoe.find_binary())
-    parts = (json.dumps(entry, sort_keys=True), world_atlas_file().read_bytes(),
-             *polygon_recipe(entry["area"]), repr(version), str(RECIPE_VERSION))  # fmt: skip
+    parts: list[bytes | str] = [json.dumps(entry, sort_keys=True), world_atlas_file().read_bytes()]
+    parts += [*polygon_recipe(entry["area"]), repr(version), str(RECIPE_VERSION)]
     return f"basemap-{key(*parts)}.pmtiles"
 
 

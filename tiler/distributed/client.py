@@ -311,14 +311,11 @@ class Cluster:
         if not plans:
             shutil.rmtree(layer_dir)
             return None
-        done = self.values([(self.submit(write_unit, plan), f"writing {plan.source.display}")
-                            for plan in plans])  # fmt: skip
-        for unit in done:
-            state.absorb(unit.state)
+        features = self.write_units(plans, state)
         clock.mark("ids+chunks")
         pid_index = self.pid_index(job, plans, layer_dir / "pid")
         tiles = LayerTiles(self, job, scratch, layer_dir / "tiles.pmtiles")
-        state.recipe = tiles.make(done, clock)
+        state.recipe = tiles.make(features, clock)
         self.values(pid_index)
         result = state.finish(
             job, layer_dir, tiles.output, pid_manifest(job.key.id, plans[0].buckets)
@@ -326,6 +323,19 @@ class Cluster:
         clock.mark("indexes")
         self.log(f"{job.key.id} on Dask: {clock}")
         return result
+
+    def write_units(self, plans: list[UnitPlan], state: LayerState) -> list[dict[int, Path]]:
+        """Each unit's ids, features and chunks on the workers; the client adds each unit's
+        state to the layer's as it comes, in unit order, and keeps only its feature files."""
+        futures = [(self.submit(write_unit, plan), f"writing {plan.source.display}")
+                   for plan in plans]  # fmt: skip
+        features = []
+        for future, what in futures:
+            unit: UnitDone = self.value(future, what)
+            state.absorb(unit.state)
+            features.append(unit.features)
+            future.release()  # its result leaves the client's memory
+        return features
 
     def pid_index(self, job: LayerJob, plans: list[UnitPlan], folder: Path) -> list[Any]:
         """The pid index's buckets, written by groups on the workers (while tiles are made)."""
@@ -410,11 +420,10 @@ class LayerTiles:
             max_tile_bytes=EPOCH_TILE_BYTES if job.epochs else None,
         )  # fmt: skip
 
-    def make(self, done: list[UnitDone], clock: Clock) -> str:
+    def make(self, parts: list[dict[int, Path]], clock: Clock) -> str:
         """Tile the units' features; the recipe that made the archive ("fast", "documented")."""
         name = self.job.key.id
         cluster = self.cluster
-        parts = [unit.features for unit in done]
         future = cluster.submit(join_features, parts, self.scratch / "features")
         files = cluster.value(future, f"joining the tile features of {name}")
         shutil.rmtree(unit_features(self.scratch), ignore_errors=True)

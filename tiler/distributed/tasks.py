@@ -29,6 +29,7 @@ from tiler import __version__
 from tiler.errors import InputError, InputWarning, TilerError
 from tiler.files import atomic
 from tiler.layer import passes
+from tiler.layer.chunkindex import index_part, save_rows
 from tiler.layer.outlines import unit_outline
 from tiler.layer.passes import LayerJob, LayerState, add_unit
 from tiler.layer.pidindex import save_pairs
@@ -189,7 +190,8 @@ def write_unit(plan: UnitPlan) -> UnitDone:
         save_pairs(pid_file(plan.scratch, plan.index), state.pids.pop(), state.ids.pop(),
                    plan.buckets)  # fmt: skip
         spec = ChunkSpec(plan.key.id, plan.index, plan.chunk_size, plan.layer_dir / "ts")
-        state.index_rows = write_spooled_chunks(chunks, spec, series)
+        rows = write_spooled_chunks(chunks, spec, series)
+        state.index_parts = [save_rows(index_part(plan.scratch / "index", plan.index), rows)]
     finally:
         series.unlink(missing_ok=True)
         for unit_chunks in state.pending:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -19,6 +18,7 @@ import shapely
 from tiler.errors import InputError, InputWarning
 from tiler.inputs.egms import ATTRIBUTION, iso_date
 from tiler.layer.attributestats import AttributeStats
+from tiler.layer.chunkindex import index_part, row_count, save_rows, write_index
 from tiler.layer.epochs import EPOCH_TILE_BYTES, EPOCHS_ATTRIBUTE, EpochTexts
 from tiler.layer.outlines import unit_outline, write_outlines
 from tiler.layer.pidindex import save_pairs, write_pid_index
@@ -288,12 +288,14 @@ def _write_pending(
         if spooler is None:
             series = state.spooled.pop(index)
             try:
-                state.index_rows += write_spooled_chunks(unit, spec, series)
+                rows = write_spooled_chunks(unit, spec, series)
             finally:
                 series.unlink(missing_ok=True)
         else:
-            state.index_rows += write_spooled_chunks(unit, spec, spooler.take(unit.source))
+            rows = write_spooled_chunks(unit, spec, spooler.take(unit.source))
             spooler.done_with(unit.source)
+        folder = job.scratch_dir / f"{job.key.id}-index"
+        state.add_index_part(save_rows(index_part(folder, index), rows))
         state.pending[index] = unit.written()
         state.written += 1
 
@@ -322,7 +324,8 @@ class LayerState:
         self.bounds = Bounds()
         self.units: list[dict[str, Any]] = []
         self.outlines: list[shapely.Geometry | None] = []
-        self.index_rows: list[list[float | int]] = []
+        self.index_parts: list[Path] = []  # each unit's chunk index rows (chunkindex.py)
+        self.chunks = 0
         self.pids: list[pa.Array] = []  # of the units not yet spilled (`pid_files`)
         self.ids: list[np.ndarray] = []
         self.pid_files: list[Path] = []
@@ -344,11 +347,15 @@ class LayerState:
             np.concatenate([lat for _, lat in positions]),
         )
 
+    def add_index_part(self, *parts: Path) -> None:
+        self.index_parts += parts
+        self.chunks += sum(map(row_count, parts))
+
     def absorb(self, part: LayerState) -> None:
         """Add the state of the next unit, made apart (a Dask worker's `add_unit`)."""
         self.units += part.units
         self.outlines += part.outlines
-        self.index_rows += part.index_rows
+        self.add_index_part(*part.index_parts)
         self.stats.merge(part.stats)
         self.columns |= part.columns
         self.dates |= part.dates
@@ -370,8 +377,9 @@ class LayerState:
 
         `pids`: the manifest entry of the pid index, written by then.
         """
-        index = {"layer": job.key.id, "size": job.chunk_size, "chunks": self.index_rows}
-        (layer_dir / "index.json").write_text(json.dumps(index, separators=(",", ":")))
+        write_index(layer_dir / "index.json", job.key.id, job.chunk_size, self.index_parts)
+        for part in self.index_parts:
+            part.unlink()
         write_outlines(layer_dir / "units.geojson", self.units, self.outlines)
         return LayerResult(
             key=job.key,
@@ -381,7 +389,7 @@ class LayerState:
             attributes=tile_attributes(self.columns),
             stats=self.stats.summary(),
             chunk_size=job.chunk_size,
-            chunks=len(self.index_rows),
+            chunks=self.chunks,
             tiles=tiles,
             pids=pids,
             dates=sorted(self.dates),
