@@ -427,19 +427,21 @@ class LayerTiles:
         future = cluster.submit(join_features, parts, self.scratch / "features")
         files = cluster.value(future, f"joining the tile features of {name}")
         shutil.rmtree(unit_features(self.scratch), ignore_errors=True)
+        clock.mark("join")
         future = cluster.submit(layer_pyramid, files, self.job.key.level, name)
         pyramid: Pyramid = cluster.value(future, f"choosing the zooms of {name}")
         clock.mark("zoom")
-        runs, ok = self.run(pyramid)
-        clock.mark(f"tiles ({spread(runs)})")
+        runs, ok, planned = self.run(pyramid)
+        clock.mark(f"tiles ({spread(runs)}; the maximum zoom's planned in {planned:.1f} s)")
         future = cluster.submit(merge_runs, self.options, pyramid, runs, ok)
         recipe: str = cluster.value(future, f"merging the tiles of {name}")
         clock.mark("merge")
         return recipe
 
-    def run(self, pyramid: Pyramid) -> tuple[list[Run], bool]:
+    def run(self, pyramid: Pyramid) -> tuple[list[Run], bool, float]:
         """Plan every zoom range's runs and tile each as soon as its plan is made, biggest
-        first; the runs in plan order, and whether all succeeded."""
+        first; the runs in plan order, whether all succeeded, and the seconds the maximum
+        zoom's plan took (one task over every feature: a part that does not spread)."""
         from distributed import as_completed
 
         cluster, options = self.cluster, pooled(self.options)
@@ -451,12 +453,15 @@ class LayerTiles:
         }  # fmt: skip
         plans: dict[int, list[Run]] = {}
         tilings = []
+        started, planned = time.perf_counter(), 0.0
         for step in as_completed(steps):
             runs = plans[steps[step]] = cluster.value(step, what)
+            if steps[step] == 0:  # zoom_ranges: the maximum zoom's range first
+                planned = time.perf_counter() - started
             tilings += [(cluster.submit(tile_run, run, priority=run.size), what)
                         for run in runs]  # fmt: skip
         ok = all(cluster.values(tilings))
-        return [run for order in sorted(plans) for run in plans[order]], ok
+        return [run for order in sorted(plans) for run in plans[order]], ok, planned
 
 
 class Clock:
