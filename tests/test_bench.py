@@ -62,3 +62,23 @@ def test_bench_quick_writes_results(tmp_path: Path) -> None:
     assert all({"target", "goal", "measured", "pass"} <= t.keys() for t in results["targets"])
     markdown = (tmp_path / "out" / "results.md").read_text()
     assert "## Targets (issue 8)" in markdown and "egms-tiler build" in markdown
+
+
+@pytest.mark.slow
+def test_bench_scale_judges_memory_and_time_per_point(tmp_path: Path) -> None:
+    """`make bench-scale` at a tiny size: every build's role peaks are measured and the
+    flatness verdicts printed (the real sizes: bench/scale-results.md)."""
+    argv = [sys.executable, "scale.py", "--burst", "2000", "--sizes", "4000,16000",
+            "--builds", "single,dask1", "--cache", str(tmp_path / "cache"),
+            "--out", str(tmp_path / "out")]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=REPO / "bench")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads((tmp_path / "out" / "scale-results.json").read_text())["rows"]
+    assert [(row["points"], row["build"]) for row in rows] == [
+        (4000, "single"), (4000, "dask1"), (16000, "single"), (16000, "dask1"),
+    ]  # fmt: skip
+    assert all(row["client_peak"] > 0 and row["tippecanoe_peak"] > 0 for row in rows)
+    assert all(row["worker_peak"] > 0 for row in rows if row["build"] == "dask1")
+    verdicts = (tmp_path / "out" / "scale-results.md").read_text()
+    assert "- single, 4,000 → 16,000 points: client peak x" in verdicts
+    assert "worker peak x" in verdicts and "CPU a point x" in verdicts
