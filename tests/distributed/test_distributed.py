@@ -10,33 +10,28 @@ tasks and tippecanoe runs, and leaves the previous site and nothing else.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dask
 import numpy as np
-import psutil
 import pytest
 import sitedata as sd
 from click.testing import CliRunner
 from conftest import SAMPLES
 from daskfaults import FAULT_ENV, PRELOAD
+from interrupting import STOPPED, gone, interrupted_build, stand_in
 
 from tiler import build
 from tiler.cli import main
 from tiler.errors import BuildError
 from tiler.layer import pidindex
-from tiler.tiles import balance, runs, tippecanoe, zoomchoice
+from tiler.tiles import balance, runs, zoomchoice
 
 # the basemap is not what these tests are about; packed series: the packs and their index are
 # compared byte for byte too
@@ -205,45 +200,7 @@ def test_cluster_options_are_checked_before_any_work(inputs: Path, tmp_path: Pat
     assert not (tmp_path / "s").exists()
 
 
-# --- Ctrl-C: the build runs as a real `egms-tiler build` process; its tippecanoe is a stand-in
-# that never ends (it records its pid, then sleeps), so the interrupt comes while a run is going.
-
-# `egms-tiler build` as a terminal runs it, even under a test run started in the background
-# (which ignores SIGINT, and its children with it)
-INTERRUPTIBLE = (
-    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "from tiler.cli import run; run()"
-)
-STOPPED = "Interrupted: the build stopped and the previous site is unchanged"
-STAND_IN = """#!/bin/sh
-if [ "$1" = --version ]; then exec "{real}" --version; fi
-echo $$ >> "{started}"
-exec sleep 600
-"""
-
-
-def stand_in(folder: Path) -> tuple[Path, Path]:
-    """A tippecanoe that never ends, and the file its runs write their pids to."""
-    folder.mkdir()
-    started, script = folder / "started", folder / "tippecanoe"
-    script.write_text(STAND_IN.format(real=tippecanoe.find_binary(), started=started))
-    script.chmod(0o755)
-    return script, started
-
-
-def wait_for_a_run(build: subprocess.Popen[str], started: Path) -> None:
-    deadline = time.monotonic() + 120
-    while not (started.exists() and started.read_text().strip()):
-        assert build.poll() is None, build.communicate()[1]
-        assert time.monotonic() < deadline, "no tile run started"
-        time.sleep(0.05)
-
-
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+# --- Ctrl-C (tests/interrupting.py: a real `egms-tiler build` process, a stand-in tippecanoe)
 
 
 @pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "kill-INT"])
@@ -259,20 +216,10 @@ def test_ctrl_c_stops_the_dask_build_and_keeps_the_previous_site(
     shutil.copytree(single_bursts, out)
     before = data_files(out, every=True)
     script, started = stand_in(tmp_path / "stand-in")
-    command = [sys.executable, "-c", INTERRUPTIBLE, "build", *map(str, bursts), "-o", str(out),
-               "--basemap", "none", "--rebuild", "--dask-local", "2"]  # fmt: skip
-    env = {**os.environ, tippecanoe.ENV_OVERRIDE: str(script)}
-    with subprocess.Popen(
-        command, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
-    ) as process:  # fmt: skip
-        try:
-            wait_for_a_run(process, started)
-            (os.killpg if to_group else os.kill)(process.pid, signal.SIGINT)
-            stderr = process.communicate(timeout=120)[1]
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # a build that did not stop
-    assert process.returncode == 130, stderr
+    argv = ["build", *map(str, bursts), "-o", str(out), "--basemap", "none", "--rebuild",
+            "--dask-local", "2"]  # fmt: skip
+    code, stderr = interrupted_build(argv, script, started, to_group)
+    assert code == 130, stderr
     assert "Traceback" not in stderr, stderr
     assert stderr.splitlines()[-1] == STOPPED
     assert data_files(out, every=True) == before

@@ -44,6 +44,7 @@ from tiler.layer.trendchange import TILE_ONLY, screen, tile_columns
 from tiler.memory import give_back
 from tiler.model import LayerKey, Source
 from tiler.spatial import Bounds
+from tiler.stop import Stop
 from tiler.tiles import runs, sampling, tippecanoe
 from tiler.tiles.density import layer_density
 from tiler.tiles.features import (
@@ -103,6 +104,7 @@ class LayerJob:
     epochs: tuple[str, ...] = ()  # the displacement at these dates in the tiles (--no-epochs: none)
     trend: bool = True  # the trend-change screening (--no-trend: none)
     on_tiles: Callable[[str], None] | None = None  # how the tiling was cut (runs.spread)
+    stop: Stop = field(default_factory=Stop)  # the build's Ctrl-C (tiler/stop.py)
 
 
 def build_layer(job: LayerJob) -> LayerResult | None:
@@ -129,6 +131,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     features = FeatureFiles(job.scratch_dir / f"{job.key.id}-features")
     state = LayerState()
     for source in job.sources:
+        job.stop.check()
         unit = read_points(source, job.scratch_dir / f"{job.key.id}.static", job.on_rows, job.keep)
         try:
             state.warnings += unit.warnings
@@ -163,7 +166,7 @@ def _build_layer(job: LayerJob, layer_dir: Path, spooler: Spooler | None) -> Lay
     )
     chunks = partial(_write_chunks, job, state, layer_dir, spooler)
     layer_pyramid = _pyramid(state, features, job.key.level)
-    state.recipe = runs.tile_layer(options, layer_pyramid, chunks, job.on_tiles)
+    state.recipe = runs.tile_layer(options, layer_pyramid, chunks, job.on_tiles, job.stop)
     shutil.rmtree(features.directory)
     assert state.pid_entry is not None  # written with the chunks
     return state.finish(job, layer_dir, tiles, state.pid_entry)
@@ -282,17 +285,18 @@ def _write_pending(
 ) -> None:  # fmt: skip
     """Pass 2 of the oldest units whose chunks are not written, until `leave` are left."""
     while len(state.pending) - state.written > leave:
+        job.stop.check()
         index = state.written
         unit = state.pending[index]
         spec = ChunkSpec(job.key.id, index, job.chunk_size, layer_dir / "ts")
         if spooler is None:
             series = state.spooled.pop(index)
             try:
-                rows = write_spooled_chunks(unit, spec, series)
+                rows = write_spooled_chunks(unit, spec, series, job.stop)
             finally:
                 series.unlink(missing_ok=True)
         else:
-            rows = write_spooled_chunks(unit, spec, spooler.take(unit.source))
+            rows = write_spooled_chunks(unit, spec, spooler.take(unit.source), job.stop)
             spooler.done_with(unit.source)
         folder = job.scratch_dir / f"{job.key.id}-index"
         state.add_index_part(save_rows(index_part(folder, index), rows))

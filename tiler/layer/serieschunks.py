@@ -25,6 +25,7 @@ from tiler.layer.scratchmatrix import RowFile, RowWriter
 from tiler.memory import give_back
 from tiler.model import Source
 from tiler.spatial import blocks
+from tiler.stop import Stop
 from tiler.tiles.features import CHUNK_FIELDS, number_text
 
 CHUNK_SIZE = 256  # points per chunk: ~50-70 KB gzip at ~210 dates (≤ 256 KB on the wire)
@@ -124,9 +125,9 @@ def write_unit_chunks(unit: UnitChunks, spec: ChunkSpec, scratch: Path) -> list[
 
 
 def write_spooled_chunks(
-    unit: UnitChunks, spec: ChunkSpec, spooled: Path
+    unit: UnitChunks, spec: ChunkSpec, spooled: Path, stop: Stop | None = None
 ) -> list[list[float | int]]:  # fmt: skip
-    """Write the unit's chunks from its spooled series (`spool_series`).
+    """Write the unit's chunks from its spooled series (`spool_series`), `stop` checked at each.
 
     Returns the chunk index rows: [chunk, unit, west, south, east, north, points].
     """
@@ -138,13 +139,15 @@ def write_spooled_chunks(
     assert unit_pids is not None, "a unit's chunks are written once"
     with unit.open() as points, RowFile(spooled, len(dates), SERIES_DTYPE) as series:
         for start in range(0, unit.count, spec.size):
-            stop = min(start + spec.size, unit.count)
-            values = points.span(start, stop)
+            if stop is not None:
+                stop.check()
+            end = min(start + spec.size, unit.count)
+            values = points.span(start, end)
             lon, lat, velocity, file_rows = values[:, :4].T
             block = series.rows(file_rows.astype(np.int64))
             chunk = (unit.first_id + start) // spec.size
             columns = {"lon": (lon, 6), "lat": (lat, 6), "v": (velocity, 1)}
-            pids = unit_pids[start:stop]
+            pids = unit_pids[start:end]
             attributes = chunk_attributes(unit.columns, values)
             parts = chunk_parts(spec, unit.first_id + start, dates, pids, columns, block,
                                 attributes)  # fmt: skip

@@ -47,6 +47,7 @@ from tiler.pipeline.cache import (
     reuse,
 )
 from tiler.progress import Reporter, human_size
+from tiler.stop import Stop
 from tiler.viewer import manifest, singlefile
 from tiler.viewer.render import render_site
 
@@ -375,11 +376,16 @@ def run_layer_jobs(
     scratch = building / ".work"
     scratch.mkdir()
     keep = point_filter(config.clip)
+    stop = Stop()  # Ctrl-C or a failure: the other layers stop where they are
 
     def one(item: tuple[LayerKey, list[Source]]) -> LayerResult | None:
         key, sources = item
         reporter.start_layer(key.id, len(sources))
-        progress = partial(reporter.rows, key.id)
+
+        def progress(rows: int) -> None:
+            stop.check()  # between blocks of a file being read
+            reporter.rows(key.id, rows)
+
         job = LayerJob(
             key=key,
             sources=sources,
@@ -393,6 +399,7 @@ def run_layer_jobs(
             epochs=layer_epochs(sources) if config.epochs else (),
             trend=config.trend,
             on_tiles=lambda line: reporter.log(f"{key.id}: {line}"),
+            stop=stop,
         )
         return build_one(job)
 
@@ -402,7 +409,12 @@ def run_layer_jobs(
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool, layer_builder(
             config, scratch, reporter
         ) as build_one:  # fmt: skip
-            return [result for result in pool.map(one, groups.items()) if result is not None]
+            try:
+                return [result for result in pool.map(one, groups.items()) if result is not None]
+            except BaseException:
+                stop.set()
+                pool.shutdown(wait=False, cancel_futures=True)  # no layer starts after this
+                raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

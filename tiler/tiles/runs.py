@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from tiler.stop import Stop
 from tiler.tiles import balance, tippecanoe
 from tiler.tiles.features import line_count, with_min_zoom
 from tiler.tiles.grid import TileFilter
@@ -97,10 +98,10 @@ class Pyramid:
 
 def tile_layer(
     options: tippecanoe.TileOptions, pyramid: Pyramid, meanwhile: Callable[[], None],
-    report: Callable[[str], None] | None = None,
+    report: Callable[[str], None] | None = None, stop: Stop | None = None,
 ) -> str:  # fmt: skip
     """Tile into options.output while `meanwhile` runs on this thread; `report` gets how even
-    the runs were (`spread`).
+    the runs were (`spread`); `stop` kills the runs (and raises Stopped, not a fallback).
 
     Returns the recipe that made the archive: "fast", or "documented" after a fallback.
     """
@@ -109,12 +110,15 @@ def tile_layer(
         partial(plan_runs, pooled(options), pyramid, low, high, limits()) for low, high in ranges
     ]
     pool = _Pool(steps, [step_size(pyramid, high) for _, high in ranges])
-    try:
-        meanwhile()
-    except BaseException:
-        pool.stop()
-        raise
-    ok = pool.wait()
+    stop = stop or Stop()
+    with stop.calling(pool.halt):
+        try:
+            meanwhile()
+        except BaseException:
+            pool.stop()
+            raise
+        ok = pool.wait()
+    stop.check()  # runs killed by the stop are no reason to tile again
     if report is not None:
         report(f"tiles: {spread(pool.planned())}")
     return merge_runs(options, pyramid, pool.planned(), ok)
@@ -334,12 +338,16 @@ class _Pool:
             thread.join()
         return not self.failed
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Start no more work and kill the runs going (a plan being made ends on its own)."""
         self.stopping.set()
         with self.lock:
             for tiling in self.current:
                 tiling.kill()
             self.lock.notify_all()
+
+    def stop(self) -> None:
+        self.halt()
         self.wait()
 
 
