@@ -53,12 +53,17 @@ def gone(pid: int) -> bool:
         return True
 
 
-def interrupted_build(
-    argv: list[str], script: Path, started: Path, to_group: bool
-) -> tuple[int, str]:  # fmt: skip
-    """Run `egms-tiler ARGV` with the stand-in, interrupt it once a run has started (the whole
-    process group, as a terminal's Ctrl-C, or the build alone, as `kill -INT`); its exit code
-    and stderr."""
+HOW = {  # how a build is stopped: the signal, to whom, and the exit code it gives
+    "terminal": (signal.SIGINT, True, 130),  # Ctrl-C: the whole process group
+    "kill-INT": (signal.SIGINT, False, 130),  # the build alone
+    "kill-TERM": (signal.SIGTERM, False, 143),  # a service manager, a batch scheduler
+}
+
+
+def interrupted_build(argv: list[str], script: Path, started: Path, how: str) -> tuple[int, str]:
+    """Run `egms-tiler ARGV` with the stand-in and stop it `how` (HOW) once a run has started;
+    whether it exited with the code that signal gives, and its stderr."""
+    signum, to_group, _ = HOW[how]
     command = [sys.executable, "-c", INTERRUPTIBLE, *argv]
     env = {**os.environ, tippecanoe.ENV_OVERRIDE: str(script)}
     with subprocess.Popen(
@@ -66,9 +71,13 @@ def interrupted_build(
     ) as process:  # fmt: skip
         try:
             wait_for_a_run(process, started)
-            (os.killpg if to_group else os.kill)(process.pid, signal.SIGINT)
+            (os.killpg if to_group else os.kill)(process.pid, signum)
             stderr = process.communicate(timeout=120)[1]
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)  # a build that did not stop
     return process.returncode, stderr
+
+
+def exit_code(how: str) -> int:
+    return HOW[how][2]

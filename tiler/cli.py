@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -27,11 +29,24 @@ INTERRUPTED = {  # what Ctrl-C leaves, by command
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, a batch scheduler, `kill`): stopped as Ctrl-C stops."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def reports_errors(command: F) -> F:
-    """Turn library errors into one line on stderr and exit 1 (no traceback)."""
+    """Turn library errors into one line on stderr and exit 1 (no traceback); Ctrl-C and
+    SIGTERM stop the command as cleanly (exit 130 and 143)."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        own_term = (threading.current_thread() is threading.main_thread()
+                    and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)  # fmt: skip
+        if own_term:
+            signal.signal(signal.SIGTERM, _terminate)
         try:
             return command(*args, **kwargs)
         except TilerError as exc:
@@ -40,9 +55,12 @@ def reports_errors(command: F) -> F:
             fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
         except UnicodeError as exc:
             fail(f"text that is not UTF-8: {exc}")
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             click.echo(INTERRUPTED.get(command.__name__, INTERRUPTED[""]), err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(stop, Terminated) else 130)
+        finally:
+            if own_term:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     return wrapper  # type: ignore[return-value]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import L2B_ASC, L2B_DESC, L3_EAST, L3_UP
-from interrupting import STOPPED, gone, interrupted_build, stand_in
+from interrupting import HOW, STOPPED, exit_code, gone, interrupted_build, stand_in
 
 from tiler import build
 from tiler.errors import BuildError, TilerError
@@ -87,10 +87,8 @@ def test_kill_9_at_random_moments_keeps_the_previous_site(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-@pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "kill-INT"])
-def test_ctrl_c_stops_every_layer_and_keeps_the_previous_site(
-    tmp_path: Path, to_group: bool
-) -> None:
+@pytest.mark.parametrize("how", sorted(HOW))
+def test_ctrl_c_stops_every_layer_and_keeps_the_previous_site(tmp_path: Path, how: str) -> None:
     """Ctrl-C reaches the main thread only: the layers' threads stop where they are and kill
     their tippecanoe runs (tests/interrupting.py: a stand-in that never ends). Before, the
     build waited for its layers, and the runs a terminal's Ctrl-C had killed were tiled again."""
@@ -100,8 +98,8 @@ def test_ctrl_c_stops_every_layer_and_keeps_the_previous_site(
     script, started = stand_in(tmp_path / "stand-in")
     argv = ["build", str(L2B_ASC), str(L2B_DESC), str(L3_EAST), "-o", str(out), "--basemap",
             "none", "--rebuild"]  # fmt: skip
-    code, stderr = interrupted_build(argv, script, started, to_group)
-    assert code == 130 and "Traceback" not in stderr, stderr
+    code, stderr = interrupted_build(argv, script, started, how)
+    assert code == exit_code(how) and "Traceback" not in stderr, stderr
     assert stderr.splitlines()[-1] == STOPPED
     assert tree_digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "stand-in"]

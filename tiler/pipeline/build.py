@@ -12,7 +12,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import partial
@@ -410,13 +410,25 @@ def run_layer_jobs(
             config, scratch, reporter
         ) as build_one:  # fmt: skip
             try:
-                return [result for result in pool.map(one, groups.items()) if result is not None]
+                futures = [pool.submit(one, item) for item in groups.items()]
+                return [result for result in map(awaited, futures) if result is not None]
             except BaseException:
                 stop.set()
                 pool.shutdown(wait=False, cancel_futures=True)  # no layer starts after this
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def awaited(future: Future[LayerResult | None]) -> LayerResult | None:
+    """The future's result, waited for a second at a time: a signal the kernel hands to another
+    thread sets Python's flag but does not wake a lock the main thread waits on, so a Ctrl-C
+    would wait for the layer."""
+    while True:
+        try:
+            return future.result(timeout=1)
+        except TimeoutError:
+            continue
 
 
 def check_cluster_address(config: BuildOptions) -> None:

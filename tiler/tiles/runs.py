@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from tiler.errors import ToolError
 from tiler.stop import Stop
 from tiler.tiles import balance, tippecanoe
 from tiler.tiles.features import line_count, with_min_zoom
@@ -121,7 +122,7 @@ def tile_layer(
     stop.check()  # runs killed by the stop are no reason to tile again
     if report is not None:
         report(f"tiles: {spread(pool.planned())}")
-    return merge_runs(options, pyramid, pool.planned(), ok)
+    return merge_runs(options, pyramid, pool.planned(), ok, stop)
 
 
 def pooled(options: tippecanoe.TileOptions) -> tippecanoe.TileOptions:
@@ -130,17 +131,25 @@ def pooled(options: tippecanoe.TileOptions) -> tippecanoe.TileOptions:
 
 
 def merge_runs(
-    options: tippecanoe.TileOptions, pyramid: Pyramid, runs: Sequence[Run], ok: bool
+    options: tippecanoe.TileOptions, pyramid: Pyramid, runs: Sequence[Run], ok: bool,
+    stop: Stop | None = None,
 ) -> str:  # fmt: skip
     """Merge the runs' archives into options.output, or when a run failed (a tile over
-    tippecanoe's limits) tile the layer again with tippecanoe's documented recipe; then remove
-    the runs' files. Returns the recipe: "fast" or "documented"."""
+    tippecanoe's limits) tile the layer again with tippecanoe's documented recipe (killed by
+    `stop`); then remove the runs' files. Returns the recipe: "fast" or "documented"."""
+    stop = stop or Stop()
     try:
         if ok:
             _merge(runs, options.output, pyramid)
             return "fast"
         everything = replace(options, source=tuple(pyramid.sources(pyramid.max_zoom)))
-        tippecanoe.run(replace(everything, recipe=_fallback_recipe(pyramid)))
+        tiling = tippecanoe.Tiling(replace(everything, recipe=_fallback_recipe(pyramid)))
+        with stop.calling(tiling.kill):
+            try:
+                tiling.check()
+            except ToolError:
+                stop.check()  # killed by the stop (Stopped), not a failure
+                raise
         return "documented"
     finally:
         for run in runs:
