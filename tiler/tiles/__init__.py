@@ -7,5 +7,6 @@ and fullest tiles it is chosen from, by an external sort in bounded memory), `sa
 nested sample each lower zoom shows), `balance` (the region runs' plan, of similar points),
 `regioninputs` (the points per tile, and each region run's own feature file), `tippecanoe`
 (the checked subprocess), `runs` (the plan of runs and its fallback, run by a local pool or by
-the Dask build's tasks), `merge` (disjoint archives into one PMTiles, byte for byte).
+the Dask build's tasks), `merge` (disjoint archives into one PMTiles, byte for byte), and
+`directory` (its PMTiles directories and header, from numpy columns).
 """

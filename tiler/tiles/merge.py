@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import (
     Entry,
@@ -22,9 +24,9 @@ from pmtiles.tile import (
     deserialize_header,
     tileid_to_zxy,
 )
-from pmtiles.writer import finalize_header
 
 from tiler.errors import ToolError
+from tiler.tiles.directory import Entries, finalize_header
 from tiler.tiles.grid import TileFilter
 
 HEADER_BYTES = 127
@@ -37,15 +39,6 @@ class Part:
 
     path: Path
     keep: TileFilter | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    tile_id: int
-    run_length: int
-    part: int
-    offset: int  # in the part's tile data section
-    length: int
 
 
 class _Archive:
@@ -73,19 +66,19 @@ def merge(parts: Sequence[Part], output: Path, metadata: dict[str, Any]) -> Head
     """Write `output` from the tiles of `parts`; the first part's header gives bounds and type.
 
     Two parts holding the same tile is an error: the caller cut them on tile boundaries.
-    Returns the header written.
+    The entries are numpy columns (~40 bytes a tile, not ~500 as Python objects: a 30M-point
+    layer has ~282,000 tiles). Returns the header written.
     """
     sources: list[_Archive] = []
     try:
         sources += [_Archive(part.path) for part in parts]
-        runs = sorted(_runs(parts, sources), key=lambda run: run.tile_id)
+        runs = _runs(parts, sources)
         _check_disjoint(runs, parts)
         header = _union_bounds([source.header for source in sources])
         with open(output, "wb") as out, open(output.with_suffix(".tiledata"), "w+b") as data:
             entries, contents = _copy_tiles(runs, sources, data)
-            written = _finish(header, entries, contents, metadata, data.tell())
-            header_bytes, root, packed_metadata, leaves = written
-            for block in (header_bytes, root, packed_metadata, leaves):
+            written = finalize_header(header, entries, contents, metadata, data.tell())
+            for block in written:
                 out.write(block)
             data.seek(0)
             shutil.copyfileobj(data, out, COPY_BLOCK)
@@ -124,12 +117,22 @@ def combined_metadata(paths: Sequence[Path], min_zoom: int, max_zoom: int) -> di
     return metadata
 
 
-def _runs(parts: Sequence[Part], sources: Sequence[_Archive]) -> Iterator[_Run]:
+RUN_COLUMNS = ("tile_id", "run_length", "part", "offset", "length")
+
+
+def _runs(parts: Sequence[Part], sources: Sequence[_Archive]) -> dict[str, np.ndarray]:
+    """Every part's entries that its filter keeps, as columns in tile-id order."""
+    columns = {name: array("Q") for name in RUN_COLUMNS}
     for index, (part, source) in enumerate(zip(parts, sources, strict=True)):
         header = source.header
         for entry in _entries(source, header, header["root_offset"], header["root_length"]):
             for run in _split(entry, part.keep):
-                yield _Run(run.tile_id, run.run_length, index, entry.offset, entry.length)
+                values = (run.tile_id, run.run_length, index, entry.offset, entry.length)
+                for name, value in zip(RUN_COLUMNS, values, strict=True):
+                    columns[name].append(value)
+    tables = {name: np.frombuffer(values, dtype=np.uint64) for name, values in columns.items()}
+    order = np.argsort(tables["tile_id"], kind="stable")
+    return {name: table[order] for name, table in tables.items()}
 
 
 def _entries(source: _Archive, header: HeaderDict, offset: int, length: int) -> Iterator[Entry]:
@@ -157,37 +160,32 @@ def _split(entry: Entry, keep: TileFilter | None) -> Iterator[Entry]:
             start = None
 
 
-def _check_disjoint(runs: Sequence[_Run], parts: Sequence[Part]) -> None:
-    for before, after in zip(runs, runs[1:], strict=False):
-        if after.tile_id < before.tile_id + before.run_length:
-            z, x, y = tileid_to_zxy(after.tile_id)
-            names = f"{parts[before.part].path.name} and {parts[after.part].path.name}"
-            raise ToolError(f"tile {z}/{x}/{y} is in both {names}; runs must not overlap")
+def _check_disjoint(runs: dict[str, np.ndarray], parts: Sequence[Part]) -> None:
+    tile_id, run_length, part = runs["tile_id"], runs["run_length"], runs["part"]
+    overlaps = np.flatnonzero(tile_id[1:] < tile_id[:-1] + run_length[:-1])
+    if overlaps.size:
+        before = int(overlaps[0])
+        z, x, y = tileid_to_zxy(int(tile_id[before + 1]))
+        names = f"{parts[int(part[before])].path.name} and {parts[int(part[before + 1])].path.name}"
+        raise ToolError(f"tile {z}/{x}/{y} is in both {names}; runs must not overlap")
 
 
 def _copy_tiles(
-    runs: Sequence[_Run], sources: Sequence[_Archive], data: Any
-) -> tuple[list[Entry], int]:
-    """Copy each distinct tile once, in tile order; returns the new entries and content count."""
-    starts = [source.header["tile_data_offset"] for source in sources]
-    placed: dict[tuple[int, int], int] = {}
-    entries: list[Entry] = []
-    for run in runs:
-        key = (run.part, run.offset)
-        if key not in placed:
-            placed[key] = data.tell()
-            start = starts[run.part] + run.offset
-            data.write(sources[run.part].read(start, run.length))
-        entries.append(Entry(run.tile_id, placed[key], run.length, run.run_length))
-    return entries, len(placed)
-
-
-def _finish(
-    header: HeaderDict, entries: list[Entry], contents: int, metadata: dict[str, Any],
-    data_length: int,
-) -> tuple[bytes, bytes, bytes, bytes]:  # fmt: skip
-    if not entries:
+    runs: dict[str, np.ndarray], sources: Sequence[_Archive], data: Any
+) -> tuple[Entries, int]:
+    """Copy each distinct tile once (a part's entries may share one), in the order of its first
+    entry; returns the new entries and the count of distinct tiles."""
+    if not len(runs["tile_id"]):
         raise ToolError("no tiles to merge")
-    addressed = sum(entry.run_length for entry in entries)
-    clustered = True  # tiles were copied in tile-id order
-    return finalize_header(header, addressed, entries, contents, metadata, clustered, data_length)
+    parts, offsets, lengths = runs["part"], runs["offset"], runs["length"]
+    keys = (parts << np.uint64(48)) | offsets  # a tile's bytes: its part and offset there
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # the distinct tiles by their first entry, in tile order
+    placed = np.empty(len(first), dtype=np.uint64)
+    placed[order] = np.cumsum(lengths[first[order]]) - lengths[first[order]]
+    starts = [source.header["tile_data_offset"] for source in sources]
+    for entry in first[order]:
+        source = int(parts[entry])
+        data.write(sources[source].read(starts[source] + int(offsets[entry]), int(lengths[entry])))
+    entries = Entries(runs["tile_id"], placed[which.reshape(-1)], lengths, runs["run_length"])
+    return entries, len(first)
