@@ -54,12 +54,17 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def packed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The click sample (CLICK_LAYER) with its series packed (`--series-files packed`) and the
-    single-file page, served by packed-series tests (read-only)."""
+    """The click sample (CLICK_LAYER) built as a large layer is: its series packed
+    (`--series-files packed`), its chunk index in blocks (of 8 chunks here, 1,024 in a real
+    build: chunkindex.BLOCK_ROWS); and the single-file page; served by packed-series tests
+    (read-only)."""
     from tiler import build
 
     out = tmp_path_factory.mktemp("packed") / "out"
-    build([L2B_DESC], out, quiet=True, basemap="none", series_files="packed", single_file=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("tiler.layer.chunkindex.BLOCK_ROWS", 8)
+        build([L2B_DESC], out, quiet=True, basemap="none", series_files="packed",
+              single_file=True)  # fmt: skip
     return out
 
 

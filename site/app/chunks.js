@@ -93,7 +93,7 @@ export async function fetchChunk(url) {
 }
 
 /** The promise `make()` gives, kept under `key` in `cache` unless it fails (then retried). */
-function remember(cache, key, make) {
+export function remember(cache, key, make) {
   if (!cache.has(key)) {
     const promise = make();
     promise.catch(() => cache.delete(key));

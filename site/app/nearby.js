@@ -2,7 +2,8 @@
 // lon/lat at full resolution), listed in the info panel with a button that adds the series.
 // For an L3 layer, the 100 m cell that holds the point, however far its centre (cells.js).
 import { CELL_M, cellHolds, isCellLayer } from './cells.js';
-import { decodeChunk } from './chunks.js';
+import { createChunkIndex } from './chunkindex.js';
+import { decodeChunk, remember } from './chunks.js';
 
 export const DEFAULT_RADIUS_M = 30;
 const EARTH_RADIUS_M = 6371008.8; // IUGG mean radius
@@ -19,29 +20,24 @@ export function haversine(lon1, lat1, lon2, lat2) {
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
-/** Chunk rows [chunk, unit, w, s, e, n, points] whose bbox comes within `radius` m of a point. */
-export function chunksNear(index, lon, lat, radius) {
+/** [west, south, east, north] holding every place within `radius` m of a point. */
+export function boxAround(lon, lat, radius) {
   const dLat = radius / METRES_PER_DEGREE;
   const dLon = radius / (METRES_PER_DEGREE * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
-  return index.chunks.filter(
-    ([, , w, s, e, n]) => lon >= w - dLon && lon <= e + dLon && lat >= s - dLat && lat <= n + dLat,
-  );
+  return [lon - dLon, lat - dLat, lon + dLon, lat + dLat];
 }
 
 /** Nearest-point search over the layers of a manifest, with cached indexes and chunks. */
 export function createNearby(app) {
-  const indexes = new Map();
+  const index = createChunkIndex(() => app.dataBase);
+  const loose = new Map(); // chunk URL -> promise, where the app has no chunk store
 
   function fetchJson(url) {
-    if (!indexes.has(url)) {
-      const promise = fetch(url).then(async (response) => {
-        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-        return decodeChunk(await response.arrayBuffer());
-      });
-      promise.catch(() => indexes.delete(url));
-      indexes.set(url, promise);
-    }
-    return indexes.get(url);
+    return remember(loose, url, async () => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      return decodeChunk(await response.arrayBuffer());
+    });
   }
 
   function chunk(layer, number) {
@@ -52,9 +48,8 @@ export function createNearby(app) {
   /** The points of `layer` within `radius` m of (lon, lat): [{..., distance}]. */
   async function pointsNear(layer, lon, lat, radius) {
     if (!layer.index) return [];
-    const index = await fetchJson(new URL(layer.index, app.dataBase).href);
     const found = [];
-    for (const [number] of chunksNear(index, lon, lat, radius)) {
+    for (const [number] of await index.rowsIn(layer, boxAround(lon, lat, radius))) {
       const data = await chunk(layer, number);
       if (!data.lon || !data.lat) continue;
       for (let row = 0; row < data.lon.length; row += 1) {

@@ -1,13 +1,9 @@
 // Every point of a layer inside a polygon, at full resolution: the layer's chunk index gives
-// the chunks whose bounding boxes meet the polygon's, and each chunk's lon/lat are tested.
-import { boxesOverlap, pointInPolygon, ringBounds } from './analysis.js';
+// the chunks whose bounding boxes meet the polygon's (chunkindex.js), and each chunk's lon/lat
+// are tested.
+import { pointInPolygon, ringBounds } from './analysis.js';
+import { createChunkIndex } from './chunkindex.js';
 import { rowAttributes } from './chunks.js';
-
-async function fetchJson(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.json();
-}
 
 /** Points of one chunk inside `ring`: [{featureId, pid, unit, lon, lat, velocity, attributes,
  * dates, values}]. */
@@ -33,23 +29,11 @@ export function chunkMembers(chunk, ring) {
 
 /** A cache of chunk indexes; `area(layer, ring)` → the points inside. */
 export function createRegionStore(dataBase, chunks) {
-  const indexes = new Map();
-
-  function index(layer) {
-    if (!layer.index) return Promise.reject(new Error(`${layer.id} has no chunk index; rebuild the site`));
-    if (!indexes.has(layer.id)) {
-      const promise = fetchJson(new URL(layer.index, dataBase).href);
-      promise.catch(() => indexes.delete(layer.id));
-      indexes.set(layer.id, promise);
-    }
-    return indexes.get(layer.id);
-  }
+  const index = createChunkIndex(() => dataBase);
 
   /** The points of `layer` inside `ring` (see chunkMembers) and how many chunks were read. */
   async function membersOf(layer, ring) {
-    const { chunks: rows } = await index(layer);
-    const bounds = ringBounds(ring);
-    const hits = rows.filter((row) => boxesOverlap(row.slice(2, 6), bounds));
+    const hits = await index.rowsIn(layer, ringBounds(ring));
     const loaded = await Promise.all(hits.map((row) => chunks.chunk(layer, row[0])));
     return { members: loaded.flatMap((chunk) => chunkMembers(chunk, ring)), chunks: hits.length };
   }

@@ -8,7 +8,6 @@ the inputs again. One chunk is decoded at a time.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import orjson
 from isal import igzip
 
+from tiler.layer.chunkindex import read_rows
 from tiler.layer.seriespack import chunk_bytes
 
 SERIES_KEY = b',"d":['
@@ -57,9 +57,7 @@ def numbers(values: list[Any]) -> np.ndarray:
 
 def chunk_rows(data: Path, layer: dict[str, Any]) -> list[list[float]]:
     """The layer's chunk index: [chunk, unit, west, south, east, north, points] per chunk."""
-    document = json.loads((data / layer["index"]).read_text(encoding="utf-8"))
-    rows: list[list[float]] = document["chunks"]
-    return rows
+    return list(read_rows(data / layer["index"]))
 
 
 def read_chunk(
