@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +28,8 @@ def city(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return world(list(zip(lon, lat, strict=True)))
 
 
-def counts_of(wx: np.ndarray, wy: np.ndarray, top: int, first: int) -> balance.TileCounts:
-    tiles, count = np.unique((wx >> (32 - top)) << 32 | (wy >> (32 - top)), return_counts=True)
-    firsts = np.full(len(tiles), first)
-    return balance.TileCounts(top, tiles >> 32, tiles & 0xFFFFFFFF, firsts, count)
+def counts_of(wx: np.ndarray, wy: np.ndarray, zooms: range, first: int) -> balance.TileCounts:
+    return balance.TileCounts.added(zooms, [balance.tally(wx, wy, first, zooms)])
 
 
 def read_by_runs(wx: np.ndarray, wy: np.ndarray, zooms: range, owner_of: grid.Owners) -> np.ndarray:
@@ -41,7 +41,7 @@ def read_by_runs(wx: np.ndarray, wy: np.ndarray, zooms: range, owner_of: grid.Ow
 
 def test_a_dense_city_is_cut_into_runs_of_similar_points() -> None:
     wx, wy = city()
-    cut, planned = balance.plan(counts_of(wx, wy, TOP, ZOOMS[0]), ZOOMS, 4_000)
+    cut, planned = balance.plan(counts_of(wx, wy, ZOOMS, ZOOMS[0]), 4_000)
     read = read_by_runs(wx, wy, ZOOMS, cut)
     assert len(read) == len(planned) > 8
     assert max(planned) <= 2 * np.mean(planned)
@@ -53,7 +53,7 @@ def test_a_dense_city_is_cut_into_runs_of_similar_points() -> None:
 
 def test_each_tile_is_in_one_run_the_same_for_the_plan_the_inputs_and_the_merge() -> None:
     wx, wy = city(2)
-    cut, planned = balance.plan(counts_of(wx, wy, TOP, ZOOMS[0]), ZOOMS, 4_000)
+    cut, planned = balance.plan(counts_of(wx, wy, ZOOMS, ZOOMS[0]), 4_000)
     for zoom in ZOOMS:
         shift = 32 - zoom
         x = np.r_[wx >> shift, (wx >> shift) + 1]  # occupied tiles and their neighbours
@@ -71,7 +71,7 @@ def test_any_plan_s_runs_are_within_2x_their_mean(
 ) -> None:  # fmt: skip
     wx, wy = world(points)
     zooms = range(top - folded, top + 1)
-    cut, planned = balance.plan(counts_of(wx, wy, top, zooms[0]), zooms, target)
+    cut, planned = balance.plan(counts_of(wx, wy, zooms, zooms[0]), target)
     assert max(planned) <= 2 * np.mean(planned) + 1e-9
     assert abs(sum(planned) - len(points)) <= len(planned) / 2  # each rounded
     for zoom in zooms:
@@ -105,11 +105,40 @@ def test_the_tiles_points_are_counted_a_block_of_lines_at_a_time(
     which = rng.integers(0, 2, len(lon))
     files = FeatureFiles(tmp_path)
     files.write(which, pa.array([f"line {row}" for row in range(len(lon))]), lon, lat)
-    counts = regioninputs.count_tiles({files.paths[0]: 12, files.paths[1]: 13}, TOP)
+    counts = regioninputs.count_tiles({files.paths[0]: 12, files.paths[1]: 13}, ZOOMS)
     wx, wy = world(list(zip(lon, lat, strict=True)))
-    for key, first in enumerate((12, 13)):
-        rows = which == key
-        expected = counts_of(wx[rows], wy[rows], TOP, first)
-        chosen = counts.first == first
-        for axis in ("x", "y", "count"):
-            assert getattr(counts, axis)[chosen].tolist() == getattr(expected, axis).tolist()
+    expected = counted_one_by_one(wx, wy, np.where(which == 0, 12, 13), ZOOMS)
+    assert as_dict(counts) == pytest.approx(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(places, clusters), st.integers(2, 16), st.integers(0, 3), st.integers(0, 4))
+def test_a_point_counts_once_over_the_tiles_of_the_zooms_that_show_it(
+    points: list, top: int, folded: int, later: int
+) -> None:  # fmt: skip
+    wx, wy = world(points)
+    zooms = range(max(0, top - folded), top + 1)
+    first = min(zooms[0] + later, top)
+    counts = counts_of(wx, wy, zooms, first)
+    assert as_dict(counts) == pytest.approx(counted_one_by_one(wx, wy, [first] * len(wx), zooms))
+    assert sum(part.sum() for part in counts.points) == pytest.approx(len(points))
+
+
+def counted_one_by_one(
+    wx: np.ndarray, wy: np.ndarray, firsts: Sequence[int], zooms: range
+) -> dict[tuple[int, int, int], float]:  # fmt: skip
+    """A point shown from zoom `first` on counts 1/n in each of its n tiles of `zooms`."""
+    found: dict[tuple[int, int, int], float] = defaultdict(float)
+    for x, y, first in zip(wx.tolist(), wy.tolist(), firsts, strict=True):
+        shown = [zoom for zoom in zooms if zoom >= first]
+        for zoom in shown:
+            found[zoom, x >> (32 - zoom), y >> (32 - zoom)] += 1 / len(shown)
+    return dict(found)
+
+
+def as_dict(counts: balance.TileCounts) -> dict[tuple[int, int, int], float]:
+    return {
+        (zoom, key >> 32, key & 0xFFFFFFFF): value
+        for zoom, keys, points in zip(counts.zooms, counts.tiles, counts.points, strict=True)
+        for key, value in zip(keys.tolist(), points.tolist(), strict=True)
+    }

@@ -24,6 +24,7 @@ coarser region (along its neighbours' edges) starts at that region's level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,47 +38,75 @@ BLOCK_UP = 2  # runs start at blocks of a region's tiles of 4 × 4 tiles of the 
 
 @dataclass(frozen=True, slots=True)
 class TileCounts:
-    """Points per tile (x, y) of zoom `top`, by the first zoom of the run that shows them."""
+    """The points of each tile of each zoom of a run: a point shown at n of its zooms counts 1/n
+    in each of its tiles (once in all when its tiles are in one run). Held per occupied tile,
+    whatever the number of points: ~1.3 rows a tile of the deepest zoom."""
 
-    top: int
-    x: np.ndarray  # int64, one row per (tile, first zoom)
-    y: np.ndarray
-    first: np.ndarray
-    count: np.ndarray
+    zooms: range
+    tiles: tuple[np.ndarray, ...]  # per zoom: x << 32 | y of its occupied tiles, sorted
+    points: tuple[np.ndarray, ...]  # per zoom: float64
+
+    @staticmethod
+    def added(zooms: range, parts: Sequence[Sequence[Tally]]) -> TileCounts:
+        """The counts of parts (`tally` of blocks of points), a tile's added up."""
+        none = tally(np.zeros(0, np.int64), np.zeros(0, np.int64), zooms[0], zooms)
+        tiles, points = [], []
+        for level in zip(none, *parts, strict=True):
+            keys, inverse = np.unique(np.concatenate([keys for keys, _ in level]),
+                                      return_inverse=True)  # fmt: skip
+            tiles.append(keys)
+            points.append(np.bincount(inverse, np.concatenate([part for _, part in level])))
+        return TileCounts(zooms, tuple(tiles), tuple(points))
 
 
-def plan(counts: TileCounts, zooms: range, target: int) -> tuple[grid.RunCut, tuple[int, ...]]:
-    """The runs of zooms `zooms` (up to counts.top), and each run's points as planned (their
-    buffer rings not counted)."""
-    level = grid.level_for(counts.top)
-    region, own, points = units(counts, zooms, level)
-    block_points, first, regions = blocks(region, own, points, max(zooms[0], counts.top - BLOCK_UP))
+Tally = tuple[np.ndarray, np.ndarray]  # a zoom's tile keys and their points
+
+
+def tally(wx: np.ndarray, wy: np.ndarray, first: int, zooms: range) -> list[Tally]:
+    """For each zoom of `zooms`, the tiles of points (tippecanoe's 32-bit world x, y) shown from
+    zoom `first` on, with their points: a block of lines' part of the TileCounts.
+
+    The lines are in Hilbert order, where a tile's points follow each other: runs of equal
+    tiles are counted first, so that only the runs are sorted."""
+    wx, wy = wx.astype(np.int64), wy.astype(np.int64)
+    weight = 1 / (zooms[-1] - max(first, zooms[0]) + 1)
+    found: list[Tally] = []
+    for zoom in zooms:
+        if zoom < first or not len(wx):
+            found.append((np.zeros(0, np.int64), np.zeros(0)))
+            continue
+        keys = ((wx >> (32 - zoom)) << 32) | (wy >> (32 - zoom))
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        runs = np.diff(np.r_[starts, len(keys)])
+        tiles, inverse = np.unique(keys[starts], return_inverse=True)
+        found.append((tiles, np.bincount(inverse, runs * weight, len(tiles))))
+    return found
+
+
+def plan(counts: TileCounts, target: int) -> tuple[grid.RunCut, tuple[int, ...]]:
+    """The runs of the zooms of `counts`, and each run's points as planned (their buffer rings
+    not counted)."""
+    zooms = counts.zooms
+    level = grid.level_for(zooms[-1])
+    region, own, points = units(counts, level)
+    block_points, first, regions = blocks(region, own, points, max(zooms[0], zooms[-1] - BLOCK_UP))
     cuts = first[group(block_points, target, regions)]
     sums = np.add.reduceat(points, cuts) if len(points) else np.zeros(1)
     starts = [(0, 0), *zip(region[cuts[1:]].tolist(), own[cuts[1:]].tolist(), strict=True)]
     return grid.RunCut(level, tuple(starts)), tuple(np.rint(sums).astype(np.int64).tolist())
 
 
-def units(
-    counts: TileCounts, zooms: range, level: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def units(counts: TileCounts, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tiles of every zoom, in the order of the curve of runs: their places (region, own)
-    and points. A point shown at n zooms counts 1/n in each of its tiles: once in all when its
-    tiles are in one run."""
-    shown = np.minimum(zooms[-1], counts.top) - np.maximum(counts.first, zooms[0]) + 1
-    region, own, points = [], [], []
-    for zoom in zooms:
-        rows = np.flatnonzero(counts.first <= zoom)
-        shift = counts.top - zoom
-        tiles = np.unique(((counts.x[rows] >> shift) << 32) | (counts.y[rows] >> shift),
-                          return_inverse=True)  # fmt: skip
-        found = grid.places(zoom, tiles[0] >> 32, tiles[0] & 0xFFFFFFFF, level)
+    and points."""
+    region, own = [], []
+    for zoom, tiles in zip(counts.zooms, counts.tiles, strict=True):
+        found = grid.places(zoom, tiles >> 32, tiles & 0xFFFFFFFF, level)
         region.append(found[0])
         own.append(found[1])
-        points.append(np.bincount(tiles[1], weights=counts.count[rows] / shown[rows]))
     order = np.lexsort((np.concatenate(own), np.concatenate(region)))
     return (np.concatenate(region)[order], np.concatenate(own)[order],
-            np.concatenate(points)[order])  # fmt: skip
+            np.concatenate(counts.points)[order])  # fmt: skip
 
 
 def blocks(

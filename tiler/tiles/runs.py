@@ -249,7 +249,7 @@ def plan_runs(
     folder.mkdir()  # again (a Dask task whose worker died) starts from none
     first = {path: max(zoom, lowest) for path, zoom in pyramid.first_zooms(highest).items()}
     zooms = range(lowest, highest + 1)
-    cut, _ = balance.plan(count_tiles(first, highest), zooms, limits.target_points)
+    cut, _ = balance.plan(count_tiles(first, zooms), limits.target_points)
     return [
         Run(replace(options, source=(path,), output=path.with_suffix(".pmtiles"), recipe=recipe,
                      threads=REGION_THREADS),
