@@ -225,6 +225,13 @@ def test_every_file_a_build_writes_is_in_the_site_layout(
     build([L3_UP, L2B_ASC], out, quiet=True, **options)  # type: ignore[arg-type]
 
 
+def test_a_large_layer_s_packed_series_and_index_blocks_are_in_the_layout(
+    packed_site: Path,
+) -> None:  # a second build into it would refuse the site as not its own
+    assert list((packed_site / "data" / "l2b-2020-2024-desc" / "index").iterdir())
+    assert first_foreign(packed_site) is None
+
+
 def test_a_built_pmtiles_basemap_site_is_in_the_layout(site: Path, tmp_path: Path) -> None:
     offline = tmp_path / "offline"
     build([L3_UP], offline, quiet=True)

@@ -36,21 +36,22 @@ MKDTEMP_RANDOM = 8  # characters tempfile.mkdtemp appends to its prefix
 LOCK_BYTES = 32  # a lock holds its builder's pid; anything longer is not a lock
 
 # Every path a build writes into OUT (tiler/viewer/render.py, manifest.py, layer.py, timeseries.py,
-# pidindex.py, basemap.py, singlefile.py), relative to OUT: files, and the directories on the
-# way to them.
+# pidindex.py, chunkindex.py, basemap.py, singlefile.py), relative to OUT: files, and the
+# directories on the way to them.
 LAYER = r"l(?:2a|2b|3)-\d{4}-\d{4}-(?:asc|desc|up|east)"
 ASSETS = r"assets/(?:app|vendor)-[0-9a-f]{8}"
 SITE_FILES = re.compile(
     rf"index\.html|site\.html|data/manifest\.json|data/basemap\.pmtiles"
     rf"|{ASSETS}/[\w.-]+\.(?:js|mjs|css|txt|json|map)"
     rf"|data/{LAYER}/(?:tiles\.pmtiles|index\.json|units\.geojson)"
+    rf"|data/{LAYER}/index/\d+\.json\.gz"
     rf"|data/{LAYER}/(?:ts|pid|releases/{LAYER})/\d+\.json\.gz"
     rf"|data/{LAYER}/(?:ts|releases/{LAYER})/(?:pack-\d+\.bin|pack-index\.bin\.gz)"
     rf"|data/assets/index\.json|data/assets/{LAYER}/(?:tiles\.pmtiles|assets\.csv|assets\.gpkg)"
     rf"|data/assets/{LAYER}/(?:stats|series)/\d+\.json\.gz"
 )
 SITE_DIRS = re.compile(
-    rf"assets|data|{ASSETS}|data/{LAYER}|data/{LAYER}/(?:ts|pid|releases|releases/{LAYER})"
+    rf"assets|data|{ASSETS}|data/{LAYER}|data/{LAYER}/(?:ts|pid|index|releases|releases/{LAYER})"
     rf"|data/assets|data/assets/{LAYER}|data/assets/{LAYER}/(?:stats|series)"
 )
 

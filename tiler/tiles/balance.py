@@ -1,11 +1,12 @@
 """The region runs of a zoom range, balanced by their points (pure): both builds plan with this.
 
-From the points per tile of the deepest zoom (regioninputs.count_tiles), the curve of runs
-(grid.RunCut: the regions in Z order, and each region's tiles in Z order) is cut into runs of
-about the same points: a run is several sparse neighbouring regions (reading each line once and
-keeping the tiles any of them owns) or a part of a dense one, so that a city is many runs and a
-countryside of nearly empty regions is one. A part of a region still starts at the region's
-level, as the whole region did: its input fits the region's tile.
+From the points per tile of each zoom (`tally`, a block of lines at a time:
+regioninputs.count_tiles), the curve of runs (grid.RunCut: the regions in Z order, and each
+region's tiles in Z order) is cut into runs of about the same points: a run is several sparse
+neighbouring regions (reading each line once and keeping the tiles any of them owns) or a part
+of a dense one, so that a city is many runs and a countryside of nearly empty regions is one.
+A part of a region still starts at the region's level, as the whole region did: its input fits
+the region's tile.
 
 Splitting a dense region into its 4 children instead was tried: the tiles along the children's
 edges stay with the parent (their buffer ring and tippecanoe's margin cross the children's
