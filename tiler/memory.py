@@ -26,7 +26,7 @@ def give_back() -> None:
 
 def map_big_blocks() -> None:
     """Give every allocation of 1 MB or more its own mapping, returned to the system when freed,
-    pyarrow's too (a process's: the build's, each Dask worker's).
+    pyarrow's too (in this process: the build's, or a Dask worker's, before each task).
 
     glibc otherwise raises this threshold to the size of the biggest array freed (a burst's
     column, 8 MB a million points), so arrays of a few MB are carved from a heap that keeps

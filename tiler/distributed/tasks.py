@@ -41,6 +41,7 @@ from tiler.layer.processing_unit import (
     spool_series,
 )
 from tiler.layer.serieschunks import ChunkSpec, write_spooled_chunks
+from tiler.memory import map_big_blocks
 from tiler.model import LayerKey, Source
 from tiler.tiles import sampling
 from tiler.tiles.features import FeatureFiles, join_feature_files
@@ -67,7 +68,9 @@ class Failed:
 
 
 def guarded(task: Callable[..., Any], *args: Any) -> Any:
-    """Run `task` on a worker; a TilerError comes back as `Failed`, anything else is raised."""
+    """Run `task` on a worker; a TilerError comes back as `Failed`, anything else is raised.
+    The worker gives freed memory back as a single-machine build does, whoever started it."""
+    map_big_blocks()
     try:
         return task(*args)
     except TilerError as exc:

@@ -1,9 +1,8 @@
-"""What the client does to the worker processes themselves: Ctrl-C, and memory given back.
+"""What the client does to the worker processes themselves, for Ctrl-C (see client.py `stop`).
 
 `dask_setup` is preloaded into the workers of a `--dask-local` cluster: a terminal's Ctrl-C
 reaches every process of its group, and the workers would each print a KeyboardInterrupt
-traceback; the client stops them instead. Their freed memory goes back to the system as the
-build's own does (tiler/memory.py). `stop_tiling` runs on each worker when a build stops:
+traceback; the client stops them instead. `stop_tiling` runs on each worker when a build stops:
 Dask can cancel a task that waits but not one that runs, so it kills the build's tippecanoe runs
 and says how many of the build's tasks are still running there.
 """
@@ -16,12 +15,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tiler.memory import map_big_blocks
-
 
 async def dask_setup(worker: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    map_big_blocks()
 
 
 def stop_tiling(folder: str, token: str, dask_worker: Any = None) -> int:
