@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from tiler.files import atomic, write_gzip
@@ -87,8 +88,14 @@ def write_pid_group(files: Sequence[Path], which: range, buckets: int, folder: P
     for path in files:
         table = feather.read_table(path, memory_map=True)
         lo, hi = np.searchsorted(table.column("bucket").to_numpy(), [which.start, which.stop])
-        pids.append(table.column("pid").slice(lo, hi - lo).combine_chunks())
-        ids.append(table.column("id").slice(lo, hi - lo).to_numpy())
+        # copies: a view would keep the file mapped, and the pages read of every unit's file
+        # resident until the group is written (measured alone, 30 units of 1M points: 526 MB
+        # at the peak with views, 295 MB with copies; 10 units: 313 and 288 MB)
+        pids.append(
+            pc.take(table.column("pid").slice(lo, hi - lo), np.arange(hi - lo)).combine_chunks()
+        )
+        ids.append(np.array(table.column("id").slice(lo, hi - lo).to_numpy()))
+        del table
     folder.mkdir(parents=True, exist_ok=True)
     all_pids = pa.concat_arrays(pids) if pids else pa.array([], pa.string())
     all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
