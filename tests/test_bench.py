@@ -79,6 +79,7 @@ def test_bench_scale_judges_memory_and_time_per_point(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert all(row["client_peak"] > 0 and row["tippecanoe_peak"] > 0 for row in rows)
     assert all(row["worker_peak"] > 0 for row in rows if row["build"] == "dask1")
+    assert all(row["max_zoom"] in range(19) and len(row["code"]) >= 7 for row in rows)
     verdicts = (tmp_path / "out" / "scale-results.md").read_text()
     assert "- single, 4,000 → 16,000 points: client peak x" in verdicts
     assert "worker peak x" in verdicts and "CPU a point x" in verdicts
