@@ -26,3 +26,13 @@ def release_site(release_options: SampleOptions) -> Path:
     out = release_options.output.parent / "site"
     build([release_options.output], out, quiet=True, trend=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def packed_release_site(release_options: SampleOptions) -> Path:
+    """The same releases with their series and link files packed (`--series-files packed`)."""
+    from tiler import build
+
+    out = release_options.output.parent / "packed-site"
+    build([release_options.output], out, quiet=True, trend=False, series_files="packed")
+    return out

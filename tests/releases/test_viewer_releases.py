@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from browser_support import PAGE_TIMEOUT_MS, Viewer, serving
 
+from tiler.layer.seriespack import chunk_bytes
+
 pytestmark = pytest.mark.browser
 
 LAYER = "l2b-2019-2023-asc"
@@ -101,6 +103,41 @@ def test_a_point_missing_from_a_release_says_so(
     assert [label[:9] for label in legend(viewer)[1:3]] == ["2019-2023", "2020-2024"]
     viewer.assert_no_errors()
     viewer.page.context.close()
+
+
+def test_packed_links_join_the_same_releases(
+    browser: Any,
+    release_url: str,
+    release_site: Path,
+    packed_release_site: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Link files packed for hosting (`--series-files packed`) are read from their packs and
+    join the same releases, with the same offsets, as the loose files."""
+    both, _ = points(release_site)
+    layer = next(entry for entry in manifest(packed_release_site)["layers"] if entry["id"] == LAYER)
+    assert all("pack" in link for link in layer["releases"]) and len(layer["releases"]) == 2
+    for link in layer["releases"]:
+        packed = json.loads(gzip.decompress(chunk_bytes(packed_release_site / "data", link, 0)))
+        assert packed["id"] == links(release_site, link["layer"])
+    loose = open_releases(browser, release_url, SIZES[1], both)
+    expected = notes(loose), legend(loose)
+    loose.page.context.close()
+    with serving(packed_release_site, tmp_path_factory.mktemp("serve-packed-releases")) as url:
+        viewer = open_releases(browser, url, SIZES[1], both)
+        assert (notes(viewer), legend(viewer)) == expected
+        fetched = viewer.js("() => performance.getEntriesByType('resource').map((e) => e.name)")
+        viewer.assert_no_errors()
+        viewer.page.context.close()
+    for link in layer["releases"]:
+        assert f"{url}data/{link['pack']['index']}" in fetched
+        assert f"{url}data/{link['pack']['path'].format(pack=0)}" in fetched
+    assert not any(name.endswith(".json.gz") and "/releases/" in name for name in fetched)
+
+
+def manifest(site: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((site / "data" / "manifest.json").read_text("utf-8"))
+    return document
 
 
 def shot(tmp_path: Path, size: tuple[int, int]) -> Path:
