@@ -105,7 +105,10 @@ def code_version() -> str:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
 
     commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    return commit + ("+" if git("status", "--porcelain", "--untracked-files=no").strip() else "")
+    changed = git(
+        "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/scale-results.*"
+    )
+    return commit + ("+" if changed.strip() else "")
 
 
 def _phases(log: Path) -> list[str]:
@@ -140,8 +143,11 @@ def flatness(rows: list[dict[str, Any]]) -> list[str]:
         mine = sorted((row for row in rows if row["build"] == build), key=lambda r: r["points"])
         if len(mine) >= 2:
             verdicts.append(verdict(build, mine[0], mine[-1]))
-        alike = [row for row in mine if row.get("max_zoom") == mine[-1].get("max_zoom")]
-        if 2 <= len(alike) < len(mine):  # the smallest layer's max zoom is shallower
+        deepest = mine[-1].get("max_zoom")  # rows of before 379f852 have none
+        alike = [row for row in mine if deepest is not None and row.get("max_zoom") == deepest]
+        if (
+            2 <= len(alike) < len(mine) and mine[0].get("max_zoom") is not None
+        ):  # the smallest layer's max zoom is shallower
             verdicts.append(verdict(build, alike[0], alike[-1]) + f", both at max zoom "
                             f"{alike[0]['max_zoom']} ({mine[0]['points']:,}: "
                             f"{mine[0]['max_zoom']})")  # fmt: skip
