@@ -18,6 +18,7 @@ from browser_support import (
     Viewer,
     serving,
 )
+from hypothesis import settings
 
 from tiler.snapshot.capture import CHROMIUM, CHROMIUM_ARGS
 
@@ -32,6 +33,10 @@ ASSETS = REPO / "tests" / "data" / "assets" / "ustica-assets.gpkg"  # UTM 33N, m
 # The builds of a test run share one cache of the offline basemap (tiler/basemap/cache.py), in
 # build/ rather than the user's home; tests/basemap tiles it afresh.
 os.environ.setdefault("EGMS_TILER_CACHE", str(REPO / "build" / "test-cache"))
+# Time is measured by the benchmarks, not the tests: no example's run time fails a property
+# test (hypothesis's default 200 ms deadline failed a first example on a loaded machine).
+settings.register_profile("egms-tiler", deadline=None)
+settings.load_profile("egms-tiler")
 
 
 def a_year_earlier(header: list[str]) -> list[str]:
