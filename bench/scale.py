@@ -114,7 +114,7 @@ def code_version() -> str:
 def _phases(log: Path) -> list[str]:
     """The build's own per-layer lines (phase times, runs)."""
     return [line for line in log.read_text(errors="replace").splitlines() if " on Dask: " in line
-            or line.startswith("tiles:")]  # fmt: skip
+            or ": tiles: " in line]  # fmt: skip
 
 
 def mib(value: int) -> str:
