@@ -83,3 +83,5 @@ def test_bench_scale_judges_memory_and_time_per_point(tmp_path: Path) -> None:
     verdicts = (tmp_path / "out" / "scale-results.md").read_text()
     assert "- single, 4,000 → 16,000 points: client peak x" in verdicts
     assert "worker peak x" in verdicts and "CPU a point x" in verdicts
+    # at these sizes the fixed costs dominate: measured x1.01-1.05 memory, x0.4-0.5 CPU a point
+    assert "(FAIL)" not in verdicts, verdicts
