@@ -144,10 +144,9 @@ def flatness(rows: list[dict[str, Any]]) -> list[str]:
         if len(mine) >= 2:
             verdicts.append(verdict(build, mine[0], mine[-1]))
         deepest = mine[-1].get("max_zoom")  # rows of before 379f852 have none
-        alike = [row for row in mine if deepest is not None and row.get("max_zoom") == deepest]
-        if (
-            2 <= len(alike) < len(mine) and mine[0].get("max_zoom") is not None
-        ):  # the smallest layer's max zoom is shallower
+        alike = [row for row in mine if row.get("max_zoom") == deepest]
+        shallower = deepest is not None and mine[0].get("max_zoom") not in (None, deepest)
+        if len(alike) >= 2 and shallower:
             verdicts.append(verdict(build, alike[0], alike[-1]) + f", both at max zoom "
                             f"{alike[0]['max_zoom']} ({mine[0]['points']:,}: "
                             f"{mine[0]['max_zoom']})")  # fmt: skip
